@@ -1,0 +1,29 @@
+"""The Typer application and the commands that need no sub-module of their own."""
+
+from __future__ import annotations
+
+import typer
+
+from paperwire.cli import ingest as ingest_commands
+from paperwire.cli.context import console, engine_for, settings
+from paperwire.db.migrate import upgrade
+
+app = typer.Typer(
+    name="paperwire",
+    help="A self-hostable Daily Papers service.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+app.add_typer(ingest_commands.app, name="ingest")
+
+
+@app.command()
+def init() -> None:
+    """Create or migrate the database (idempotent)."""
+    cfg = settings()
+    before, after = upgrade(engine_for(cfg))
+    if before == after:
+        console.print(f"database is up to date (revision {after})")
+    else:
+        console.print(f"database migrated from {before or 'empty'} to {after}")

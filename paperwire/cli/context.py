@@ -1,0 +1,69 @@
+"""What every command shares: settings, the engine, the console, and the summary/exit-code rule."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from sqlalchemy import Engine
+
+from paperwire.config import Settings, load_settings
+from paperwire.db.engine import get_engine
+from paperwire.db.migrate import is_up_to_date, upgrade
+from paperwire.ingest.report import IngestReport, Rejection
+from paperwire.ingest.runner import Item, run_ingest
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+def settings() -> Settings:
+    return load_settings()
+
+
+def engine_for(cfg: Settings) -> Engine:
+    return get_engine(cfg)
+
+
+def ready_engine(cfg: Settings | None = None) -> Engine:
+    """The engine, with the schema migrated first when it is behind (so a first command just works)."""
+    engine = engine_for(cfg or settings())
+    if not is_up_to_date(engine):
+        upgrade(engine)
+    return engine
+
+
+def ingest_and_report(source: str, items: Iterable[Item], total: int | None = None) -> IngestReport:
+    """Run an ingest with a progress bar on a terminal, print every rejection and the summary line,
+    and exit non-zero when anything was rejected or the source failed."""
+    engine = ready_engine()
+
+    def show(rejection: Rejection) -> None:
+        err_console.print(f"rejected: {rejection}", markup=False, highlight=False)
+
+    if sys.stderr.isatty():
+        with Progress(
+            TextColumn(f"[bold]{source}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=err_console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(source, total=total)
+            report = run_ingest(
+                engine,
+                source,
+                items,
+                progress=lambda n: bar.advance(task, n),
+                on_rejection=show,
+            )
+    else:
+        report = run_ingest(engine, source, items, on_rejection=show)
+    console.print(report.summary(), markup=False, highlight=False)
+    if not report.ok:
+        raise typer.Exit(code=1)
+    return report

@@ -1,0 +1,90 @@
+"""Settings, read once from the environment (and an optional TOML file).
+
+Every setting is declared once in ``SETTINGS`` so that defaults, ``--help`` texts, the README and the
+tests all read the same table.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from paperwire.errors import ConfigError
+
+PLACEHOLDER_SECRET = "change-me"
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    env: str
+    default: str | None
+    help: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("home", "PAPERWIRE_HOME", "./paperwire-data", "data folder (database, search index)"),
+    Setting(
+        "database_url",
+        "PAPERWIRE_DATABASE_URL",
+        None,
+        "SQLAlchemy URL; default an SQLite file in the home folder",
+    ),
+    Setting("smtp_url", "PAPERWIRE_SMTP_URL", None, "smtp://user:pass@host:port or smtps://..."),
+    Setting("base_url", "PAPERWIRE_BASE_URL", "http://localhost:8000", "public URL"),
+    Setting("secret_key", "PAPERWIRE_SECRET_KEY", PLACEHOLDER_SECRET, "signs sessions and links"),
+    Setting("env", "PAPERWIRE_ENV", "development", "development or production"),
+    Setting("config_file", "PAPERWIRE_CONFIG", None, "optional TOML file with these settings"),
+)
+
+
+@dataclass(frozen=True)
+class Settings:
+    home: Path
+    database_url: str
+    smtp_url: str | None = None
+    base_url: str = "http://localhost:8000"
+    secret_key: str = PLACEHOLDER_SECRET
+    env: str = "development"
+    extra: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+    def check_production(self) -> None:
+        """Refuse to run a production instance with a placeholder secret."""
+        if self.env == "production" and self.secret_key in ("", PLACEHOLDER_SECRET):
+            raise ConfigError("PAPERWIRE_SECRET_KEY must be set to a real secret in production")
+
+
+def load_settings(environ: dict[str, str] | None = None) -> Settings:
+    """Build settings from the environment, then the optional config file, then defaults."""
+    env = dict(os.environ if environ is None else environ)
+    from_file: dict[str, object] = {}
+    config_path = env.get("PAPERWIRE_CONFIG")
+    if config_path:
+        try:
+            with open(config_path, "rb") as fh:
+                from_file = tomllib.load(fh)
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise ConfigError(f"cannot read config file {config_path}: {exc}") from exc
+    values: dict[str, str | None] = {}
+    for setting in SETTINGS:
+        raw = env.get(setting.env)
+        if raw is None and setting.name in from_file:
+            raw = str(from_file[setting.name])
+        values[setting.name] = raw if raw not in (None, "") else setting.default
+    home = Path(values["home"] or "./paperwire-data").expanduser().resolve()
+    database_url = values["database_url"] or f"sqlite:///{home / 'paperwire.db'}"
+    return Settings(
+        home=home,
+        database_url=database_url,
+        smtp_url=values["smtp_url"],
+        base_url=(values["base_url"] or "http://localhost:8000").rstrip("/"),
+        secret_key=values["secret_key"] or PLACEHOLDER_SECRET,
+        env=values["env"] or "development",
+        extra={k: v for k, v in from_file.items() if k not in {s.name for s in SETTINGS}},
+    )

@@ -1,0 +1,1 @@
+"""The database seam: engine and sessions, table models, migrations."""

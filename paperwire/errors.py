@@ -1,0 +1,38 @@
+"""Domain exceptions. One handler per surface (web, API, CLI) translates them."""
+
+from __future__ import annotations
+
+
+class PaperwireError(Exception):
+    """Base of every error paperwire reports to a person."""
+
+    exit_code = 1
+    http_status = 400
+
+
+class ConfigError(PaperwireError):
+    exit_code = 2
+
+
+class UsageError(PaperwireError):
+    exit_code = 2
+
+
+class InvalidPaperId(PaperwireError):
+    http_status = 400
+
+
+class PaperNotFound(PaperwireError):
+    http_status = 404
+
+
+class SourceError(PaperwireError):
+    """A source could not be read at all (network down, file missing, HTTP error after retries)."""
+
+
+class RateLimited(PaperwireError):
+    http_status = 429
+
+    def __init__(self, message: str, retry_after: int = 60) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after

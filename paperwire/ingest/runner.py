@@ -1,0 +1,60 @@
+"""Store a stream of records in batches, each batch in its own transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from itertools import islice
+
+from sqlalchemy import Engine
+
+from paperwire.db.engine import session_scope
+from paperwire.errors import SourceError
+from paperwire.ingest.report import IngestReport, Rejection
+from paperwire.papers.records import PaperRecord
+from paperwire.papers.store import upsert_papers
+
+Item = PaperRecord | Rejection
+Progress = Callable[[int], None]
+
+DEFAULT_BATCH = 2000
+
+
+def run_ingest(
+    engine: Engine,
+    source: str,
+    items: Iterable[Item],
+    *,
+    batch_size: int = DEFAULT_BATCH,
+    progress: Progress | None = None,
+    on_rejection: Callable[[Rejection], None] | None = None,
+) -> IngestReport:
+    """Consume ``items``; a ``SourceError`` raised mid-stream keeps what came before it."""
+    report = IngestReport(source=source)
+    iterator = iter(items)
+    while True:
+        batch: list[PaperRecord] = []
+        pulled = 0
+        try:
+            for item in islice(iterator, batch_size):
+                pulled += 1
+                if isinstance(item, Rejection):
+                    report.rejected.append(item)
+                    if on_rejection:
+                        on_rejection(item)
+                else:
+                    batch.append(item)
+            exhausted = pulled < batch_size
+        except SourceError as exc:
+            report.failure = str(exc)
+            exhausted = True
+        if batch:
+            with session_scope(engine) as session:
+                result = upsert_papers(session, batch)
+            report.added += result.added
+            report.updated += result.updated
+            report.unchanged += result.unchanged
+            report.added_ids.extend(result.added_ids)
+            if progress:
+                progress(len(batch))
+        if exhausted or report.failure:
+            return report

@@ -1,0 +1,1 @@
+"""Papers: identifiers, the ingest-neutral record, storage (upserts), daily lists."""

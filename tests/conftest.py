@@ -1,0 +1,195 @@
+"""Shared fixtures: a real database per test (SQLite file and PostgreSQL server), the shared data
+folder, and a local HTTP server that replays recorded responses."""
+
+from __future__ import annotations
+
+import os
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, urlparse
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+
+from paperwire.db.engine import make_engine
+from paperwire.db.migrate import upgrade
+from paperwire.db.models import Base
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_DATA = Path(os.environ.get("PAPERWIRE_SHARED_DATA", REPO.parent / "shared" / "data"))
+PG_ADMIN_URL = os.environ.get("PAPERWIRE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+REQUIRE_PG = os.environ.get("PAPERWIRE_REQUIRE_POSTGRES") == "1"
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data folder not found at {SHARED_DATA}")
+    return SHARED_DATA
+
+
+# --- databases -------------------------------------------------------------------------------
+
+
+def _pg_available() -> str | None:
+    try:
+        eng = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+        with eng.connect() as conn:
+            conn.execute(text("select 1"))
+        eng.dispose()
+        return None
+    except Exception as exc:  # any failure means "no server here"; the reason is shown in the skip
+        return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test process, dropped at the end."""
+    problem = _pg_available()
+    if problem:
+        message = f"PostgreSQL not reachable at {PG_ADMIN_URL} ({problem}): PostgreSQL tests skipped"
+        if REQUIRE_PG:
+            pytest.fail(message)
+        pytest.skip(message)
+    name = f"paperwire_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    migrated = make_engine(url)
+    upgrade(migrated)
+    migrated.dispose()
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _truncate_pg(engine: Engine) -> None:
+    names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+    with engine.begin() as conn:
+        conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database URL: an SQLite file, or the session's PostgreSQL database."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'paperwire.db'}"
+        engine = make_engine(url)
+        upgrade(engine)
+        engine.dispose()
+        yield url
+        return
+    url = request.getfixturevalue("pg_server_url")
+    engine = make_engine(url)
+    _truncate_pg(engine)
+    engine.dispose()
+    yield url
+
+
+@pytest.fixture
+def engine(database_url: str) -> Iterator[Engine]:
+    eng = make_engine(database_url)
+    yield eng
+    eng.dispose()
+
+
+@pytest.fixture
+def env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Environment for a paperwire process or CLI call bound to this test's database."""
+    values = {
+        "PAPERWIRE_HOME": str(tmp_path / "home"),
+        "PAPERWIRE_DATABASE_URL": database_url,
+        "PAPERWIRE_SECRET_KEY": "test-secret",
+    }
+    for key, value in values.items():
+        monkeypatch.setenv(key, value)
+    from paperwire.db.engine import dispose_engines
+
+    dispose_engines()
+    return {**os.environ, **values}
+
+
+# --- a local HTTP server replaying recordings -------------------------------------------------
+
+
+@dataclass
+class Reply:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+    # Send only this many bytes of the body, then drop the connection (a cut-off download).
+    truncate_at: int | None = None
+
+
+Responder = Callable[[str, dict[str, list[str]]], Reply]
+
+
+class RecordingServer:
+    """Routes a path to a responder; each route may also hold a queue of one-off replies
+    (e.g. a 503 before the real answer). Every request is logged for assertions."""
+
+    def __init__(self) -> None:
+        self.routes: dict[str, Responder] = {}
+        self.queued: dict[str, list[Reply]] = {}
+        self.requests: list[tuple[str, dict[str, list[str]]]] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def do_GET(self) -> None:
+                parsed = urlparse(self.path)
+                query = parse_qs(parsed.query, keep_blank_values=True)
+                server.requests.append((parsed.path, query))
+                queue = server.queued.get(parsed.path)
+                if queue:
+                    reply = queue.pop(0)
+                elif parsed.path in server.routes:
+                    reply = server.routes[parsed.path](parsed.path, query)
+                else:
+                    reply = Reply(404, b"not found", {"Content-Type": "text/plain"})
+                self.send_response(reply.status)
+                for key, value in reply.headers.items():
+                    self.send_header(key, value)
+                self.send_header("Content-Length", str(len(reply.body)))
+                if reply.truncate_at is not None:
+                    self.send_header("Connection", "close")
+                self.end_headers()
+                if reply.truncate_at is not None:
+                    self.wfile.write(reply.body[: reply.truncate_at])
+                    self.wfile.flush()
+                    self.close_connection = True
+                    return
+                self.wfile.write(reply.body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def route(self, path: str, responder: Responder) -> None:
+        self.routes[path] = responder
+
+    def serve_file(self, path: str, file: Path, content_type: str) -> None:
+        body = file.read_bytes()
+        self.routes[path] = lambda _p, _q: Reply(200, body, {"Content-Type": content_type})
+
+    def queue(self, path: str, *replies: Reply) -> None:
+        self.queued.setdefault(path, []).extend(replies)
+
+
+@pytest.fixture
+def recording_server() -> Iterator[RecordingServer]:
+    server = RecordingServer()
+    server.thread.start()
+    yield server
+    server.httpd.shutdown()
+    server.httpd.server_close()
