@@ -5,6 +5,8 @@ from __future__ import annotations
 import typer
 
 from paperwire.cli import ingest as ingest_commands
+from paperwire.cli import submit as submit_commands
+from paperwire.cli import web as web_commands
 from paperwire.cli.context import console, engine_for, settings
 from paperwire.db.migrate import upgrade
 
@@ -16,6 +18,9 @@ app = typer.Typer(
     add_completion=False,
 )
 app.add_typer(ingest_commands.app, name="ingest")
+app.command("submit")(submit_commands.submit)
+app.command("serve")(web_commands.serve)
+app.command("demo")(web_commands.demo)
 
 
 @app.command()
