@@ -6,6 +6,9 @@ import typer
 
 from paperwire.cli import ingest as ingest_commands
 from paperwire.cli import submit as submit_commands
+from paperwire.cli import demo as demo_commands
+from paperwire.cli import search as search_commands
+from paperwire.cli import user as user_commands
 from paperwire.cli import web as web_commands
 from paperwire.cli.context import console, engine_for, settings
 from paperwire.db.migrate import upgrade
@@ -20,7 +23,11 @@ app = typer.Typer(
 app.add_typer(ingest_commands.app, name="ingest")
 app.command("submit")(submit_commands.submit)
 app.command("serve")(web_commands.serve)
-app.command("demo")(web_commands.demo)
+app.command("demo")(demo_commands.demo)
+app.add_typer(user_commands.app, name="user")
+# index, search and eval are top-level commands defined in cli/search.py
+for command in search_commands.app.registered_commands:
+    app.registered_commands.append(command)
 
 
 @app.command()

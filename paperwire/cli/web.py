@@ -1,4 +1,4 @@
-"""``paperwire serve`` and ``paperwire demo``: placeholder, being written."""
+"""``paperwire serve``: placeholder, being written."""
 
 from __future__ import annotations
 
@@ -9,7 +9,3 @@ def serve(port: int = typer.Option(8000, "--port")) -> None:
     """Serve the web site, API and feeds."""
     raise typer.Exit(code=1)
 
-
-def demo(port: int = typer.Option(8000, "--port")) -> None:
-    """A ready instance with bundled real papers, served."""
-    raise typer.Exit(code=1)
