@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-_URL_RE = re.compile(r"(?:https?://|www\.)[^\s<>\"'{}\\]+", re.IGNORECASE)
+_URL_RE = re.compile(r"(?:https?://|www\.)(?:[^\s<>\"'{}\\]|\\[_~%&#])+", re.IGNORECASE)
 _CODE_HOSTS = ("github.com", "gitlab.com", "bitbucket.org", "codeberg.org", "huggingface.co")
 _TRAILING = ".,;:)]}>'\""
 
@@ -12,25 +12,20 @@ _TRAILING = ".,;:)]}>'\""
 def _clean(url: str) -> str:
     url = url.rstrip(_TRAILING)
     # LaTeX escapes survive in arXiv metadata: \_ and \~ inside URLs.
-    url = url.replace("\\_", "_").replace("\\~", "~")
+    url = re.sub(r"\\([_~%&#])", r"\1", url)
     if url.lower().startswith("www."):
         url = "https://" + url
     return url
 
 
 def _kind(url: str) -> str | None:
-    host = re.sub(r"^https?://", "", url.lower()).split("/", 1)[0]
-    host = host.removeprefix("www.")
-    if host.endswith("arxiv.org") or host.endswith("doi.org"):
+    host = re.sub(r"^https?://", "", url.lower()).split("/", 1)[0].removeprefix("www.")
+    if host.endswith(("arxiv.org", "doi.org")):
         return None
-    path = re.sub(r"^https?://[^/]+", "", url).strip("/")
-    if any(host == h for h in _CODE_HOSTS):
+    if host in _CODE_HOSTS:
         # A bare host or a single path segment (a user page) is not a repository.
-        if host == "huggingface.co":
-            return "code" if path.count("/") >= 1 else None
-        return "code" if path.count("/") >= 1 else None
-    if host.endswith("github.io") or host.endswith("gitlab.io"):
-        return "project"
+        path = re.sub(r"^https?://[^/]+", "", url).strip("/")
+        return "code" if "/" in path else None
     return "project"
 
 
