@@ -21,7 +21,9 @@ from paperwire.db.models import Base
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED_DATA = Path(os.environ.get("PAPERWIRE_SHARED_DATA", REPO.parent / "shared" / "data"))
-PG_ADMIN_URL = os.environ.get("PAPERWIRE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+PG_ADMIN_URL = os.environ.get(
+    "PAPERWIRE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
+)
 REQUIRE_PG = os.environ.get("PAPERWIRE_REQUIRE_POSTGRES") == "1"
 
 
@@ -51,7 +53,9 @@ def pg_server_url() -> Iterator[str]:
     """A fresh PostgreSQL database for this test process, dropped at the end."""
     problem = _pg_available()
     if problem:
-        message = f"PostgreSQL not reachable at {PG_ADMIN_URL} ({problem}): PostgreSQL tests skipped"
+        message = (
+            f"PostgreSQL not reachable at {PG_ADMIN_URL} ({problem}): PostgreSQL tests skipped"
+        )
         if REQUIRE_PG:
             pytest.fail(message)
         pytest.skip(message)

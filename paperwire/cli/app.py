@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import typer
 
-from paperwire.cli import ingest as ingest_commands
-from paperwire.cli import submit as submit_commands
 from paperwire.cli import demo as demo_commands
+from paperwire.cli import ingest as ingest_commands
 from paperwire.cli import search as search_commands
+from paperwire.cli import submit as submit_commands
 from paperwire.cli import user as user_commands
 from paperwire.cli import web as web_commands
 from paperwire.cli.context import console, engine_for, settings

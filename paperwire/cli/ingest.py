@@ -39,14 +39,22 @@ def _parse_date(value: str | None, option: str) -> date | None:
 def ingest_arxiv(
     file: list[Path] | None = FILES,
     base_url: str | None = BASE_URL,
-    query: str | None = typer.Option(None, "--query", "-q", help="arXiv search_query, e.g. 'all:llm'"),
-    category: list[str] | None = typer.Option(None, "--category", "-c", help="e.g. cs.CL (repeatable)"),
-    id_list: list[str] | None = typer.Option(None, "--id", help="fetch these arXiv ids (repeatable)"),
+    query: str | None = typer.Option(
+        None, "--query", "-q", help="arXiv search_query, e.g. 'all:llm'"
+    ),
+    category: list[str] | None = typer.Option(
+        None, "--category", "-c", help="e.g. cs.CL (repeatable)"
+    ),
+    id_list: list[str] | None = typer.Option(
+        None, "--id", help="fetch these arXiv ids (repeatable)"
+    ),
     date_from: str | None = typer.Option(None, "--from", help="submitted on or after (YYYY-MM-DD)"),
     date_until: str | None = typer.Option(None, "--until", help="submitted on or before"),
     max_results: int | None = typer.Option(None, "--max", help="stop after this many records"),
     page_size: int = typer.Option(200, "--page-size", min=1, max=2000),
-    submit: bool = typer.Option(False, "--submit", help="put new papers in the daily list of their date"),
+    submit: bool = typer.Option(
+        False, "--submit", help="put new papers in the daily list of their date"
+    ),
     delay: float = DELAY,
 ) -> None:
     """The arXiv API (Atom): a query, categories and a date window, paged politely."""
@@ -80,12 +88,16 @@ def ingest_oai(
     set_spec: str | None = typer.Option(None, "--set", help="e.g. cs or physics:hep-th"),
     date_from: str | None = typer.Option(None, "--from", help="datestamp on or after (YYYY-MM-DD)"),
     date_until: str | None = typer.Option(None, "--until", help="datestamp on or before"),
-    submit: bool = typer.Option(False, "--submit", help="put new papers in the daily list of their date"),
+    submit: bool = typer.Option(
+        False, "--submit", help="put new papers in the daily list of their date"
+    ),
     delay: float = DELAY,
 ) -> None:
     """arXiv's OAI-PMH interface: ListRecords with resumption tokens."""
     if metadata_prefix not in oai.FORMATS:
-        raise UsageError(f"--format must be one of {', '.join(oai.FORMATS)}, not {metadata_prefix!r}")
+        raise UsageError(
+            f"--format must be one of {', '.join(oai.FORMATS)}, not {metadata_prefix!r}"
+        )
     items: Iterator[Item]
     if file:
         items = _files(file, lambda p: oai.read_file(p, submit=submit))
@@ -105,7 +117,9 @@ def ingest_oai(
 
 @app.command("snapshot")
 def ingest_snapshot(
-    file: list[Path] = typer.Option(..., "--file", "-f", help="arxiv-metadata-oai-snapshot JSON lines, plain or .gz"),
+    file: list[Path] = typer.Option(
+        ..., "--file", "-f", help="arxiv-metadata-oai-snapshot JSON lines, plain or .gz"
+    ),
 ) -> None:
     """The arXiv metadata snapshot (Kaggle), streamed in constant memory."""
     ingest_and_report("snapshot", _files(file, snapshot.read_file))
@@ -129,6 +143,10 @@ def ingest_hf(
             raise UsageError("give --file, or exactly one of --date, --week, --month")
         fetcher = Fetcher(source="hf", min_interval=delay)
         items = hf.fetch(
-            fetcher, base_url or hf.DEFAULT_BASE_URL, date=_parse_date(day, "--date"), week=week, month=month
+            fetcher,
+            base_url or hf.DEFAULT_BASE_URL,
+            date=_parse_date(day, "--date"),
+            week=week,
+            month=month,
         )
     ingest_and_report("hf", items)

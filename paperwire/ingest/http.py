@@ -100,7 +100,9 @@ class Fetcher:
                 if attempt == self.retries:
                     break
                 wait = min(wait, self.max_wait)
-                log.warning("%s: %s from %s; retrying in %.1fs", self.source, last_problem, url, wait)
+                log.warning(
+                    "%s: %s from %s; retrying in %.1fs", self.source, last_problem, url, wait
+                )
                 self.sleep(wait)
             shown = str(httpx.URL(url, params=params)) if params else url
             raise SourceError(

@@ -51,7 +51,9 @@ def parse_arxiv_id(text: str) -> ArxivId:
     if m.group("new"):
         return ArxivId(m.group("new"), version)
     archive, number = m.group("old").split("/")
-    return ArxivId(f"{archive.lower() if '.' not in archive else _fix_subject(archive)}/{number}", version)
+    return ArxivId(
+        f"{archive.lower() if '.' not in archive else _fix_subject(archive)}/{number}", version
+    )
 
 
 def _fix_subject(archive: str) -> str:

@@ -23,7 +23,9 @@ def run_migrations() -> None:
             context.run_migrations()
         return
     engine = engine_from_config(
-        config.get_section(config.config_ini_section) or {}, prefix="sqlalchemy.", poolclass=pool.NullPool
+        config.get_section(config.config_ini_section) or {},
+        prefix="sqlalchemy.",
+        poolclass=pool.NullPool,
     )
     with engine.connect() as conn:
         context.configure(
