@@ -37,6 +37,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("secret_key", "PAPERWIRE_SECRET_KEY", PLACEHOLDER_SECRET, "signs sessions and links"),
     Setting("env", "PAPERWIRE_ENV", "development", "development or production"),
     Setting("config_file", "PAPERWIRE_CONFIG", None, "optional TOML file with these settings"),
+    Setting("community", "PAPERWIRE_COMMUNITY", "paperwire", "community named in the site header"),
 )
 
 
@@ -48,6 +49,7 @@ class Settings:
     base_url: str = "http://localhost:8000"
     secret_key: str = PLACEHOLDER_SECRET
     env: str = "development"
+    community: str = "paperwire"
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -86,5 +88,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         base_url=(values["base_url"] or "http://localhost:8000").rstrip("/"),
         secret_key=values["secret_key"] or PLACEHOLDER_SECRET,
         env=values["env"] or "development",
+        community=values["community"] or "paperwire",
         extra={k: v for k, v in from_file.items() if k not in {s.name for s in SETTINGS}},
     )
