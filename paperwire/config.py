@@ -38,6 +38,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("env", "PAPERWIRE_ENV", "development", "development or production"),
     Setting("config_file", "PAPERWIRE_CONFIG", None, "optional TOML file with these settings"),
     Setting("community", "PAPERWIRE_COMMUNITY", "paperwire", "community named in the site header"),
+    Setting(
+        "embedding_model",
+        "PAPERWIRE_EMBEDDING_MODEL",
+        "all-MiniLM-L6-v2",
+        "search embeddings: all-MiniLM-L6-v2 (the shipped ONNX int8 runtime) or any"
+        " sentence-transformers model name or local path",
+    ),
 )
 
 
@@ -50,6 +57,7 @@ class Settings:
     secret_key: str = PLACEHOLDER_SECRET
     env: str = "development"
     community: str = "paperwire"
+    embedding_model: str = "all-MiniLM-L6-v2"
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -88,6 +96,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         base_url=(values["base_url"] or "http://localhost:8000").rstrip("/"),
         secret_key=values["secret_key"] or PLACEHOLDER_SECRET,
         env=values["env"] or "development",
+        embedding_model=values["embedding_model"] or "all-MiniLM-L6-v2",
         community=values["community"] or "paperwire",
         extra={k: v for k, v in from_file.items() if k not in {s.name for s in SETTINGS}},
     )
