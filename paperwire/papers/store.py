@@ -182,7 +182,7 @@ def _upsert_entries(session: Session, entries: dict[str, dict[str, Any]]) -> set
             select(DailyEntry.paper_id, DailyEntry.list_date).where(
                 DailyEntry.paper_id.in_(list(entries))
             )
-        ).tuples()
+        ).all()
     )
     changed = set()
     for pid, entry in entries.items():
