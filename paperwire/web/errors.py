@@ -1,0 +1,66 @@
+"""One place that turns errors into friendly pages (or JSON under ``/api/``); never a stack trace."""
+
+from __future__ import annotations
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from paperwire.errors import PaperwireError
+from paperwire.web.templating import render
+
+log = logging.getLogger("paperwire.web")
+
+TITLES = {
+    400: "That address is not quite right",
+    404: "Page not found",
+    405: "Not allowed",
+    429: "Too many requests",
+    500: "Something went wrong",
+}
+GENERIC = {
+    404: "There is no page at this address.",
+    500: "The server hit an unexpected problem. It has been logged; please try again later.",
+}
+
+
+def error_response(request: Request, status: int, message: str) -> Response:
+    if request.url.path.startswith("/api/"):
+        return JSONResponse({"error": message}, status_code=status)
+    return render(
+        request,
+        "error.html",
+        {"status": status, "title": TITLES.get(status, "Error"), "message": message},
+        status_code=status,
+    )
+
+
+async def _http_error(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    detail = exc.detail if isinstance(exc, HTTPException) else ""
+    # Starlette's own details ("Not Found") are replaced by a sentence a person can use.
+    default = detail in ("Not Found", "Method Not Allowed", "")
+    message = GENERIC.get(status, detail) if default else detail
+    response = error_response(request, status, message or "The request could not be handled.")
+    for key, value in (getattr(exc, "headers", None) or {}).items():
+        response.headers[key] = value
+    return response
+
+
+async def _domain_error(request: Request, exc: Exception) -> Response:
+    status = exc.http_status if isinstance(exc, PaperwireError) else 500
+    return error_response(request, status, str(exc))
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    log.error("unhandled error on %s", request.url.path, exc_info=exc)
+    return error_response(request, 500, GENERIC[500])
+
+
+def install(app: FastAPI) -> None:
+    app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(PaperwireError, _domain_error)
+    app.add_exception_handler(Exception, _server_error)

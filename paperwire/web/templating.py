@@ -1,0 +1,72 @@
+"""The Jinja2 environment (autoescaped everywhere), its filters, and ``render`` for every page."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader
+from markupsafe import Markup, escape
+from starlette.responses import Response
+
+TEMPLATES = Path(__file__).parent / "templates"
+# $...$ and $$...$$ spans, matched on already-escaped text (escaping leaves dollars alone).
+_TEX = re.compile(r"\$\$[^$]+\$\$|\$[^$\n]+\$")
+
+
+def long_date(value: date | datetime | None) -> str:
+    """``Sunday 7 June 2026``."""
+    if value is None:
+        return ""
+    return f"{value:%A} {value.day} {value:%B %Y}"
+
+
+def short_date(value: date | datetime | None) -> str:
+    """``7 Jun 2026``."""
+    if value is None:
+        return ""
+    return f"{value.day} {value:%b %Y}"
+
+
+def tex(text: str | None) -> Markup:
+    """Escape ``text``, then mark TeX spans so CSS can set them apart; the dollars stay as written."""
+    escaped = str(escape(text or ""))
+    return Markup(_TEX.sub(lambda m: f'<span class="tex">{m.group(0)}</span>', escaped))
+
+
+def plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def paper_url(paper_id: str) -> str:
+    return f"/papers/{paper_id}"
+
+
+def date_url(day: date) -> str:
+    return f"/papers/date/{day.isoformat()}"
+
+
+def _environment() -> Environment:
+    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True)
+    env.filters.update(long_date=long_date, short_date=short_date, tex=tex, plural=plural)
+    env.globals.update(paper_url=paper_url, date_url=date_url)
+    return env
+
+
+templates = Jinja2Templates(env=_environment())
+
+
+def render(
+    request: Request, name: str, context: dict[str, Any], status_code: int = 200
+) -> Response:
+    """Render a page; every template also sees the settings as ``site``."""
+    return templates.TemplateResponse(
+        request,
+        name,
+        {"site": request.app.state.settings, **context},
+        status_code=status_code,
+    )
