@@ -16,6 +16,9 @@ from starlette.responses import Response
 TEMPLATES = Path(__file__).parent / "templates"
 # $...$ and $$...$$ spans, matched on already-escaped text (escaping leaves dollars alone).
 _TEX = re.compile(r"\$\$[^$]+\$\$|\$[^$\n]+\$")
+# URLs in escaped text: quotes and angle brackets are already entities, so they end a match.
+_URL = re.compile(r"https?://[^\s<>&{}]+(?:&amp;[^\s<>&{}]+)*")
+_URL_TRAILING = ".,;:)]}!?"
 
 
 def long_date(value: date | datetime | None) -> str:
@@ -38,6 +41,19 @@ def tex(text: str | None) -> Markup:
     return Markup(_TEX.sub(lambda m: f'<span class="tex">{m.group(0)}</span>', escaped))
 
 
+def _link(match: re.Match[str]) -> str:
+    url = match.group(0)
+    stripped = url.rstrip(_URL_TRAILING)
+    # LaTeX-escaped underscores (\_) are common in arXiv URLs; the link must point at the real one.
+    href = stripped.replace("\\_", "_")
+    return f'<a href="{href}" rel="nofollow noopener">{stripped}</a>{url[len(stripped) :]}'
+
+
+def rich_text(text: str | None) -> Markup:
+    """Like ``tex``, and web addresses in the text become links (for abstracts and comments)."""
+    return Markup(_URL.sub(_link, str(tex(text))))
+
+
 def plural(count: int, word: str) -> str:
     return f"{count} {word}" if count == 1 else f"{count} {word}s"
 
@@ -52,7 +68,9 @@ def date_url(day: date) -> str:
 
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True)
-    env.filters.update(long_date=long_date, short_date=short_date, tex=tex, plural=plural)
+    env.filters.update(
+        long_date=long_date, short_date=short_date, tex=tex, rich_text=rich_text, plural=plural
+    )
     env.globals.update(paper_url=paper_url, date_url=date_url)
     return env
 

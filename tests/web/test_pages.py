@@ -95,6 +95,7 @@ def test_paper_page_shows_everything_escaped(site: Site) -> None:
         'href="/papers/date/2026-06-08">Monday 8 June 2026</a>',
         "Alice Example",
         'class="votes-count">42<',
+        'code at <a href="https://github.com/example/epsilon" rel="nofollow noopener">',
     ):
         assert expected in html, expected
     assert "script-src 'self'" in page.headers["content-security-policy"]
