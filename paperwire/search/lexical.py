@@ -1,0 +1,395 @@
+"""The lexical index: SQLite FTS5 (Porter stemming, BM25 with field weights) in a file of its own.
+
+The file lives under ``PAPERWIRE_HOME/index/`` whatever the main database is, so ranking behaves the same
+on SQLite and PostgreSQL. Besides the full-text table it keeps, per paper, what the index was built
+from (content hash, text hash, embedded text hash), the publication time and the categories, so that
+filters run here and the sync can tell new and changed papers from unchanged ones.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+from paperwire.search.query import Clause, ParsedQuery
+
+# BM25 weights of the columns title, abstract, authors, categories (tuned on SciFact train queries,
+# see bench/fusion.py; authors and categories only matter for queries naming them).
+FIELD_WEIGHTS = (3.0, 1.0, 1.0, 1.0)
+COLUMNS = ("title", "abstract", "authors", "categories")
+MARK_START, MARK_END = "\x02", "\x03"
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (
+    rowid INTEGER PRIMARY KEY,
+    paper_id TEXT NOT NULL UNIQUE,
+    content_hash TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    embedded_hash TEXT,
+    published TEXT
+);
+CREATE INDEX IF NOT EXISTS meta_published ON meta(published);
+CREATE TABLE IF NOT EXISTS categories (
+    category TEXT NOT NULL,
+    doc INTEGER NOT NULL,
+    PRIMARY KEY (category, doc)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS categories_doc ON categories(doc);
+CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5(
+    title, abstract, authors, categories, tokenize = 'porter unicode61 remove_diacritics 2'
+);
+CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
+"""
+
+
+@dataclass(frozen=True)
+class IndexDoc:
+    paper_id: str
+    title: str
+    abstract: str
+    authors: list[str]
+    categories: list[str]
+    published: str | None
+    content_hash: str
+    text_hash: str
+
+
+@dataclass(frozen=True)
+class Filters:
+    """Restrictions every mode applies: dates are inclusive; a category without a dot (``cs``) means
+    its whole archive."""
+
+    date_from: date | None = None
+    date_to: date | None = None
+    categories: Sequence[str] = ()
+    excluded_categories: Sequence[str] = ()
+    ids: Sequence[str] = ()
+
+    @property
+    def active(self) -> bool:
+        return bool(
+            self.date_from
+            or self.date_to
+            or self.categories
+            or self.excluded_categories
+            or self.ids
+        )
+
+
+@dataclass
+class Snippet:
+    title: str
+    abstract: str | None = None
+
+
+def quote(text: str) -> str:
+    """An FTS5 string literal: whatever the user typed becomes a phrase, never syntax."""
+    return '"' + text.replace('"', '""') + '"'
+
+
+def _clause(clause: Clause) -> str:
+    if clause.column in ("title", "abstract", "authors"):
+        return f"{clause.column} : {quote(clause.text)}"
+    return f"{{title abstract}} : {quote(clause.text)}"
+
+
+def match_expression(query: ParsedQuery) -> str | None:
+    """The FTS5 MATCH expression for the query's text, or None when it has none.
+
+    Free words are OR-ed (BM25 ranks documents with more of them higher); phrases and fielded
+    clauses are required; exclusions are subtracted."""
+    required = [_clause(c) for c in query.required]
+    terms = [quote(t) for t in query.terms]
+    if required:
+        expr = " AND ".join(required)
+        if terms:
+            # Repeating one required clause inside the OR keeps the free words optional while
+            # letting them count in BM25.
+            expr = f"({expr}) AND ({' OR '.join([*terms, required[0]])})"
+    elif terms:
+        expr = " OR ".join(terms)
+    else:
+        return None
+    excluded = exclusion_expression(query)
+    if excluded:
+        expr = f"({expr}) NOT ({excluded})"
+    return expr
+
+
+def exclusion_expression(query: ParsedQuery) -> str | None:
+    if not query.excluded:
+        return None
+    return " OR ".join(_clause(c) for c in query.excluded)
+
+
+def any_word_expression(words: Iterable[str]) -> str | None:
+    parts = [quote(w) for w in words if w]
+    return " OR ".join(parts) if parts else None
+
+
+def _category_sql(values: Sequence[str], negate: bool) -> tuple[str, list[str]]:
+    conds: list[str] = []
+    params: list[str] = []
+    for value in values:
+        v = value.lower()
+        if "." in v:
+            conds.append("category = ?")
+            params.append(v)
+        else:
+            conds.append("(category = ? OR category LIKE ?)")
+            params.extend([v, f"{v}.%"])
+    op = "NOT IN" if negate else "IN"
+    return f"m.rowid {op} (SELECT doc FROM categories WHERE {' OR '.join(conds)})", params
+
+
+def filter_sql(filters: Filters) -> tuple[str, list[object]]:
+    """A WHERE fragment over ``meta m`` (always valid, ``1`` when there is nothing to filter)."""
+    conds: list[str] = ["1"]
+    params: list[object] = []
+    if filters.date_from:
+        conds.append("m.published >= ?")
+        params.append(filters.date_from.isoformat())
+    if filters.date_to:
+        conds.append("m.published < ?")
+        params.append((filters.date_to + timedelta(days=1)).isoformat())
+    if filters.categories:
+        sql, cat_params = _category_sql(filters.categories, negate=False)
+        conds.append(sql)
+        params.extend(cat_params)
+    if filters.excluded_categories:
+        sql, cat_params = _category_sql(filters.excluded_categories, negate=True)
+        conds.append(sql)
+        params.extend(cat_params)
+    if filters.ids:
+        conds.append(f"m.paper_id IN ({','.join('?' * len(filters.ids))})")
+        params.extend(filters.ids)
+    return " AND ".join(conds), params
+
+
+def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+@dataclass
+class LexicalIndex:
+    """One index file; each thread gets its own connection (SQLite connections are not shareable)."""
+
+    path: Path
+    weights: tuple[float, ...] = FIELD_WEIGHTS
+    _local: threading.local = field(default_factory=threading.local, repr=False)
+
+    def __post_init__(self) -> None:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.conn.executescript(_SCHEMA)
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    # --- state --------------------------------------------------------------------------------
+
+    def get_state(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT value FROM state WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else None
+
+    def set_state(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO state(key, value) VALUES (?, ?)", (key, value))
+
+    def content_hashes(self) -> dict[str, str]:
+        return dict(self.conn.execute("SELECT paper_id, content_hash FROM meta").fetchall())
+
+    def count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM meta").fetchone()[0])
+
+    # --- writing (callers hold a transaction) ---------------------------------------------------
+
+    def _rowids(self, conn: sqlite3.Connection, paper_ids: Sequence[str]) -> list[int]:
+        out: list[int] = []
+        for chunk in _chunks(paper_ids):
+            out.extend(
+                r[0]
+                for r in conn.execute(
+                    f"SELECT rowid FROM meta WHERE paper_id IN ({','.join('?' * len(chunk))})",
+                    list(chunk),
+                )
+            )
+        return out
+
+    def remove(self, conn: sqlite3.Connection, paper_ids: Sequence[str]) -> None:
+        rowids = self._rowids(conn, paper_ids)
+        conn.executemany("DELETE FROM docs WHERE rowid = ?", [(r,) for r in rowids])
+        conn.executemany("DELETE FROM categories WHERE doc = ?", [(r,) for r in rowids])
+        conn.executemany("DELETE FROM meta WHERE rowid = ?", [(r,) for r in rowids])
+
+    def upsert(self, conn: sqlite3.Connection, docs: Sequence[IndexDoc]) -> None:
+        """Write ``docs``; a changed paper keeps its embedded hash so unchanged text is not re-embedded."""
+        for doc in docs:
+            row = conn.execute(
+                "SELECT rowid, embedded_hash FROM meta WHERE paper_id = ?", (doc.paper_id,)
+            ).fetchone()
+            if row is None:
+                cur = conn.execute(
+                    "INSERT INTO meta(paper_id, content_hash, text_hash, published)"
+                    " VALUES (?, ?, ?, ?)",
+                    (doc.paper_id, doc.content_hash, doc.text_hash, doc.published),
+                )
+                rowid = cur.lastrowid
+            else:
+                rowid = row[0]
+                conn.execute(
+                    "UPDATE meta SET content_hash = ?, text_hash = ?, published = ? WHERE rowid = ?",
+                    (doc.content_hash, doc.text_hash, doc.published, rowid),
+                )
+                conn.execute("DELETE FROM docs WHERE rowid = ?", (rowid,))
+                conn.execute("DELETE FROM categories WHERE doc = ?", (rowid,))
+            conn.execute(
+                "INSERT INTO docs(rowid, title, abstract, authors, categories)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    rowid,
+                    doc.title,
+                    doc.abstract,
+                    ", ".join(doc.authors),
+                    " ".join(doc.categories),
+                ),
+            )
+            conn.executemany(
+                "INSERT OR IGNORE INTO categories(category, doc) VALUES (?, ?)",
+                [(c.lower(), rowid) for c in doc.categories],
+            )
+
+    def unembedded(self, after: int, limit: int) -> list[tuple[int, str, str]]:
+        """Papers whose current text has no embedding yet, in rowid order after ``after``:
+        (rowid, paper_id, text_hash)."""
+        return self.conn.execute(
+            "SELECT rowid, paper_id, text_hash FROM meta WHERE rowid > ?"
+            " AND (embedded_hash IS NULL OR embedded_hash != text_hash) ORDER BY rowid LIMIT ?",
+            (after, limit),
+        ).fetchall()
+
+    def count_unembedded(self) -> int:
+        return int(
+            self.conn.execute(
+                "SELECT count(*) FROM meta WHERE embedded_hash IS NULL OR embedded_hash != text_hash"
+            ).fetchone()[0]
+        )
+
+    def _for_ids(
+        self, sql: str, paper_ids: Sequence[str], before: Sequence[object] = ()
+    ) -> Iterator[tuple[Any, ...]]:
+        """Rows of ``sql`` (whose ``{ids}`` is an IN list) for all ``paper_ids``, 500 at a time."""
+        for chunk in _chunks(paper_ids):
+            query = sql.format(ids=",".join("?" * len(chunk)))
+            yield from self.conn.execute(query, [*before, *chunk])
+
+    def texts(self, paper_ids: Sequence[str]) -> dict[str, tuple[str, str]]:
+        sql = (
+            "SELECT m.paper_id, d.title, d.abstract FROM meta m JOIN docs d ON d.rowid = m.rowid"
+            " WHERE m.paper_id IN ({ids})"
+        )
+        return {pid: (title, abstract) for pid, title, abstract in self._for_ids(sql, paper_ids)}
+
+    def mark_embedded(self, conn: sqlite3.Connection, pairs: Sequence[tuple[str, str]]) -> None:
+        conn.executemany(
+            "UPDATE meta SET embedded_hash = ? WHERE paper_id = ?",
+            [(text_hash, pid) for pid, text_hash in pairs],
+        )
+
+    def forget_embeddings(self, conn: sqlite3.Connection) -> None:
+        conn.execute("UPDATE meta SET embedded_hash = NULL")
+
+    # --- reading ------------------------------------------------------------------------------
+
+    def search(
+        self, expression: str, filters: Filters = Filters(), limit: int = 100
+    ) -> list[tuple[str, float]]:
+        """Ranked (paper_id, BM25 score), best first; higher is better."""
+        where, params = filter_sql(filters)
+        weights = ", ".join(str(float(w)) for w in self.weights)
+        sql = (
+            f"SELECT m.paper_id, bm25(docs, {weights}) AS r FROM docs"
+            f" JOIN meta m ON m.rowid = docs.rowid"
+            f" WHERE docs MATCH ? AND {where} ORDER BY r LIMIT ?"
+        )
+        rows = self.conn.execute(sql, [expression, *params, limit]).fetchall()
+        return [(pid, -float(r)) for pid, r in rows]
+
+    def scores_for(self, expression: str, paper_ids: Sequence[str]) -> dict[str, float]:
+        """BM25 scores of the given papers for ``expression`` (papers that do not match are absent)."""
+        weights = ", ".join(str(float(w)) for w in self.weights)
+        sql = (
+            f"SELECT m.paper_id, bm25(docs, {weights}) FROM docs"
+            " JOIN meta m ON m.rowid = docs.rowid WHERE docs MATCH ? AND m.paper_id IN ({ids})"
+        )
+        return {pid: -float(r) for pid, r in self._for_ids(sql, paper_ids, [expression])}
+
+    def browse(
+        self, filters: Filters, exclude: str | None = None, limit: int = 1000
+    ) -> list[tuple[str, float]]:
+        """Papers passing the filters, newest first (a query made only of ``cat:``/``id:``/dates)."""
+        where, params = filter_sql(filters)
+        sql = f"SELECT m.paper_id FROM meta m WHERE {where}"
+        if exclude:
+            sql += " AND m.rowid NOT IN (SELECT rowid FROM docs WHERE docs MATCH ?)"
+            params.append(exclude)
+        sql += " ORDER BY m.published DESC, m.paper_id LIMIT ?"
+        params.append(limit)
+        return [(pid, 0.0) for (pid,) in self.conn.execute(sql, params)]
+
+    def allowed(self, filters: Filters) -> set[str]:
+        where, params = filter_sql(filters)
+        return {
+            r[0] for r in self.conn.execute(f"SELECT m.paper_id FROM meta m WHERE {where}", params)
+        }
+
+    def published(self, paper_ids: Sequence[str]) -> dict[str, str | None]:
+        """Publication time of each indexed paper among ``paper_ids`` (absent: not indexed)."""
+        sql = "SELECT paper_id, published FROM meta WHERE paper_id IN ({ids})"
+        return dict(self._for_ids(sql, paper_ids))
+
+    def snippets(
+        self, expression: str | None, paper_ids: Sequence[str], tokens: int = 40
+    ) -> dict[str, Snippet]:
+        """Title and abstract excerpt with matches wrapped in ``MARK_START``/``MARK_END``."""
+        if not expression or not paper_ids:
+            return {}
+        sql = (
+            "SELECT m.paper_id, highlight(docs, 0, ?, ?),"
+            f" snippet(docs, 1, ?, ?, '…', {int(tokens)}) FROM docs"
+            " JOIN meta m ON m.rowid = docs.rowid WHERE docs MATCH ? AND m.paper_id IN ({ids})"
+        )
+        before = [MARK_START, MARK_END, MARK_START, MARK_END, expression]
+        return {
+            pid: Snippet(title, abstract or None)
+            for pid, title, abstract in self._for_ids(sql, paper_ids, before)
+        }

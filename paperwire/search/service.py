@@ -1,0 +1,384 @@
+"""``search()``: the one search function the CLI, the web page, the API and the evaluation call.
+
+It parses the query, ranks with BM25, embeddings or both (see ``fusion``), applies filters, sorts,
+paginates, and returns results with the paper's card data and a safely highlighted snippet.
+Search never fails on what a person typed: odd input yields fewer results and a note saying why.
+"""
+
+from __future__ import annotations
+
+import html
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from sqlalchemy import Engine, false, select
+
+from paperwire.config import Settings
+from paperwire.db.models import Paper
+from paperwire.errors import UsageError
+from paperwire.search import fusion
+from paperwire.search.index import open_lexical, open_vectors
+from paperwire.search.lexical import (
+    MARK_END,
+    MARK_START,
+    Filters,
+    LexicalIndex,
+    Snippet,
+    any_word_expression,
+    exclusion_expression,
+    match_expression,
+)
+from paperwire.search.query import ParsedQuery, parse_query
+
+if TYPE_CHECKING:
+    from paperwire.search.embedder import Embedder
+    from paperwire.search.vectors import VectorStore
+
+MODES = ("hybrid", "lexical", "semantic")
+SORTS = ("relevance", "date", "votes")
+MAX_RESULTS = 1000
+MAX_LIMIT = 200
+SEMANTIC_DEPTH = 100
+# A semantic query restricted by phrases or fielded words ranks at most this many of their matches.
+RESTRICTED_POOL = 20000
+
+
+@dataclass
+class SearchResult:
+    id: str
+    title: str
+    authors: list[str]
+    published_at: datetime | None
+    votes: int
+    score: float
+    categories: list[str] = field(default_factory=list)
+    arxiv_id: str | None = None
+    title_html: str = ""
+    snippet_html: str = ""
+
+    @property
+    def snippet_text(self) -> str:
+        return html.unescape(self.snippet_html.replace("<mark>", "").replace("</mark>", ""))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "arxiv_id": self.arxiv_id,
+            "title": self.title,
+            "authors": self.authors,
+            "published_at": self.published_at.isoformat() + "Z" if self.published_at else None,
+            "categories": self.categories,
+            "votes": self.votes,
+            "score": round(self.score, 6),
+            "title_html": self.title_html,
+            "snippet_html": self.snippet_html,
+        }
+
+
+@dataclass
+class SearchPage:
+    query: str
+    mode: str
+    sort: str
+    page: int
+    limit: int
+    total: int = 0
+    results: list[SearchResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.limit))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "query": self.query,
+            "mode": self.mode,
+            "sort": self.sort,
+            "page": self.page,
+            "limit": self.limit,
+            "total": self.total,
+            "pages": self.pages,
+            "notes": self.notes,
+            "results": [r.to_dict() for r in self.results],
+        }
+
+
+class Searcher:
+    """What a process keeps open between searches: the lexical index, the model and the vectors."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.lexical: LexicalIndex = open_lexical(settings)
+        self._lock = threading.Lock()
+        self._embedder: Embedder | None = None
+        self._store: VectorStore | None = None
+        self._store_version: str | None = None
+        self.semantic_error: str | None = None
+
+    def semantic(self) -> tuple[Embedder, VectorStore] | None:
+        """The model and the vectors, loaded once and reopened when a sync changed them."""
+        version = self.lexical.get_state("vectors_version")
+        with self._lock:
+            if self.semantic_error is not None:
+                return None
+            try:
+                if self._embedder is None:
+                    from paperwire.search.embedder import load_embedder
+
+                    self._embedder = load_embedder(self.settings)
+                if self._store is None or version != self._store_version:
+                    self._store = open_vectors(self.settings, self._embedder)
+                    self._store_version = version
+            except Exception as exc:  # a missing or broken model leaves keyword search working
+                self.semantic_error = f"{type(exc).__name__}: {exc}"
+                return None
+            return self._embedder, self._store
+
+
+_searchers: dict[tuple[str, str, str], Searcher] = {}
+_searchers_lock = threading.Lock()
+
+
+def get_searcher(settings: Settings) -> Searcher:
+    key = (str(settings.home), settings.database_url, str(getattr(settings, "embedding_model", "")))
+    with _searchers_lock:
+        searcher = _searchers.get(key)
+        if searcher is None:
+            searcher = _searchers[key] = Searcher(settings)
+        return searcher
+
+
+def forget_searchers() -> None:
+    """Drop cached searchers (after a rebuild replaced the files, and in tests)."""
+    with _searchers_lock:
+        for searcher in _searchers.values():
+            searcher.lexical.close()
+        _searchers.clear()
+
+
+def search(
+    settings: Settings,
+    engine: Engine,
+    query: str | None,
+    *,
+    mode: str = "hybrid",
+    limit: int = 20,
+    page: int = 1,
+    sort: str = "relevance",
+    date_from: date | None = None,
+    date_to: date | None = None,
+    categories: Sequence[str] = (),
+    snippets: bool = True,
+) -> SearchPage:
+    """Search the index; ``page`` counts from 1. Bad options raise ``UsageError``; a bad query never
+    raises but gives notes."""
+    if mode not in MODES:
+        raise UsageError(f"mode must be one of {', '.join(MODES)}, not {mode!r}")
+    if sort not in SORTS:
+        raise UsageError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    if not 1 <= limit <= MAX_LIMIT:
+        raise UsageError(f"limit must be between 1 and {MAX_LIMIT}, not {limit}")
+    if page < 1:
+        raise UsageError(f"page must be 1 or more, not {page}")
+    if date_from and date_to and date_from > date_to:
+        raise UsageError(f"the date range is empty: {date_from} is after {date_to}")
+    parsed = parse_query(query)
+    result = SearchPage(
+        query=query or "", mode=mode, sort=sort, page=page, limit=limit, notes=list(parsed.notes)
+    )
+    filters = Filters(
+        date_from=date_from,
+        date_to=date_to,
+        categories=[*categories, *parsed.categories],
+        excluded_categories=parsed.excluded_categories,
+        ids=parsed.ids,
+    )
+    if parsed.is_empty and not filters.active:
+        if not result.notes:
+            result.notes.append("type some words to search for")
+        return result
+    searcher = get_searcher(settings)
+    if searcher.lexical.count() == 0:
+        result.notes.append("the search index is empty: run `paperwire index`")
+        return result
+    depth = min(MAX_RESULTS, max(page * limit, SEMANTIC_DEPTH))
+    ranked = _rank(searcher, parsed, filters, result, depth)
+    if sort == "date":
+        dates = searcher.lexical.published([pid for pid, _ in ranked])
+        ranked.sort(key=lambda item: dates.get(item[0]) or "", reverse=True)
+    elif sort == "votes":
+        votes = _votes(engine, [pid for pid, _ in ranked])
+        ranked.sort(key=lambda item: votes.get(item[0], 0), reverse=True)
+    result.total = len(ranked)
+    window = ranked[(page - 1) * limit : page * limit]
+    marks = (
+        searcher.lexical.snippets(
+            any_word_expression(parsed.highlight_words()), [pid for pid, _ in window]
+        )
+        if snippets
+        else {}
+    )
+    result.results = load_results(engine, window, marks)
+    return result
+
+
+def _rank(
+    searcher: Searcher,
+    parsed: ParsedQuery,
+    filters: Filters,
+    result: SearchPage,
+    depth: int,
+) -> list[tuple[str, float]]:
+    lexical = searcher.lexical
+    expression = match_expression(parsed)
+    if expression is None:
+        # Only filters (cat:, id:, dates) and maybe exclusions: the newest matching papers.
+        result.mode = "lexical"
+        return lexical.browse(filters, exclude=exclusion_expression(parsed), limit=MAX_RESULTS)
+    semantic = None
+    if result.mode != "lexical" and parsed.semantic_text.strip():
+        semantic = searcher.semantic()
+        if semantic is None:
+            result.notes.append(
+                f"meaning-based search is unavailable ({searcher.semantic_error}); "
+                "showing keyword results"
+            )
+    if semantic is None:
+        result.mode = "lexical"
+        return lexical.search(expression, filters, limit=MAX_RESULTS)
+    embedder, store = semantic
+    vector = np.asarray(embedder.encode_query(parsed.semantic_text), dtype=np.float32)
+    allowed = _allowed(lexical, parsed, filters)
+    hits = store.search(vector, max(depth, SEMANTIC_DEPTH), allowed=allowed)
+    # The vectors may still hold papers hidden since the last sync; the lexical index is current.
+    known = lexical.published([pid for pid, _ in hits])
+    hits = [(pid, score) for pid, score in hits if pid in known]
+    if result.mode == "semantic":
+        return hits
+    return _hybrid(lexical, store, vector, expression, filters, hits)
+
+
+def _allowed(lexical: LexicalIndex, parsed: ParsedQuery, filters: Filters) -> set[str] | None:
+    """The papers a semantic ranking may return: those passing the filters, the phrases and
+    fielded words, and the exclusions (None: all)."""
+    restricting = ParsedQuery(raw="", required=parsed.required, excluded=parsed.excluded)
+    expression = match_expression(restricting)
+    if expression is not None:
+        return {pid for pid, _ in lexical.search(expression, filters, limit=RESTRICTED_POOL)}
+    if parsed.excluded:
+        return {
+            pid
+            for pid, _ in lexical.browse(
+                filters, exclude=exclusion_expression(parsed), limit=RESTRICTED_POOL
+            )
+        }
+    if filters.active:
+        return lexical.allowed(filters)
+    return None
+
+
+def _hybrid(
+    lexical: LexicalIndex,
+    store: VectorStore,
+    vector: np.ndarray,
+    expression: str,
+    filters: Filters,
+    hits: list[tuple[str, float]],
+    params: fusion.FusionParams = fusion.DEFAULT,
+) -> list[tuple[str, float]]:
+    matches = lexical.search(expression, filters, limit=MAX_RESULTS)
+    lex_scores = dict(matches[: params.lexical_depth])
+    sem_scores = dict(hits[: params.semantic_depth])
+    candidates = list(dict.fromkeys([*lex_scores, *sem_scores]))
+    missing_lex = [c for c in candidates if c not in lex_scores]
+    if missing_lex:
+        lex_scores.update(lexical.scores_for(expression, missing_lex))
+    for c in candidates:
+        if c not in sem_scores:
+            stored = store.get(c)
+            if stored is not None:
+                sem_scores[c] = float(np.dot(stored, vector))
+    fused = fusion.fuse(lex_scores, sem_scores, candidates, params)
+    seen = set(candidates)
+    return fused + [(pid, score) for pid, score in matches if pid not in seen]
+
+
+def _votes(engine: Engine, ids: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    with engine.connect() as conn:
+        for start in range(0, len(ids), 500):
+            chunk = list(ids[start : start + 500])
+            rows = conn.execute(
+                select(Paper.id, Paper.vote_count, Paper.upvotes_baseline).where(
+                    Paper.id.in_(chunk)
+                )
+            )
+            out.update({r.id: (r.vote_count or 0) + (r.upvotes_baseline or 0) for r in rows})
+    return out
+
+
+def marked_html(text: str) -> str:
+    """Escape first, then turn the index's match markers into ``<mark>``: safe whatever the text."""
+    return html.escape(text).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
+
+
+def _plain_snippet(abstract: str, words: int = 40) -> str:
+    parts = abstract.split()
+    text = " ".join(parts[:words])
+    return html.escape(text + (" …" if len(parts) > words else ""))
+
+
+def load_results(
+    engine: Engine, ranked: Sequence[tuple[str, float]], marks: dict[str, Snippet] | None = None
+) -> list[SearchResult]:
+    """Card data for ``ranked`` papers from the database, in the given order; hidden papers and
+    papers deleted since the last sync are left out."""
+    if not ranked:
+        return []
+    marks = marks or {}
+    ids = [pid for pid, _ in ranked]
+    with engine.connect() as conn:
+        rows = {
+            r.id: r
+            for r in conn.execute(
+                select(
+                    Paper.id,
+                    Paper.arxiv_id,
+                    Paper.title,
+                    Paper.abstract,
+                    Paper.authors,
+                    Paper.categories,
+                    Paper.published_at,
+                    Paper.vote_count,
+                    Paper.upvotes_baseline,
+                ).where(Paper.id.in_(ids), Paper.hidden == false())
+            )
+        }
+    out = []
+    for pid, score in ranked:
+        row = rows.get(pid)
+        if row is None:
+            continue
+        mark = marks.get(pid)
+        out.append(
+            SearchResult(
+                id=pid,
+                arxiv_id=row.arxiv_id,
+                title=row.title,
+                authors=[str(a) for a in row.authors or []],
+                published_at=row.published_at,
+                votes=(row.vote_count or 0) + (row.upvotes_baseline or 0),
+                score=float(score),
+                categories=[str(c) for c in row.categories or []],
+                title_html=marked_html(mark.title) if mark else html.escape(row.title),
+                snippet_html=marked_html(mark.abstract)
+                if mark and mark.abstract
+                else _plain_snippet(row.abstract or ""),
+            )
+        )
+    return out
