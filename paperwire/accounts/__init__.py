@@ -1,0 +1,1 @@
+"""Members: password hashing and account creation (sign-in pages build on these)."""
