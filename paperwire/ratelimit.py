@@ -1,0 +1,70 @@
+"""Rate limits as fixed-window counters in the database, so every server process shares them."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from paperwire.db.models import RateLimitHit
+from paperwire.errors import RateLimited
+from paperwire.papers.records import now_utc
+
+
+@dataclass(frozen=True)
+class Limit:
+    """At most ``count`` actions per ``seconds`` for one key (e.g. an IP address or a member)."""
+
+    action: str
+    count: int
+    seconds: int
+
+
+# The limits of each action; tests and operators read this one table.
+LIMITS = {
+    "signup": Limit("signup", 5, 3600),
+    "login": Limit("login", 10, 300),
+    "comment": Limit("comment", 20, 600),
+    "submit": Limit("submit", 20, 3600),
+    "subscribe": Limit("subscribe", 5, 3600),
+    "api": Limit("api", 600, 60),
+}
+
+
+@dataclass(frozen=True)
+class Usage:
+    limit: int
+    remaining: int
+    reset_seconds: int
+
+
+def hit(session: Session, action: str, key: str, *, now: datetime | None = None) -> Usage:
+    """Count one ``action`` by ``key``; raise ``RateLimited`` (with Retry-After) past the limit.
+
+    Commits nothing itself: the caller's transaction carries the counter.
+    """
+    rule = LIMITS[action]
+    now = now or now_utc()
+    epoch = int(now.timestamp())
+    start = datetime.fromtimestamp(epoch - epoch % rule.seconds)
+    row_key = f"{action}:{key}"[:255]
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(RateLimitHit).values(key=row_key, window_start=start, count=1)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[RateLimitHit.key, RateLimitHit.window_start],
+        set_={"count": RateLimitHit.count + 1},
+    ).returning(RateLimitHit.count)
+    count = int(session.execute(stmt).scalar_one())
+    if random.random() < 0.01:
+        session.execute(
+            delete(RateLimitHit).where(RateLimitHit.window_start < now - timedelta(days=1))
+        )
+    reset = int((start + timedelta(seconds=rule.seconds) - now).total_seconds())
+    if count > rule.count:
+        raise RateLimited(f"too many {action} requests; try again in {reset} s", retry_after=reset)
+    return Usage(limit=rule.count, remaining=rule.count - count, reset_seconds=reset)
