@@ -55,11 +55,11 @@ def hit(session: Session, action: str, key: str, *, now: datetime | None = None)
     row_key = f"{action}:{key}"[:255]
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     stmt = insert(RateLimitHit).values(key=row_key, window_start=start, count=1)
-    stmt = stmt.on_conflict_do_update(
+    upsert = stmt.on_conflict_do_update(
         index_elements=[RateLimitHit.key, RateLimitHit.window_start],
         set_={"count": RateLimitHit.count + 1},
     ).returning(RateLimitHit.count)
-    count = int(session.execute(stmt).scalar_one())
+    count = int(session.execute(upsert).scalar_one())
     if random.random() < 0.01:
         session.execute(
             delete(RateLimitHit).where(RateLimitHit.window_start < now - timedelta(days=1))
