@@ -1,10 +1,40 @@
-"""``paperwire submit ID_OR_URL``: placeholder, being written."""
+"""``paperwire submit ID_OR_URL``: put one paper in a daily list (a thin client of ``ingest.submit``)."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import typer
 
+from paperwire.cli.context import ready_engine
+from paperwire.errors import UsageError
+from paperwire.ingest import arxiv_api
+from paperwire.ingest.http import Fetcher
+from paperwire.ingest.submit import submit_paper
 
-def submit(id_or_url: str = typer.Argument(..., help="arXiv id or URL")) -> None:
+
+def submit(
+    id_or_url: str = typer.Argument(
+        ..., help="arXiv id or URL: 2403.04640, arXiv:2403.04640v2, an abs/ or pdf/ link"
+    ),
+    day: str | None = typer.Option(
+        None, "--date", help="the daily list to join (YYYY-MM-DD; default today, UTC)"
+    ),
+    base_url: str | None = typer.Option(
+        None, "--base-url", help="arXiv API endpoint override (default: the real service)"
+    ),
+) -> None:
     """Fetch a paper's metadata from arXiv and put it in a daily list."""
-    raise typer.Exit(code=1)
+    try:
+        list_date = date.fromisoformat(day) if day is not None else None
+    except ValueError as exc:
+        raise UsageError(f"--date: not a date (YYYY-MM-DD): {day!r}") from exc
+    with Fetcher(source="arxiv") as fetcher:
+        result = submit_paper(
+            ready_engine(),
+            fetcher,
+            base_url or arxiv_api.DEFAULT_BASE_URL,
+            id_or_url,
+            list_date=list_date,
+        )
+    typer.echo(result.message())

@@ -1,0 +1,116 @@
+"""Submitting one paper by arXiv id or URL: fetch its metadata if needed and put it in a daily list."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from sqlalchemy import Engine, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from paperwire.db.engine import session_scope
+from paperwire.db.models import DailyEntry, Paper
+from paperwire.errors import PaperNotFound, SourceError
+from paperwire.ingest import arxiv_api
+from paperwire.ingest.http import Fetcher
+from paperwire.ingest.report import Rejection
+from paperwire.papers.ids import parse_arxiv_id
+from paperwire.papers.records import EntryRecord, PaperRecord, now_utc
+from paperwire.papers.store import upsert_papers
+
+ENTRY_SOURCE = "submit"
+
+
+@dataclass(frozen=True)
+class SubmitResult:
+    """Where the paper is now listed; ``added`` is False when it already was in a daily list."""
+
+    paper_id: str
+    title: str
+    list_date: date
+    added: bool
+    fetched: bool
+
+    def message(self) -> str:
+        if self.added:
+            return f"{self.paper_id} added to the daily list of {self.list_date.isoformat()}"
+        return f"{self.paper_id} already in the daily list of {self.list_date.isoformat()}"
+
+
+def _stored_paper(session: Session, arxiv_id: str) -> Paper | None:
+    return session.scalar(
+        select(Paper).where(or_(Paper.id == arxiv_id, Paper.arxiv_id == arxiv_id)).limit(1)
+    )
+
+
+def _fetch_record(fetcher: Fetcher, base_url: str, arxiv_id: str) -> PaperRecord:
+    for item in arxiv_api.fetch(fetcher, base_url, id_list=[arxiv_id]):
+        if isinstance(item, Rejection):
+            raise SourceError(str(item))
+        if item.id == arxiv_id:
+            return item
+    raise PaperNotFound(f"arXiv has no paper {arxiv_id} (looked up at {base_url})")
+
+
+def submit_paper(
+    engine: Engine,
+    fetcher: Fetcher,
+    base_url: str,
+    id_or_url: str,
+    *,
+    list_date: date | None = None,
+    submitted_by_id: int | None = None,
+    submitter_name: str | None = None,
+) -> SubmitResult:
+    """Put the paper named by ``id_or_url`` in the daily list of ``list_date`` (default today, UTC).
+
+    A paper already in the database is used as stored, without asking arXiv; only an unknown paper
+    is fetched (its latest version) and stored. A paper already in a daily list stays there and
+    the result names that date. Raises ``InvalidPaperId`` for input that is no arXiv id or URL,
+    ``PaperNotFound`` when arXiv does not know the id, ``SourceError`` when arXiv cannot be read.
+    """
+    arxiv_id = parse_arxiv_id(id_or_url).id
+    day = list_date or datetime.now(UTC).date()
+    with session_scope(engine) as session:
+        stored = _stored_paper(session, arxiv_id)
+        entry = session.get(DailyEntry, stored.id) if stored is not None else None
+    if stored is not None and entry is not None:
+        return SubmitResult(stored.id, stored.title, entry.list_date, added=False, fetched=False)
+    record = None if stored is not None else _fetch_record(fetcher, base_url, arxiv_id)
+    paper_id = stored.id if stored is not None else arxiv_id
+    new_entry = EntryRecord(
+        list_date=day,
+        source=ENTRY_SOURCE,
+        submitted_at=now_utc(),
+        submitted_by_id=submitted_by_id,
+        submitter_name=submitter_name,
+    )
+    try:
+        with session_scope(engine) as session:
+            if record is not None:
+                record.entry = new_entry
+                upsert_papers(session, [record])
+            else:
+                session.add(
+                    DailyEntry(
+                        paper_id=paper_id,
+                        list_date=new_entry.list_date,
+                        submitted_at=new_entry.submitted_at,
+                        submitted_by_id=submitted_by_id,
+                        submitter_name=submitter_name,
+                        submitter_info={},
+                        source=ENTRY_SOURCE,
+                        imported_comments=0,
+                    )
+                )
+    except IntegrityError:
+        # Someone listed the paper between our check and our insert: report their entry.
+        with session_scope(engine) as session:
+            entry = session.get(DailyEntry, paper_id)
+            paper = session.get(Paper, paper_id)
+        if entry is None or paper is None:
+            raise
+        return SubmitResult(paper_id, paper.title, entry.list_date, added=False, fetched=False)
+    title = record.title if record is not None else stored.title if stored else paper_id
+    return SubmitResult(paper_id, title, day, added=True, fetched=record is not None)
