@@ -10,7 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -159,13 +159,20 @@ def start_site(env: dict[str, str], log: Path, *args: str) -> Iterator[Site]:
         _wait_healthy(site)
         yield site
     finally:
-        # The server runs in its own process group so that worker processes stop with it.
+        _stop(process)
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    # The server runs in its own process group so that worker processes stop with it; the group
+    # may already be gone if the server died, which the test's own requests will have shown.
+    with suppress(ProcessLookupError):
         os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
+    try:
+        process.wait(timeout=15)
+    except subprocess.TimeoutExpired:
+        with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+        process.wait()
 
 
 def _wait_healthy(site: Site) -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
-from conftest import COMMUNITY, Site
+from conftest import COMMUNITY, Site, load_sample, start_site
 from sqlalchemy import Engine, text
 
 
@@ -127,7 +128,7 @@ def test_friendly_errors(site: Site) -> None:
         page = site.get(path)
         assert page.status_code == status, path
         assert words in page.text, path
-        assert "Go to today" in page.text
+        assert "Go to the latest papers" in page.text
         assert "Traceback" not in page.text
     assert site.get("/healthz").text == "ok"
 
@@ -145,3 +146,15 @@ def test_server_errors_show_a_friendly_page(site: Site, engine: Engine) -> None:
     for leak in ("Traceback", "comments", "sqlalchemy", "OperationalError", "ProgrammingError"):
         assert leak not in page.text
     assert "Traceback" in site.log.read_text()
+
+
+def test_several_workers_serve_the_same_site(
+    engine: Engine, env: dict[str, str], tmp_path: Path
+) -> None:
+    load_sample(engine)
+    with start_site(env, tmp_path / "serve.log", "--workers", "2") as workers:
+        for _ in range(6):
+            page = workers.get("/papers/date/2026-06-05")
+            assert page.status_code == 200
+            assert f"by the {COMMUNITY} community" in page.text
+            assert "Beta: three" in page.text

@@ -118,3 +118,10 @@ def test_pages_look_right_on_phone_and_desktop(
                 assert overflow <= 0, f"{path} scrolls sideways by {overflow}px at {width}px"
                 assert page.locator("h1").first.is_visible()
             page.close()
+        dark = browser.new_page(viewport={"width": 1280, "height": 900}, color_scheme="dark")
+        dark.goto(site.url + "/papers/date/2026-04-21")
+        dark.screenshot(path=str(OUT / "day-dark-1280.png"))
+        missing = dark.goto(site.url + "/papers/2406.99999")
+        assert missing is not None and missing.status == 404
+        dark.screenshot(path=str(OUT / "not-found-dark-1280.png"))
+        dark.close()
