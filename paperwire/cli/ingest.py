@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from paperwire.cli.context import ingest_and_report
+from paperwire.cli.context import ingest_and_report, ready_engine
 from paperwire.errors import UsageError
 from paperwire.ingest import arxiv_api, hf, oai, snapshot
 from paperwire.ingest.http import Fetcher
@@ -111,6 +111,7 @@ def ingest_oai(
             date_from=_parse_date(date_from, "--from"),
             date_until=_parse_date(date_until, "--until"),
             submit=submit,
+            cursors=oai.HarvestCursors(ready_engine()),
         )
     ingest_and_report("oai", items)
 

@@ -8,20 +8,26 @@ that name the file line or URL. ``noRecordsMatch`` is an empty harvest, not a fa
 from __future__ import annotations
 
 import email.utils
+import hashlib
 import io
+import logging
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
 from typing import IO, Any
+from urllib.parse import urlencode
 
 from lxml import etree
+from sqlalchemy import Engine, delete, select
 
+from paperwire.db.engine import session_scope
+from paperwire.db.models import IngestCursor
 from paperwire.errors import SourceError, UsageError
 from paperwire.ingest.http import Fetcher
 from paperwire.ingest.report import Rejection
-from paperwire.ingest.runner import Item
+from paperwire.ingest.runner import DEFAULT_BATCH, Item
 from paperwire.papers.ids import try_parse_arxiv_id
 from paperwire.papers.links import extract_links
 from paperwire.papers.records import (
@@ -29,9 +35,12 @@ from paperwire.papers.records import (
     PaperRecord,
     clean_abstract,
     clean_line,
+    now_utc,
     parse_time,
     utc_naive,
 )
+
+log = logging.getLogger(__name__)
 
 SOURCE = "oai"
 DEFAULT_BASE_URL = "https://oaipmh.arxiv.org/oai"
@@ -535,6 +544,48 @@ def list_records_params(
     return params
 
 
+class HarvestCursors:
+    """Resumption tokens kept in ``ingest_cursors``, so a harvest killed midway continues from
+    where its stored records end instead of from the first page."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def load(self, key: str) -> str | None:
+        with session_scope(self.engine) as session:
+            state = session.execute(
+                select(IngestCursor.state).where(
+                    IngestCursor.source == SOURCE, IngestCursor.key == key
+                )
+            ).scalar_one_or_none()
+        token = (state or {}).get("token")
+        return str(token) if token else None
+
+    def save(self, key: str, token: str, yielded: int) -> None:
+        state = {"token": token, "records_before": yielded}
+        with session_scope(self.engine) as session:
+            row = session.execute(
+                select(IngestCursor).where(IngestCursor.source == SOURCE, IngestCursor.key == key)
+            ).scalar_one_or_none()
+            if row is None:
+                session.add(IngestCursor(source=SOURCE, key=key, state=state, updated_at=now_utc()))
+            else:
+                row.state = state
+                row.updated_at = now_utc()
+
+    def clear(self, key: str) -> None:
+        with session_scope(self.engine) as session:
+            session.execute(
+                delete(IngestCursor).where(IngestCursor.source == SOURCE, IngestCursor.key == key)
+            )
+
+
+def cursor_key(base_url: str, params: dict[str, str]) -> str:
+    """One harvest: the endpoint and its first request (format, set, from, until)."""
+    key = f"{base_url}?{urlencode(sorted(params.items()))}"
+    return key if len(key) <= 512 else hashlib.sha1(key.encode()).hexdigest()
+
+
 def fetch(
     fetcher: Fetcher,
     base_url: str = DEFAULT_BASE_URL,
@@ -544,15 +595,30 @@ def fetch(
     date_from: date | None = None,
     date_until: date | None = None,
     submit: bool = False,
+    cursors: HarvestCursors | None = None,
+    commit_every: int = DEFAULT_BATCH,
 ) -> Iterator[Item]:
     """Harvest ``ListRecords`` page by page, following resumption tokens until one is empty.
 
     ``noRecordsMatch`` ends the harvest cleanly. Any other OAI-PMH error, an HTML page, malformed
     XML or an HTTP error raises ``SourceError`` naming the URL; records already yielded stand
     (the runner has stored or will store them).
+
+    With ``cursors``, a rerun of the same harvest resumes from the last token whose records are
+    surely stored: the runner commits every ``commit_every`` items (or more often) before asking
+    for the next one, so a page's token is saved only once ``commit_every`` more items have been
+    taken after it. Rerunning is always safe since upserts are idempotent; an expired stored
+    token starts the harvest again from the beginning.
     """
-    params = list_records_params(metadata_prefix, set_spec, date_from, date_until)
+    first = list_records_params(metadata_prefix, set_spec, date_from, date_until)
+    key = cursor_key(base_url, first)
+    resumed = cursors.load(key) if cursors else None
+    params = {"verb": "ListRecords", "resumptionToken": resumed} if resumed else first
+    if resumed:
+        log.info("%s: resuming %s at resumption token %s", SOURCE, key, resumed)
     seen_tokens: set[str] = set()
+    pending: list[tuple[int, str]] = []  # (items taken when a page ended, the token after it)
+    yielded = 0
     while True:
         response = fetcher.get(base_url, params=params)
         url = str(response.url)
@@ -561,8 +627,22 @@ def fetch(
         if unusable:
             raise SourceError(f"{SOURCE}: {url}: HTTP {response.status_code}, {unusable}")
         page = Page()
-        yield from parse_response(io.BytesIO(body), url, page, submit=submit)
+        for item in parse_response(io.BytesIO(body), url, page, submit=submit):
+            yield item
+            yielded += 1
+            if cursors and pending and yielded - pending[0][0] >= commit_every:
+                pending = _save_stored(cursors, key, pending, yielded, commit_every)
         errors = _real_errors(page)
+        if (
+            cursors
+            and resumed
+            and params.get("resumptionToken") == resumed
+            and any(code == "badResumptionToken" for code, _ in errors)
+        ):
+            log.warning("%s: stored token %s expired; starting %s again", SOURCE, resumed, key)
+            cursors.clear(key)
+            resumed, params = None, first
+            continue
         if errors:
             raise SourceError(f"{SOURCE}: {url}: {_error_text(errors)}")
         if response.status_code != 200 and not page.errors:
@@ -571,10 +651,23 @@ def fetch(
         if page.problem:
             raise SourceError(f"{SOURCE}: {url}: {page.problem}")
         if not page.token:
+            if cursors:
+                # The last records may still be uncommitted, but a rerun from scratch is safe.
+                cursors.clear(key)
             return
         if page.token in seen_tokens:
             raise SourceError(
                 f"{SOURCE}: {url}: the server repeated resumption token {page.token!r}"
             )
         seen_tokens.add(page.token)
+        pending.append((yielded, page.token))
         params = {"verb": "ListRecords", "resumptionToken": page.token}
+
+
+def _save_stored(
+    cursors: HarvestCursors, key: str, pending: list[tuple[int, str]], yielded: int, every: int
+) -> list[tuple[int, str]]:
+    """Save the newest token whose records are committed; return the tokens still pending."""
+    stored = [p for p in pending if yielded - p[0] >= every]
+    cursors.save(key, stored[-1][1], stored[-1][0])
+    return pending[len(stored) :]

@@ -4,6 +4,10 @@ server replaying them (paging, Retry-After, OAI-PMH errors, HTML and broken XML)
 from __future__ import annotations
 
 import json
+import signal
+import subprocess
+import sys
+import threading
 import time
 from datetime import date, datetime
 from pathlib import Path
@@ -514,3 +518,135 @@ def test_cli_base_url_harvest(
         assert recording_server.requests[0][1]["from"] == ["2024-01-25"]
     finally:
         dispose_engines()
+
+
+# --- resuming a killed harvest -----------------------------------------------------------------
+
+PAGE_FILES = (
+    OAI_DC_FILE,  # 5 records, ends with token 6960524|1001
+    HEP_TH_FILE,  # 3 records
+    "hepcrawl_listrecords_arXiv_physics-hep-ex_2017-12-14.xml",  # 3 records
+    "inspire_vcr_listrecords_arXiv_physics_noncore_from2018-03-25.xml",  # 1 record
+)
+TOKENS = ("6960524|1001", "page-3", "page-4")
+
+
+def paged_bodies(shared_data: Path) -> list[bytes]:
+    """Four real recordings chained into one harvest by resumption tokens (the recordings were
+    trimmed, so the tokens of pages 2 and 3 are written in)."""
+    bodies = [(shared_data / "arxiv_oai" / name).read_bytes() for name in PAGE_FILES]
+    for i, token in enumerate(TOKENS[1:], start=1):
+        tag = f'<resumptionToken cursor="{i}">{token}</resumptionToken></ListRecords>'
+        bodies[i] = bodies[i].replace(b"</ListRecords>", tag.encode())
+    return bodies
+
+
+def paged_server(server: Any, reply: Any, bodies: list[bytes], broken: set[str]) -> None:
+    def respond(_path: str, query: dict[str, list[str]]) -> Any:
+        token = query.get("resumptionToken", [""])[0]
+        if token in broken:
+            return reply(500, b"Internal Server Error", {"Content-Type": "text/plain"})
+        if token and token not in TOKENS:
+            return reply(200, oai_error("badResumptionToken", f"bad token {token}"), XML)
+        return reply(200, bodies[TOKENS.index(token) + 1 if token else 0], XML)
+
+    server.route("/oai", respond)
+
+
+def rows(engine: Engine) -> list[tuple[str, str]]:
+    with engine.connect() as conn:
+        return sorted(
+            (r.id, r.content_hash) for r in conn.execute(select(Paper.id, Paper.content_hash))
+        )
+
+
+def test_a_failed_harvest_resumes_from_its_last_stored_page(
+    engine: Engine, shared_data: Path, recording_server: Any, reply: Any
+) -> None:
+    paged_server(recording_server, reply, paged_bodies(shared_data), broken={"page-4"})
+    url = recording_server.url + "/oai"
+    cursors = oai.HarvestCursors(engine)
+    key = oai.cursor_key(url, oai.list_records_params("arXiv"))
+
+    def run() -> IngestReport:
+        with fetcher() as f:
+            items = oai.fetch(f, url, cursors=cursors, commit_every=2)
+            return run_ingest(engine, "oai", items, batch_size=2)
+
+    first = run()
+    assert first.failure is not None and "HTTP 500" in first.failure
+    assert first.added == 11
+    # Page 3's records may not all be committed when page 4 is asked for: page 2's token is
+    # the last one the cursor may keep.
+    assert cursors.load(key) == "page-3"
+
+    paged_server(recording_server, reply, paged_bodies(shared_data), broken=set())
+    recording_server.requests.clear()
+    second = run()
+    assert second.ok, second.summary()
+    assert [q.get("resumptionToken") for _p, q in recording_server.requests] == [
+        ["page-3"],
+        ["page-4"],
+    ]
+    assert (second.added, second.unchanged) == (1, 3)
+    assert cursors.load(key) is None
+    resumed = rows(engine)
+    assert len(resumed) == 12
+
+    # An uninterrupted harvest finds nothing to change: the resumed database is the same.
+    whole = run()
+    assert (whole.added, whole.updated, whole.unchanged) == (0, 0, 12)
+    assert rows(engine) == resumed
+
+
+def test_an_expired_stored_token_starts_over(
+    engine: Engine, shared_data: Path, recording_server: Any, reply: Any
+) -> None:
+    paged_server(recording_server, reply, paged_bodies(shared_data), broken=set())
+    url = recording_server.url + "/oai"
+    cursors = oai.HarvestCursors(engine)
+    key = oai.cursor_key(url, oai.list_records_params("arXiv", "physics"))
+    cursors.save(key, "expired-token", 4000)
+    with fetcher() as f:
+        report = run_ingest(engine, "oai", oai.fetch(f, url, set_spec="physics", cursors=cursors))
+    assert report.ok and report.added == 12
+    tokens = [q.get("resumptionToken", ["-"])[0] for _p, q in recording_server.requests]
+    assert tokens == ["expired-token", "-", *TOKENS]
+    assert cursors.load(key) is None
+
+
+@pytest.mark.slow
+def test_cli_harvest_killed_mid_run_then_rerun(
+    env: dict[str, str], shared_data: Path, recording_server: Any, reply: Any, tmp_path: Path
+) -> None:
+    bodies = paged_bodies(shared_data)
+    paged_server(recording_server, reply, bodies, broken=set())
+    reached, release = threading.Event(), threading.Event()
+    answer = recording_server.routes["/oai"]
+
+    def hold_page_3(path: str, query: dict[str, list[str]]) -> Any:
+        if query.get("resumptionToken") == ["page-3"] and not release.is_set():
+            reached.set()
+            release.wait(120)
+        return answer(path, query)
+
+    recording_server.route("/oai", hold_page_3)
+    command = [
+        sys.executable, "-c", "from paperwire.cli import main; main()", "ingest", "oai",
+        "--base-url", recording_server.url + "/oai", "--delay", "0",
+    ]  # fmt: skip
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        assert reached.wait(120), "the harvest never asked for page 3"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(60)
+    finally:
+        release.set()
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+
+    rerun = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert rerun.returncode == 0, rerun.stderr
+    again = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+    assert "oai: 0 added, 0 updated, 12 unchanged, 0 rejected" in again.stdout
