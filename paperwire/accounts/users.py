@@ -64,9 +64,19 @@ def find_user(session: Session, name_or_email: str) -> User | None:
 
 
 def create_user(
-    session: Session, username: str, email: str, password: str, role: str = "member"
+    session: Session,
+    username: str,
+    email: str,
+    password: str,
+    role: str = "member",
+    *,
+    password_hash: str | None = None,
 ) -> User:
-    """Add an account (flushed, not committed); ``InvalidAccount`` or ``AccountExists`` say why not."""
+    """Add an account (flushed, not committed); ``InvalidAccount`` or ``AccountExists`` say why not.
+
+    ``password_hash``, when given, is ``hash_password(password)`` made earlier by the caller: a batch
+    of accounts sharing one password (the demo members) pays for the deliberately slow hash once.
+    """
     username = (username or "").strip()
     email = normalise_email(email)
     _validate(username, email, password, role)
@@ -85,7 +95,7 @@ def create_user(
     user = User(
         username=username,
         email=email,
-        password_hash=hash_password(password),
+        password_hash=password_hash or hash_password(password),
         role=role,
         is_active=True,
         created_at=now_utc(),

@@ -1,10 +1,71 @@
-"""``paperwire demo``: placeholder, being written."""
+"""``paperwire demo``: a ready instance (SQLite in a temporary or given folder) with the bundled
+real papers, demo members and votes, served."""
 
 from __future__ import annotations
 
+import os
+import secrets
+import tempfile
+import time
+from pathlib import Path
+
 import typer
 
+from paperwire.cli.context import console
+from paperwire.config import load_settings
+from paperwire.db.engine import get_engine
+from paperwire.db.migrate import upgrade
+from paperwire.demo.loader import DEMO_MEMBERS, DEMO_PASSWORD, is_loaded, load_demo
 
-def demo(port: int = typer.Option(8000, "--port")) -> None:
+
+def _say(text: str) -> None:
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def demo(
+    port: int = typer.Option(8000, "--port", min=1, max=65535, help="port to listen on"),
+    host: str = typer.Option("127.0.0.1", "--host", help="address to listen on"),
+    home: Path | None = typer.Option(
+        None, "--home", help="data folder to use (default: a new temporary folder)"
+    ),
+    no_serve: bool = typer.Option(False, "--no-serve", help="prepare the instance, do not serve"),
+    seed: int = typer.Option(0, "--seed", help="seed of the demo votes"),
+) -> None:
     """A ready instance with bundled real papers, served."""
-    raise typer.Exit(code=1)
+    started = time.perf_counter()
+    folder = (home or Path(tempfile.mkdtemp(prefix="paperwire-demo-"))).expanduser().resolve()
+    folder.mkdir(parents=True, exist_ok=True)
+    shown_host = "localhost" if host in ("0.0.0.0", "::") else host
+    shown_host = f"[{shown_host}]" if ":" in shown_host else shown_host
+    url = f"http://{shown_host}:{port}"
+    # The demo is its own instance: its folder, its SQLite file, whatever the shell says, and the
+    # environment is set too so every part of the process (and any worker) reads the same settings.
+    os.environ.update(
+        {
+            "PAPERWIRE_HOME": str(folder),
+            "PAPERWIRE_DATABASE_URL": f"sqlite:///{folder / 'paperwire.db'}",
+            "PAPERWIRE_ENV": "development",
+            "PAPERWIRE_BASE_URL": url,
+        }
+    )
+    os.environ.setdefault("PAPERWIRE_SECRET_KEY", secrets.token_urlsafe(32))
+    cfg = load_settings()
+    _say(f"paperwire demo in {folder}")
+    engine = get_engine(cfg)
+    upgrade(engine)
+    if is_loaded(engine, seed=seed):
+        _say("demo corpus already loaded")
+    else:
+        _say(load_demo(engine, seed=seed).text())
+    _say(f"ready in {time.perf_counter() - started:.1f} s")
+    logins = ", ".join(
+        name if role == "member" else f"{name} ({role})" for name, role in DEMO_MEMBERS
+    )
+    _say(f"sign in as any of {logins} with the password {DEMO_PASSWORD!r}")
+    if no_serve:
+        _say(f"to serve it: PAPERWIRE_HOME={folder} paperwire serve --port {port}")
+        return
+    from paperwire.web.server import run
+
+    _say(f"serving at {url}/  (Ctrl+C stops)")
+    run(cfg, host=host, port=port)

@@ -3,12 +3,13 @@ number of votes in the same transaction. Imported upvotes stay apart in ``upvote
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Table, bindparam, delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -26,41 +27,60 @@ class VoteResult:
     upvotes: int  # members' votes plus the imported baseline, as pages show it
 
 
-def _lock_paper(session: Session, paper_id: str) -> None:
-    # Locking the paper row (PostgreSQL; SQLite has one writer anyway) serialises concurrent votes
-    # on one paper, so the recount below sees every committed vote.
-    found = session.execute(
-        select(Paper.id).where(Paper.id == paper_id, Paper.hidden.is_(False)).with_for_update()
-    ).first()
+_papers = cast(Table, Paper.__table__)
+_votes = cast(Table, Vote.__table__)
+
+# Built once: these run once per vote, and the demo loader alone casts over a thousand.
+# Locking the paper row (PostgreSQL; SQLite has one writer anyway) serialises concurrent votes on
+# one paper, so the recount sees every committed vote.
+_LOCK = (
+    select(_papers.c.vote_count, _papers.c.upvotes_baseline)
+    .where(_papers.c.id == bindparam("pid"), _papers.c.hidden.is_(False))
+    .with_for_update()
+)
+_RECOUNT = (
+    update(_papers)
+    .where(_papers.c.id == bindparam("pid"))
+    .values(
+        vote_count=select(func.count())
+        .select_from(_votes)
+        .where(_votes.c.paper_id == bindparam("pid"))
+        .scalar_subquery()
+    )
+    .returning(_papers.c.vote_count)
+)
+_DELETE = (
+    delete(_votes)
+    .where(_votes.c.user_id == bindparam("uid"), _votes.c.paper_id == bindparam("pid"))
+    .returning(_votes.c.paper_id)
+)
+
+
+@functools.cache
+def _insert(dialect: str) -> Any:
+    module: Any = postgresql if dialect == "postgresql" else sqlite
+    # RETURNING, not rowcount: drivers disagree on the rowcount of a skipped insert.
+    return (
+        module.insert(_votes)
+        .values(user_id=bindparam("uid"), paper_id=bindparam("pid"), created_at=bindparam("at"))
+        .on_conflict_do_nothing(index_elements=["user_id", "paper_id"])
+        .returning(_votes.c.paper_id)
+    )
+
+
+def _lock_paper(session: Session, paper_id: str) -> tuple[int, int]:
+    found = session.execute(_LOCK, {"pid": paper_id}).first()
     if found is None:
         raise PaperNotFound(f"no paper {paper_id!r}")
+    return found.vote_count or 0, found.upvotes_baseline or 0
 
 
-def _recount(session: Session, paper_id: str) -> None:
-    count = select(func.count()).select_from(Vote).where(Vote.paper_id == paper_id)
-    session.execute(
-        update(Paper).where(Paper.id == paper_id).values(vote_count=count.scalar_subquery())
-    )
-
-
-def _result(session: Session, paper_id: str, voted: bool, changed: bool) -> VoteResult:
-    count, baseline = session.execute(
-        select(Paper.vote_count, Paper.upvotes_baseline).where(Paper.id == paper_id)
-    ).one()
-    return VoteResult(paper_id, voted, changed, count, count + (baseline or 0))
-
-
-def _insert_ignoring_duplicate(session: Session, values: dict[str, Any]) -> bool:
-    dialect = session.get_bind().dialect.name
-    module: Any = postgresql if dialect == "postgresql" else sqlite
-    stmt = (
-        module.insert(Vote)
-        .values(**values)
-        .on_conflict_do_nothing(index_elements=["user_id", "paper_id"])
-        .returning(Vote.paper_id)
-    )
-    # RETURNING, not rowcount: drivers disagree on the rowcount of a skipped insert.
-    return session.execute(stmt).first() is not None
+def _finish(
+    session: Session, paper_id: str, count: int, baseline: int, *, voted: bool, changed: bool
+) -> VoteResult:
+    if changed:
+        count = session.execute(_RECOUNT, {"pid": paper_id}).scalar_one()
+    return VoteResult(paper_id, voted, changed, count, count + baseline)
 
 
 def cast_vote(
@@ -68,25 +88,17 @@ def cast_vote(
 ) -> VoteResult:
     """Record the member's vote (idempotent: a second vote changes nothing), in the caller's
     transaction. Raises ``PaperNotFound`` for an unknown or hidden paper."""
-    _lock_paper(session, paper_id)
-    created = _insert_ignoring_duplicate(
-        session,
-        {"user_id": user_id, "paper_id": paper_id, "created_at": utc_naive(at) or now_utc()},
-    )
-    if created:
-        _recount(session, paper_id)
-    return _result(session, paper_id, voted=True, changed=created)
+    count, baseline = _lock_paper(session, paper_id)
+    params = {"uid": user_id, "pid": paper_id, "at": utc_naive(at) or now_utc()}
+    created = session.execute(_insert(session.get_bind().dialect.name), params).first()
+    return _finish(session, paper_id, count, baseline, voted=True, changed=created is not None)
 
 
 def retract_vote(session: Session, user_id: int, paper_id: str) -> VoteResult:
     """Take the member's vote back (idempotent: nothing happens when there is none)."""
-    _lock_paper(session, paper_id)
-    removed = session.execute(
-        delete(Vote).where(Vote.user_id == user_id, Vote.paper_id == paper_id)
-    ).rowcount  # type: ignore[attr-defined]
-    if removed:
-        _recount(session, paper_id)
-    return _result(session, paper_id, voted=False, changed=bool(removed))
+    count, baseline = _lock_paper(session, paper_id)
+    removed = session.execute(_DELETE, {"uid": user_id, "pid": paper_id}).first()
+    return _finish(session, paper_id, count, baseline, voted=False, changed=removed is not None)
 
 
 def voted_papers(session: Session, user_id: int, paper_ids: Iterable[str]) -> set[str]:

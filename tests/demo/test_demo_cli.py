@@ -1,0 +1,98 @@
+"""``paperwire demo`` as a person runs it: real processes, a real SQLite home, a real server."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import func, select
+
+from paperwire.db.engine import make_engine, session_scope
+from paperwire.db.models import Paper, User
+from paperwire.demo.corpus import read_corpus
+
+CLI = [sys.executable, "-c", "from paperwire.cli import main; main()"]
+# A generous limit on how long to wait, not a speed requirement (that is measured by hand).
+STARTUP_LIMIT = 180
+
+
+def demo_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PAPERWIRE_")}
+    # The demo must not touch whatever database the shell points at.
+    env["PAPERWIRE_DATABASE_URL"] = f"sqlite:///{tmp_path / 'elsewhere.db'}"
+    return env
+
+
+def test_demo_no_serve_prepares_the_home_once(tmp_path: Path) -> None:
+    home = tmp_path / "demo home"
+    args = [*CLI, "demo", "--no-serve", "--home", str(home)]
+    first = subprocess.run(
+        args, env=demo_env(tmp_path), capture_output=True, text=True, timeout=300
+    )
+    assert first.returncode == 0, first.stderr
+    assert f"paperwire demo in {home}" in first.stdout
+    assert "alice (admin)" in first.stdout and "'demo-password'" in first.stdout
+    assert not (tmp_path / "elsewhere.db").exists()
+
+    engine = make_engine(f"sqlite:///{home / 'paperwire.db'}")
+    try:
+        with session_scope(engine) as session:
+            papers = session.scalar(select(func.count()).select_from(Paper))
+            users = session.scalar(select(func.count()).select_from(User))
+    finally:
+        engine.dispose()
+    assert papers == len({r.id for r in read_corpus()})
+    assert users == 8
+
+    again = subprocess.run(
+        args, env=demo_env(tmp_path), capture_output=True, text=True, timeout=300
+    )
+    assert again.returncode == 0, again.stderr
+    assert "demo corpus already loaded" in again.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_demo_serves_the_latest_list(tmp_path: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen(
+        [*CLI, "demo", "--port", str(port), "--home", str(tmp_path / "home")],
+        env=demo_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + STARTUP_LIMIT
+        page = None
+        while time.monotonic() < deadline and proc.poll() is None:
+            try:
+                page = httpx.get(f"http://127.0.0.1:{port}/", timeout=10)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert page is not None, f"the demo did not serve (exit {proc.poll()})"
+        assert page.status_code == 200
+        # The newest Hugging Face list (3 July 2026) is the front page.
+        assert "3 July 2026" in page.text
+        paper = httpx.get(f"http://127.0.0.1:{port}/papers/2605.09063", timeout=10)
+        assert paper.status_code == 200
+        assert "Soohak" in paper.text
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            output, _ = proc.communicate(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            output, _ = proc.communicate()
+    assert f"serving at http://127.0.0.1:{port}/" in output
