@@ -178,12 +178,13 @@ def _subject_table() -> dict[str, str]:
 
 
 _SUBJECTS = _subject_table()
+_ARCHIVES = {code.split(".")[0] for code in _SUBJECTS.values()}
 
 
 def subject_category(subject: str) -> str | None:
     """The arXiv category a ``dc:subject`` names (a code or a full name), or None."""
     text = clean_line(subject)
-    if _CATEGORY.match(text) and ("." in text or "-" in text):
+    if _CATEGORY.match(text) and text.split(".")[0] in _ARCHIVES:
         return text
     return _SUBJECTS.get(text.lower())
 
@@ -199,6 +200,7 @@ class Page:
     token: str | None = None
     complete_list_size: int | None = None
     problem: str | None = None
+    problem_line: int | None = None
 
 
 def _text(el: Any | None) -> str:
@@ -478,8 +480,8 @@ def parse_response(
                 size = el.get("completeListSize")
                 page.complete_list_size = int(size) if size and size.isdigit() else None
     except etree.XMLSyntaxError as exc:
-        line = exc.lineno or (exc.position[0] if exc.position else "?")
-        page.problem = f"malformed XML at line {line}: {exc.msg}"
+        page.problem_line = exc.lineno or (exc.position[0] if exc.position else None)
+        page.problem = f"malformed XML at line {page.problem_line or '?'}: {exc.msg}"
 
 
 def _error_text(errors: list[tuple[str, str]]) -> str:
@@ -516,7 +518,8 @@ def read_file(path: Path, *, submit: bool = False) -> Iterator[Item]:
         page = Page()
         yield from parse_response(fh, place, page, submit=submit)
     if page.problem:
-        yield Rejection(SOURCE, place, page.problem)
+        where = f"{place}:{page.problem_line}" if page.problem_line else place
+        yield Rejection(SOURCE, where, page.problem)
     errors = _real_errors(page)
     if errors:
         yield Rejection(SOURCE, place, _error_text(errors))

@@ -170,7 +170,9 @@ def test_subject_names_and_codes() -> None:
     assert oai.subject_category("High Energy Physics - Theory") == "hep-th"
     assert oai.subject_category("Physics - Optics") == "physics.optics"
     assert oai.subject_category("cs.LG") == "cs.LG"
+    assert oai.subject_category("hep-th") == "hep-th"
     assert oai.subject_category("Fourier analysis") is None
+    assert oai.subject_category("signal-processing") is None
 
 
 def arxiv_raw_response(shared_data: Path, ids: list[str]) -> bytes:
@@ -294,8 +296,8 @@ def test_malformed_file_keeps_the_records_before_the_break(
     items = list(oai.read_file(path))
     assert list(records(items)) == ["1303.2033", "2401.14034", "2401.14036"]
     (rejection,) = rejections(items)
-    assert rejection.where == str(path)
-    assert rejection.reason.startswith("malformed XML at line 74")
+    assert rejection.where == f"{path}:74"
+    assert rejection.reason.startswith("malformed XML at line 74: Premature end of data")
 
 
 def test_missing_file_is_a_rejection(tmp_path: Path) -> None:
