@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from conftest import FRIDAY, MONDAY, SATURDAY, SUNDAY, load_sample
+from served import FRIDAY, MONDAY, SATURDAY, SUNDAY, load_sample
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from conftest import COMMUNITY, Site, load_sample, start_site
+from served import COMMUNITY, Site, load_sample, start_site
 from sqlalchemy import Engine, text
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import Site, load_sample, start_site
+from served import Site, load_sample, start_site
 from sqlalchemy import Engine
 
 from paperwire.db.engine import session_scope
