@@ -218,11 +218,8 @@ def _sync_lexical(
 ) -> None:
     stored = lexical.content_hashes()
     with engine.connect() as conn:
-        current: dict[str, str] = dict(
-            conn.execute(select(Paper.id, Paper.content_hash).where(Paper.hidden == false()))
-            .tuples()
-            .all()
-        )
+        rows = conn.execute(select(Paper.id, Paper.content_hash).where(Paper.hidden == false()))
+        current: dict[str, str] = {pid: content for pid, content in rows}
     removed = [pid for pid in stored if pid not in current]
     changed = [pid for pid, h in current.items() if stored.get(pid) != h]
     report.added = sum(1 for pid in changed if pid not in stored)

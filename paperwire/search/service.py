@@ -215,6 +215,8 @@ def search(
         votes = _votes(engine, [pid for pid, _ in ranked])
         ranked.sort(key=lambda item: votes.get(item[0], 0), reverse=True)
     result.total = len(ranked)
+    if not ranked:
+        result.notes.append("no papers match this query")
     window = ranked[(page - 1) * limit : page * limit]
     marks = (
         searcher.lexical.snippets(
