@@ -85,6 +85,7 @@ def _card(
     names = author_names(paper.authors)
     code = _links(paper, "code", "github_repo")
     project = _links(paper, "project", "project_page")
+    stars = (paper.extras or {}).get("github_stars")
     return PaperCard(
         id=paper.id,
         title=paper.title,
@@ -99,6 +100,7 @@ def _card(
         project_url=project[0] if project else None,
         list_date=entry.list_date,
         submitter=_submitter(entry, username),
+        code_stars=stars if isinstance(stars, int) and code else None,
     )
 
 

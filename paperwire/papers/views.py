@@ -83,6 +83,7 @@ class PaperCard(_Serialisable):
     project_url: str | None
     list_date: date | None
     submitter: Submitter | None
+    code_stars: int | None = None
 
 
 @dataclass(frozen=True)

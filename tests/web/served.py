@@ -109,6 +109,7 @@ def sample_papers() -> list[PaperRecord]:
                 {"kind": "code", "url": "https://github.com/example/epsilon"},
                 {"kind": "project", "url": "https://example.org/epsilon"},
             ],
+            extras={"github_stars": 1234},
         ),
         _paper("2406.00006", "Zeta: in no daily list", None),
     ]

@@ -26,6 +26,7 @@ def test_home_shows_the_latest_daily_list(site: Site) -> None:
     assert "12 authors" in html
     assert 'Submitted by <span class="submitter">alice</span>' in html
     assert 'href="https://github.com/example/epsilon"' in html
+    assert '<span class="visually-hidden">with</span>1234<' in html
     # Saturday holds only a hidden paper, so the previous list is Friday's.
     assert 'rel="prev" href="/papers/date/2026-06-05"' in html
     assert 'rel="next"' not in html
