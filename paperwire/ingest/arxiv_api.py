@@ -71,7 +71,7 @@ def _looks_like_html(data: bytes) -> bool:
 def _html_title(data: bytes) -> str:
     try:
         root = etree.HTML(data)
-    except (etree.ParserError, ValueError):
+    except (etree.LxmlError, ValueError):
         return ""
     return clean_line(root.findtext(".//title")) if root is not None else ""
 
@@ -254,6 +254,8 @@ def _paged(
     submit: bool,
 ) -> Iterator[Item]:
     """Page through one query with ``start``/``max_results`` until a clear stop, said in the log."""
+    if max_results is not None and max_results <= 0:
+        return
     size = max(1, min(page_size, MAX_PAGE))
     seen: set[str] = set()
     start = 0

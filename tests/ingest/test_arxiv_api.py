@@ -519,7 +519,12 @@ def test_cli_ingests_files_and_exits_non_zero_on_a_rejection(
     result = CliRunner().invoke(app, args)
     assert result.exit_code == 1, result.output
     assert re.search(r"arxiv: \d+ added, 0 updated, 0 unchanged, 1 rejected", result.stdout)
-    assert "incorrect id format for abc" in result.stderr
+    # One line per rejection, however long the path: the message must stay greppable.
+    error_file = next(p for p in files if p.name.startswith("id_abc"))
+    assert (
+        f"rejected: arxiv: {error_file}: arXiv reported an error: incorrect id format for abc"
+        in result.stderr.splitlines()
+    )
     clean = [p for p in files if not p.name.startswith("id_abc")]
     args = ["ingest", "arxiv"] + [a for p in clean for a in ("--file", str(p))]
     result = CliRunner().invoke(app, args)

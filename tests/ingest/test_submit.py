@@ -3,8 +3,8 @@ arXiv API answers, on both databases; and the ``paperwire submit`` command."""
 
 from __future__ import annotations
 
-import subprocess
 import sys
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -12,6 +12,8 @@ import conftest
 import pytest
 from sqlalchemy import Engine, select
 
+from paperwire.cli import main
+from paperwire.db.engine import dispose_engines
 from paperwire.db.models import DailyEntry, Paper
 from paperwire.errors import InvalidPaperId, PaperNotFound, SourceError
 from paperwire.ingest import arxiv_api
@@ -21,7 +23,6 @@ from paperwire.ingest.submit import submit_paper
 
 PATH = "/api/query"
 ATOM = {"Content-Type": "application/atom+xml; charset=utf-8"}
-PAPERWIRE = Path(sys.executable).parent / "paperwire"
 # The recorded id_list answer for each canonical id the server is asked about.
 RECORDED = {
     "1605.08386": "id_1605.08386_s0_m100_",
@@ -166,36 +167,39 @@ def test_an_arxiv_error_feed_is_a_source_error_naming_the_url(engine: Engine, ar
 # --- the command -------------------------------------------------------------------------------
 
 
-def run_cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(PAPERWIRE), "submit", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+@pytest.fixture
+def cli(
+    env: dict[str, str], capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Callable[..., tuple[int, str, str]]]:
+    """Run ``paperwire submit ...`` through the real entry point (error translation included),
+    in this process so the test stays quick; returns (exit status, stdout, stderr)."""
+
+    def run(*args: str) -> tuple[int, str, str]:
+        monkeypatch.setattr(sys, "argv", ["paperwire", "submit", *args])
+        with pytest.raises(SystemExit) as exited:
+            main()
+        out = capsys.readouterr()
+        return int(exited.value.code or 0), out.out, out.err
+
+    yield run
+    dispose_engines()
 
 
-def test_cli_submit_prints_one_line_and_exits_1_on_errors(env: dict[str, str], arxiv: str) -> None:
-    added = run_cli(
-        env, "https://arxiv.org/pdf/2104.12255v1.pdf", "--date", "2026-11-28", "--base-url", arxiv
+def test_cli_submit_prints_one_line_and_exits_1_on_errors(
+    cli: Callable[..., tuple[int, str, str]], arxiv: str
+) -> None:
+    status, out, _ = cli(
+        "https://arxiv.org/pdf/2104.12255v1.pdf", "--date", "2026-11-28", "--base-url", arxiv
     )
-    assert (added.returncode, added.stdout) == (
-        0,
-        "2104.12255 added to the daily list of 2026-11-28\n",
-    )
-    again = run_cli(env, "2104.12255", "--date", "2026-11-29", "--base-url", arxiv)
-    assert (again.returncode, again.stdout) == (
-        0,
-        "2104.12255 already in the daily list of 2026-11-28\n",
-    )
-    unknown = run_cli(env, "0000.0000", "--base-url", arxiv)
-    assert unknown.returncode == 1
-    assert "error: arXiv has no paper 0000.0000" in unknown.stderr
-    malformed = run_cli(env, "not-an-id", "--base-url", arxiv)
-    assert malformed.returncode == 1
-    assert "error: not an arXiv id or URL: 'not-an-id'" in malformed.stderr
-    bad_date = run_cli(env, "2104.12255", "--date", "28/11/2026", "--base-url", arxiv)
-    assert bad_date.returncode == 2
-    assert "--date: not a date" in bad_date.stderr
+    assert (status, out) == (0, "2104.12255 added to the daily list of 2026-11-28\n")
+    status, out, _ = cli("2104.12255", "--date", "2026-11-29", "--base-url", arxiv)
+    assert (status, out) == (0, "2104.12255 already in the daily list of 2026-11-28\n")
+    status, out, err = cli("0000.0000", "--base-url", arxiv)
+    assert (status, out) == (1, "")
+    assert "error: arXiv has no paper 0000.0000" in err
+    status, _, err = cli("not-an-id", "--base-url", arxiv)
+    assert status == 1
+    assert "error: not an arXiv id or URL: 'not-an-id'" in err
+    status, _, err = cli("2104.12255", "--date", "28/11/2026", "--base-url", arxiv)
+    assert status == 2
+    assert "--date: not a date" in err
