@@ -42,7 +42,7 @@ def ingest_and_report(source: str, items: Iterable[Item], total: int | None = No
     engine = ready_engine()
 
     def show(rejection: Rejection) -> None:
-        err_console.print(f"rejected: {rejection}", markup=False, highlight=False)
+        err_console.print(f"rejected: {rejection}", markup=False, highlight=False, soft_wrap=True)
 
     if sys.stderr.isatty():
         with Progress(
@@ -63,7 +63,7 @@ def ingest_and_report(source: str, items: Iterable[Item], total: int | None = No
             )
     else:
         report = run_ingest(engine, source, items, on_rejection=show)
-    console.print(report.summary(), markup=False, highlight=False)
+    console.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
     if not report.ok:
         raise typer.Exit(code=1)
     return report
