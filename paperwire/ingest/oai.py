@@ -207,9 +207,20 @@ def _text(el: Any | None) -> str:
     return "".join(el.itertext()) if el is not None else ""
 
 
+def _children(el: Any) -> dict[str, Any]:
+    """The first child of each tag: one pass instead of a path search per field."""
+    found: dict[str, Any] = {}
+    for child in el:
+        found.setdefault(child.tag, child)
+    return found
+
+
+def _value(children: dict[str, Any], tag: str) -> str | None:
+    return clean_line(_text(children.get(tag))) or None
+
+
 def _child_text(parent: Any, tag: str) -> str | None:
-    value = clean_line(_text(parent.find(tag)))
-    return value or None
+    return _value(_children(parent), tag)
 
 
 def _local(tag: object) -> str:
@@ -248,11 +259,8 @@ def _raw_time(text: str | None) -> datetime | None:
 
 
 def _author(el: Any) -> str:
-    parts = (
-        _child_text(el, f"{_ARXIV}forenames"),
-        _child_text(el, f"{_ARXIV}keyname"),
-        _child_text(el, f"{_ARXIV}suffix"),
-    )
+    children = _children(el)
+    parts = (_value(children, f"{_ARXIV}{tag}") for tag in ("forenames", "keyname", "suffix"))
     return " ".join(p for p in parts if p)
 
 
@@ -304,33 +312,37 @@ class _Fields:
     extras: dict[str, Any] = field(default_factory=dict)
 
 
-def _common(meta: Any, ns: str, out: _Fields) -> None:
-    out.arxiv_id = _child_text(meta, f"{ns}id")
-    out.title = _child_text(meta, f"{ns}title") or ""
-    out.categories = (_child_text(meta, f"{ns}categories") or "").split()
-    out.abstract = clean_abstract(_text(meta.find(f"{ns}abstract")))
-    out.comments = _child_text(meta, f"{ns}comments")
-    out.journal_ref = _child_text(meta, f"{ns}journal-ref")
-    out.doi = _child_text(meta, f"{ns}doi")
+def _common(children: dict[str, Any], ns: str) -> _Fields:
+    out = _Fields(
+        arxiv_id=_value(children, f"{ns}id"),
+        title=_value(children, f"{ns}title") or "",
+        categories=(_value(children, f"{ns}categories") or "").split(),
+        abstract=clean_abstract(_text(children.get(f"{ns}abstract"))),
+        comments=_value(children, f"{ns}comments"),
+        journal_ref=_value(children, f"{ns}journal-ref"),
+        doi=_value(children, f"{ns}doi"),
+    )
     for tag in ("license", "report-no", "msc-class", "acm-class"):
-        value = _child_text(meta, f"{ns}{tag}")
+        value = _value(children, f"{ns}{tag}")
         if value:
             out.extras[tag.replace("-", "_")] = value
+    return out
 
 
 def _from_arxiv(meta: Any) -> _Fields:
-    out = _Fields()
-    _common(meta, _ARXIV, out)
-    out.authors = [a for a in map(_author, meta.iterfind(f"{_ARXIV}authors/{_ARXIV}author")) if a]
-    out.published_at = parse_time(_child_text(meta, f"{_ARXIV}created"))
-    out.updated_at = parse_time(_child_text(meta, f"{_ARXIV}updated"))
+    children = _children(meta)
+    out = _common(children, _ARXIV)
+    authors = children.get(f"{_ARXIV}authors")
+    out.authors = [a for a in map(_author, authors if authors is not None else []) if a]
+    out.published_at = parse_time(_value(children, f"{_ARXIV}created"))
+    out.updated_at = parse_time(_value(children, f"{_ARXIV}updated"))
     return out
 
 
 def _from_raw(meta: Any) -> _Fields:
-    out = _Fields()
-    _common(meta, _RAW, out)
-    out.authors = split_authors(_text(meta.find(f"{_RAW}authors")))
+    children = _children(meta)
+    out = _common(children, _RAW)
+    out.authors = split_authors(_text(children.get(f"{_RAW}authors")))
     versions: list[tuple[int, datetime | None]] = []
     for el in meta.iterfind(f"{_RAW}version"):
         m = _RAW_VERSION.match((el.get("version") or "").strip())
