@@ -15,10 +15,10 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import Engine, false, select
+from sqlalchemy import Engine, false, func, select
 
 from paperwire.config import Settings
-from paperwire.db.models import Paper
+from paperwire.db.models import Comment, Paper
 from paperwire.errors import UsageError
 from paperwire.search import fusion
 from paperwire.search.index import open_lexical, open_vectors
@@ -59,6 +59,17 @@ class SearchResult:
     arxiv_id: str | None = None
     title_html: str = ""
     snippet_html: str = ""
+    code_url: str | None = None
+    project_url: str | None = None
+    comment_count: int = 0
+
+    @property
+    def author_count(self) -> int:
+        return len(self.authors)
+
+    @property
+    def primary_category(self) -> str | None:
+        return self.categories[0] if self.categories else None
 
     @property
     def snippet_text(self) -> str:
@@ -76,6 +87,9 @@ class SearchResult:
             "score": round(self.score, 6),
             "title_html": self.title_html,
             "snippet_html": self.snippet_html,
+            "code_url": self.code_url,
+            "project_url": self.project_url,
+            "comment_count": self.comment_count,
         }
 
 
@@ -335,6 +349,13 @@ def _plain_snippet(abstract: str, words: int = 40) -> str:
     return html.escape(text + (" …" if len(parts) > words else ""))
 
 
+def _first_link(links: Any, kind: str) -> str | None:
+    for link in links or []:
+        if isinstance(link, dict) and link.get("kind") == kind and link.get("url"):
+            return str(link["url"])
+    return None
+
+
 def load_results(
     engine: Engine, ranked: Sequence[tuple[str, float]], marks: dict[str, Snippet] | None = None
 ) -> list[SearchResult]:
@@ -358,9 +379,17 @@ def load_results(
                     Paper.published_at,
                     Paper.vote_count,
                     Paper.upvotes_baseline,
+                    Paper.links,
                 ).where(Paper.id.in_(ids), Paper.hidden == false())
             )
         }
+        comments = dict(
+            conn.execute(
+                select(Comment.paper_id, func.count())
+                .where(Comment.paper_id.in_(ids), Comment.hidden == false())
+                .group_by(Comment.paper_id)
+            ).all()
+        )
     out = []
     for pid, score in ranked:
         row = rows.get(pid)
@@ -381,6 +410,9 @@ def load_results(
                 snippet_html=marked_html(mark.abstract)
                 if mark and mark.abstract
                 else _plain_snippet(row.abstract or ""),
+                code_url=_first_link(row.links, "code"),
+                project_url=_first_link(row.links, "project"),
+                comment_count=int(comments.get(pid, 0)),
             )
         )
     return out

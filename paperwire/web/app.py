@@ -15,7 +15,7 @@ from starlette.responses import Response
 from paperwire.config import Settings, load_settings
 from paperwire.db.engine import get_engine
 from paperwire.web import errors
-from paperwire.web.routes import health, pages
+from paperwire.web.routes import health, pages, search
 
 STATIC = Path(__file__).parent / "static"
 
@@ -58,4 +58,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.include_router(health.router)
     app.include_router(pages.router)
+    app.include_router(search.router)
     return app
