@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
+import orjson
+
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n[ \t]+")
-_SPACES = re.compile(r"\s+")
 
 
 def clean_line(text: str | None) -> str:
     """Collapse all white space (arXiv wraps titles and author lists) into single spaces."""
-    return _SPACES.sub(" ", text or "").strip()
+    # str.split() splits at exactly the characters \s matches, several times faster than re.sub.
+    return " ".join((text or "").split())
 
 
 def clean_abstract(text: str | None) -> str:
@@ -113,5 +114,9 @@ CONTENT_FIELDS = (
 
 def content_hash(row: dict[str, Any]) -> str:
     """A fingerprint of the stored content, so re-ingesting the same input is recognised as unchanged."""
-    payload = json.dumps([row.get(k) for k in CONTENT_FIELDS], default=str, sort_keys=True)
-    return hashlib.sha1(payload.encode()).hexdigest()
+    payload = orjson.dumps(
+        [row.get(k) for k in CONTENT_FIELDS],
+        default=str,
+        option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS,
+    )
+    return hashlib.sha1(payload).hexdigest()

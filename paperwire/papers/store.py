@@ -13,9 +13,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import select, update
+import orjson
+from sqlalchemy import JSON, Boolean, DateTime, Table, insert, select, update
 from sqlalchemy.orm import Session
 
 from paperwire.db.models import DailyEntry, Paper
@@ -32,6 +33,8 @@ _REPLACEABLE = (
     "comments",
 )
 _COLUMNS = [c.key for c in Paper.__table__.columns]
+_PAPERS = cast(Table, Paper.__table__)
+_ENTRIES = cast(Table, DailyEntry.__table__)
 
 
 @dataclass
@@ -88,7 +91,9 @@ def _link_key(link: dict[str, str]) -> str:
 def merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     """The stored row after ``new`` (a record's row) is merged into ``old`` (a stored row)."""
     merged = dict(old)
-    newer = new["version"] is not None and (old["version"] is None or new["version"] > old["version"])
+    newer = new["version"] is not None and (
+        old["version"] is None or new["version"] > old["version"]
+    )
     for key in _REPLACEABLE:
         if new[key] and (newer or not old[key]):
             merged[key] = new[key]
@@ -164,13 +169,65 @@ def upsert_papers(session: Session, records: Iterable[PaperRecord]) -> UpsertRes
         else:
             result.unchanged += 1
     if inserts:
-        session.execute(Paper.__table__.insert(), inserts)
+        _insert_papers(session, inserts)
         result.added = len(inserts)
         result.added_ids = [r["id"] for r in inserts]
     if updates:
         session.execute(update(Paper), updates)
     _insert_entries(session, entries, entry_changed)
     return result
+
+
+def _sqlite_value(kind: str, value: Any) -> Any:
+    if value is None:
+        return None
+    if kind == "json":
+        return _json_text(value)
+    if kind == "datetime":
+        # SQLAlchemy's SQLite DATETIME storage format, so reads and comparisons see one form.
+        return value.isoformat(" ", "microseconds")
+    if kind == "bool":
+        return int(value)
+    return value
+
+
+def _kind(column: Any) -> str:
+    if isinstance(column.type, JSON):
+        return "json"
+    if isinstance(column.type, DateTime):
+        return "datetime"
+    if isinstance(column.type, Boolean):
+        return "bool"
+    return "plain"
+
+
+_PAPER_KINDS = [(c.key, _kind(c)) for c in _PAPERS.columns]
+_SQLITE_INSERT = (
+    f"INSERT INTO papers ({', '.join(k for k, _ in _PAPER_KINDS)}) "
+    f"VALUES ({', '.join('?' for _ in _PAPER_KINDS)})"
+)
+
+
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
+def _insert_papers(session: Session, rows: list[dict[str, Any]]) -> None:
+    """Insert new paper rows. On SQLite the values are turned into the driver's own types here,
+    which halves the cost of a bulk insert compared with SQLAlchemy's per-value processing."""
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        conn.execute(insert(_PAPERS), rows)
+        return
+    params = [
+        tuple(
+            value if kind == "plain" else _sqlite_value(kind, value)
+            for key, kind in _PAPER_KINDS
+            for value in (row[key],)
+        )
+        for row in rows
+    ]
+    conn.exec_driver_sql(_SQLITE_INSERT, params)
 
 
 def _upsert_entries(session: Session, entries: dict[str, dict[str, Any]]) -> set[str]:
@@ -196,7 +253,9 @@ def _upsert_entries(session: Session, entries: dict[str, dict[str, Any]]) -> set
     return changed
 
 
-def _insert_entries(session: Session, entries: dict[str, dict[str, Any]], changed: set[str]) -> None:
+def _insert_entries(
+    session: Session, entries: dict[str, dict[str, Any]], changed: set[str]
+) -> None:
     # Papers must exist before their entries (foreign key), so this runs after the paper inserts.
     new_rows = [
         {k: v for k, v in entries[pid].items() if k != "_new"}
@@ -209,6 +268,6 @@ def _insert_entries(session: Session, entries: dict[str, dict[str, Any]], change
         if not entries[pid].get("_new")
     ]
     if new_rows:
-        session.execute(DailyEntry.__table__.insert(), new_rows)
+        session.execute(insert(_ENTRIES), new_rows)
     if moved:
         session.execute(update(DailyEntry), moved)
