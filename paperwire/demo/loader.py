@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
@@ -56,7 +56,6 @@ class DemoSummary:
     members_created: int = 0
     votes: int = 0
     votes_added: int = 0
-    members: list[tuple[str, str]] = field(default_factory=list)
 
     def text(self) -> str:
         span = f" ({self.first_date} to {self.last_date})" if self.first_date else ""
@@ -179,7 +178,7 @@ def is_loaded(engine: Engine, *, seed: int = 0, corpus: Path = CORPUS) -> bool:
 
 def load_demo(engine: Engine, *, seed: int = 0, corpus: Path = CORPUS) -> DemoSummary:
     """Upsert the corpus, its daily lists, the demo members and their votes (idempotent)."""
-    summary = DemoSummary(members=list(DEMO_MEMBERS))
+    summary = DemoSummary()
     rng = random.Random(seed)
     records = list(read_corpus(corpus))
     with session_scope(engine) as session:
