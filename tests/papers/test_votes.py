@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import datetime
 
 import pytest
@@ -105,3 +107,30 @@ def test_unknown_or_hidden_paper_is_not_found(engine: Engine, setup: tuple[int, 
     with pytest.raises(PaperNotFound), session_scope(engine) as session:
         cast_vote(session, ada, "2401.00002")
     assert counts(engine, "2401.00002") == (0, 0)
+
+
+def test_votes_cast_at_the_same_time_are_all_counted(
+    engine: Engine, setup: tuple[int, int]
+) -> None:
+    """Two members vote on one paper in overlapping transactions: the second must wait for the
+    first and count its vote, not overwrite the count with a stale one."""
+    ada, bob = setup
+    errors: list[BaseException] = []
+
+    def second_vote() -> None:
+        try:
+            with session_scope(engine) as session:
+                cast_vote(session, bob, "2401.00001")
+        except BaseException as exc:  # reported to the test thread below
+            errors.append(exc)
+
+    with session_scope(engine) as session:
+        cast_vote(session, ada, "2401.00001")
+        other = threading.Thread(target=second_vote)
+        other.start()
+        # Let the other transaction reach the paper row while this one still holds it.
+        time.sleep(0.5)
+    other.join(timeout=60)
+    assert not other.is_alive()
+    assert errors == []
+    assert counts(engine, "2401.00001") == (2, 2)
