@@ -112,7 +112,8 @@ def search_command(
         _line(f"{rank:>3}. {item.title}")
         _line(f"     {meta}" + (f" · {authors}" if authors else ""))
         _line(f"     {item.snippet_text}")
-    _line(f"{result.total} results ({result.mode}), page {result.page} of {result.pages}")
+    noun = "result" if result.total == 1 else "results"
+    _line(f"{result.total} {noun} ({result.mode}), page {result.page} of {result.pages}")
 
 
 def _line(text: str) -> None:

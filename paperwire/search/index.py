@@ -258,7 +258,7 @@ def _sync_vectors(
         report.pending_embeddings = lexical.count_unembedded()
         return
     report.model = embedder.name
-    if lexical.get_state("model") != embedder.name:
+    if store.invalidated or lexical.get_state("model") != embedder.name:
         with lexical.transaction() as conn:
             lexical.forget_embeddings(conn)
             lexical.set_state("model", embedder.name)
@@ -286,7 +286,8 @@ def _sync_vectors(
             report.embedded += len(pending)
             if progress:
                 progress.advance(len(pending))
-            if len(unflushed) >= FLUSH_EVERY:
+            # A flush rewrites the whole store, so on a large one it waits for more new rows.
+            if len(unflushed) >= max(FLUSH_EVERY, len(store) // 10):
                 _commit_embedded(store, lexical, unflushed)
                 unflushed = []
         _commit_embedded(store, lexical, unflushed)

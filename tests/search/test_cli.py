@@ -1,0 +1,128 @@
+"""``paperwire index``, ``search`` and ``eval`` as a person runs them, in a real process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from paperwire.config import load_settings
+from paperwire.papers.records import PaperRecord
+from paperwire.search import evaluation, index
+
+DOCS = {
+    "d1": (
+        "Aspirin and heart attacks",
+        "Daily low-dose aspirin lowers the risk of myocardial infarction.",
+    ),
+    "d2": ("Statins and cholesterol", "Statins reduce LDL cholesterol and cardiovascular events."),
+    "d3": ("Vitamin D and bone density", "Vitamin D supplements increase bone mineral density."),
+    "d4": ("Sleep and memory", "Sleep consolidates memories formed during the day."),
+    "d5": ("Coffee and liver disease", "Coffee drinkers have a lower risk of liver cirrhosis."),
+    "d6": ("Exercise and depression", "Aerobic exercise reduces symptoms of major depression."),
+}
+QUERIES = {
+    "q1": "aspirin prevents heart attacks",
+    "q2": "physical activity helps against depression",
+    "q3": "sleeping improves memory",
+    "q9": "a training query that is not in the test split",
+}
+QRELS = [("q1", "d1", 1), ("q2", "d6", 1), ("q3", "d4", 2)]
+
+
+def write_beir(folder: Path) -> Path:
+    (folder / "qrels").mkdir(parents=True)
+    with open(folder / "corpus.jsonl", "w") as fh:
+        for doc_id, (title, text) in DOCS.items():
+            fh.write(
+                json.dumps({"_id": doc_id, "title": title, "text": text, "metadata": {}}) + "\n"
+            )
+    with open(folder / "queries.jsonl", "w") as fh:
+        for qid, text in QUERIES.items():
+            fh.write(json.dumps({"_id": qid, "text": text}) + "\n")
+    rows = ["query-id\tcorpus-id\tscore", *(f"{q}\t{d}\t{s}" for q, d, s in QRELS)]
+    (folder / "qrels" / "test.tsv").write_text("\n".join(rows) + "\n")
+    return folder
+
+
+def paperwire(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", "from paperwire.cli import main; main()", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.fixture
+def eval_env(tmp_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "PAPERWIRE_HOME": str(tmp_path / "home"),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+
+
+def test_eval_prints_every_metric_for_every_mode(tmp_path: Path, eval_env: dict[str, str]) -> None:
+    data = write_beir(tmp_path / "tiny")
+    done = paperwire(eval_env, "eval", str(data), "--json")
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert set(result) == {"lexical", "semantic", "hybrid"}
+    for mode, metrics in result.items():
+        assert set(metrics) == {"ndcg@10", "recall@100", "mrr@10", "p50_ms", "p95_ms", "queries"}
+        assert metrics["queries"] == 3
+        assert metrics["recall@100"] == 1.0, mode  # six documents: every relevant one is found
+        assert 0.5 <= metrics["ndcg@10"] <= 1.0 and metrics["p95_ms"] >= metrics["p50_ms"] > 0
+    table = paperwire(eval_env, "eval", str(data), "--mode", "lexical")
+    assert table.returncode == 0 and "nDCG@10" in table.stdout and "semantic" not in table.stdout
+
+
+def test_a_second_evaluation_reuses_the_cached_embeddings(tmp_path: Path) -> None:
+    dataset = evaluation.load_dataset(write_beir(tmp_path / "tiny"))
+    cache = tmp_path / "cache"
+    reports = []
+    for run in ("first", "second"):
+        instance = evaluation.Instance(load_settings({"PAPERWIRE_HOME": "unused"}), tmp_path / run)
+        instance.load(dataset)
+        reports.append(index.sync(instance.settings, instance.engine, cache_dir=cache))
+        instance.close()
+    assert (reports[0].embedded, reports[0].embedded_from_cache) == (6, 0)
+    assert (reports[1].embedded, reports[1].embedded_from_cache) == (6, 6)
+
+
+def test_eval_names_what_is_wrong_with_a_dataset(tmp_path: Path, eval_env: dict[str, str]) -> None:
+    data = write_beir(tmp_path / "broken")
+    missing = paperwire(eval_env, "eval", str(tmp_path / "nowhere"))
+    assert missing.returncode == 2 and "corpus.jsonl is missing" in missing.stderr
+    with open(data / "corpus.jsonl", "a") as fh:
+        fh.write("{not json\n")
+    bad = paperwire(eval_env, "eval", str(data), "--mode", "lexical")
+    assert bad.returncode == 2 and f"{data / 'corpus.jsonl'}:7: not JSON" in bad.stderr
+
+
+def test_index_then_search_from_the_command_line(
+    env: dict[str, str], engine: Engine, corpus: list[PaperRecord]
+) -> None:
+    built = paperwire(env, "index")
+    assert built.returncode == 0, built.stderr
+    assert "6 added" in built.stdout and "6 embedded" in built.stdout
+    found = paperwire(env, "search", "protein folding", "--json", "--limit", "3")
+    result = json.loads(found.stdout)
+    assert result["mode"] == "hybrid" and result["results"][0]["id"] == "2606.00006"
+    assert {"id", "title", "authors", "published_at", "votes", "score", "snippet_html"} <= set(
+        result["results"][0]
+    )
+    text = paperwire(env, "search", "au:kaplan", "--mode", "lexical")
+    assert "Scaling laws for neural language models" in text.stdout
+    assert "1 result (lexical)" in text.stdout
+    wrong = paperwire(env, "search", "x", "--mode", "fuzzy")
+    assert wrong.returncode == 2 and "mode must be one of" in wrong.stderr
+    again = paperwire(env, "index")
+    assert "0 added" in again.stdout and "0 embedded" in again.stdout

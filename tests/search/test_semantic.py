@@ -1,0 +1,81 @@
+"""Embeddings in the index, with the shipped model: semantic and hybrid ranking, papers not yet
+embedded, re-embedding only changed text, similar papers, and the evaluation cache."""
+
+from __future__ import annotations
+
+import pytest
+from search_data import add, hide, paper
+from sqlalchemy import Engine
+
+from paperwire.config import Settings
+from paperwire.errors import PaperNotFound
+from paperwire.papers.records import PaperRecord
+from paperwire.search import index
+from paperwire.search.service import search
+from paperwire.search.similar import similar
+
+
+def ranked(settings: Settings, engine: Engine, query: str, mode: str) -> list[str]:
+    return [r.id for r in search(settings, engine, query, mode=mode, limit=10).results]
+
+
+def test_semantic_and_hybrid_find_papers_by_meaning(
+    settings: Settings, engine: Engine, corpus: list[PaperRecord]
+) -> None:
+    report = index.sync(settings, engine)
+    assert report.embedded == 6 and report.embed_error is None
+    # No word of this query is in the paper, only its meaning.
+    query = "AlphaFold folding of amino-acid chains into 3D shapes"
+    assert ranked(settings, engine, query, "semantic")[0] == "2606.00006"
+    assert ranked(settings, engine, query, "hybrid")[0] == "2606.00006"
+    page = search(settings, engine, "galaxies and halos of invisible mass", mode="hybrid")
+    assert page.mode == "hybrid" and page.results[0].id == "2606.00003"
+
+
+def test_only_changed_text_is_embedded_again(
+    settings: Settings, engine: Engine, corpus: list[PaperRecord]
+) -> None:
+    index.sync(settings, engine)
+    assert index.sync(settings, engine).embedded == 0
+    changed = corpus[0]
+    add(engine, paper(changed.id, changed.title, "A new abstract about retrieval.", version=2))
+    report = index.sync(settings, engine)
+    assert (report.updated, report.embedded) == (1, 1)
+
+
+def test_papers_not_yet_embedded_are_found_lexically(
+    settings: Settings, engine: Engine, corpus: list[PaperRecord]
+) -> None:
+    index.sync(settings, engine)
+    add(engine, paper("2606.00020", "Sparse autoencoders for interpretability", "Features."))
+    assert index.sync(settings, engine, embed=False).pending_embeddings == 1
+    assert ranked(settings, engine, "sparse autoencoders", "hybrid")[0] == "2606.00020"
+    assert "2606.00020" not in ranked(settings, engine, "sparse autoencoders", "semantic")
+
+
+def test_semantic_search_respects_syntax_filters_and_hiding(
+    settings: Settings, engine: Engine, corpus: list[PaperRecord]
+) -> None:
+    index.sync(settings, engine)
+    assert set(ranked(settings, engine, "language au:kaplan", "semantic")) == {"2606.00005"}
+    assert "2606.00004" not in ranked(settings, engine, "reasoning -zero", "semantic")
+    assert set(ranked(settings, engine, "biology cat:q-bio", "hybrid")) <= {
+        "2606.00002",
+        "2606.00006",
+    }
+    hide(engine, "2606.00006")
+    assert "2606.00006" not in ranked(settings, engine, "protein structure", "semantic")
+
+
+def test_similar_papers_by_embedding_and_by_words(
+    settings: Settings, engine: Engine, corpus: list[PaperRecord]
+) -> None:
+    index.sync(settings, engine, embed=False)
+    by_words = [r.id for r in similar(settings, engine, "2606.00004", limit=3)]
+    assert by_words and "2606.00004" not in by_words and by_words[0] == "2606.00005"
+    index.sync(settings, engine)
+    by_meaning = [r.id for r in similar(settings, engine, "2606.00004", limit=3)]
+    assert len(by_meaning) == 3 and "2606.00004" not in by_meaning
+    assert set(by_meaning[:2]) == {"2606.00001", "2606.00005"}  # the other language papers
+    with pytest.raises(PaperNotFound):
+        similar(settings, engine, "9999.99999")
