@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import email.utils
 import gzip
+import re
 import zlib
 from collections.abc import Iterable, Iterator
 from datetime import datetime
@@ -21,12 +22,13 @@ import orjson
 
 from paperwire.ingest.report import Rejection
 from paperwire.ingest.runner import Item
-from paperwire.papers.ids import try_parse_arxiv_id
+from paperwire.papers.ids import ArxivId, try_parse_arxiv_id
 from paperwire.papers.links import extract_links
 from paperwire.papers.records import PaperRecord, clean_abstract, clean_line, utc_naive
 
 SOURCE = "snapshot"
 GZIP_MAGIC = b"\x1f\x8b"
+_BARE_NEW_ID = re.compile(r"\d{4}\.\d{4,5}")
 
 _MONTHS = {
     m: i
@@ -64,18 +66,19 @@ def _rfc2822(text: object) -> datetime | None:
 
 def _versions(value: object) -> tuple[int | None, datetime | None, datetime | None]:
     """(latest version, first created, last created) from ``[{"version": "v1", "created": ...}]``."""
-    found: list[tuple[int, datetime | None]] = []
+    found: list[tuple[int, object]] = []
     if isinstance(value, list):
         for v in value:
-            if not isinstance(v, dict):
-                continue
-            label = v.get("version")
-            if isinstance(label, str) and label[:1] in "vV" and label[1:].isdigit():
-                found.append((int(label[1:]), _rfc2822(v.get("created"))))
+            if isinstance(v, dict):
+                label = v.get("version")
+                if isinstance(label, str) and label[:1] in "vV" and label[1:].isdigit():
+                    found.append((int(label[1:]), v.get("created")))
     if not found:
         return None, None, None
     found.sort(key=lambda x: x[0])
-    return found[-1][0], found[0][1], found[-1][1]
+    first, last = found[0], found[-1]
+    published = _rfc2822(first[1])
+    return last[0], published, published if last is first else _rfc2822(last[1])
 
 
 def _authors(parsed: object, plain: object) -> list[str]:
@@ -105,7 +108,8 @@ def parse_line(obj: Any) -> PaperRecord | str:
     raw_id = obj.get("id")
     if not raw_id or not isinstance(raw_id, str):
         return "no id"
-    parsed = try_parse_arxiv_id(raw_id)
+    # Nearly every line holds a bare new-style id; the full parser handles the rest.
+    parsed = ArxivId(raw_id) if _BARE_NEW_ID.fullmatch(raw_id) else try_parse_arxiv_id(raw_id)
     if parsed is None:
         return f"not an arXiv id: {raw_id!r}"
     title = _text(obj.get("title"))

@@ -11,8 +11,10 @@ Re-ingesting the same input leaves every row (and its content hash) as it was.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
+from operator import itemgetter
 from typing import Any, cast
 
 import orjson
@@ -178,38 +180,41 @@ def upsert_papers(session: Session, records: Iterable[PaperRecord]) -> UpsertRes
     return result
 
 
-def _sqlite_value(kind: str, value: Any) -> Any:
-    if value is None:
-        return None
-    if kind == "json":
-        return _json_text(value)
-    if kind == "datetime":
-        # SQLAlchemy's SQLite DATETIME storage format, so reads and comparisons see one form.
-        return value.isoformat(" ", "microseconds")
-    if kind == "bool":
-        return int(value)
-    return value
+def _json_text(value: Any) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
-def _kind(column: Any) -> str:
+def _sqlite_datetime(value: datetime) -> str:
+    # SQLAlchemy's SQLite DATETIME storage format, so reads and comparisons see one form.
+    return value.isoformat(" ", "microseconds")
+
+
+def _converter(column: Any) -> Callable[[Any], Any] | None:
     if isinstance(column.type, JSON):
-        return "json"
+        return _json_text
     if isinstance(column.type, DateTime):
-        return "datetime"
+        return _sqlite_datetime
     if isinstance(column.type, Boolean):
-        return "bool"
-    return "plain"
+        return int
+    return None
 
 
-_PAPER_KINDS = [(c.key, _kind(c)) for c in _PAPERS.columns]
+_PAPER_KEYS = [c.key for c in _PAPERS.columns]
+_PAPER_VALUES = itemgetter(*_PAPER_KEYS)
+_PAPER_CONVERTERS = [
+    (i, convert) for i, c in enumerate(_PAPERS.columns) if (convert := _converter(c)) is not None
+]
 _SQLITE_INSERT = (
-    f"INSERT INTO papers ({', '.join(k for k, _ in _PAPER_KINDS)}) "
-    f"VALUES ({', '.join('?' for _ in _PAPER_KINDS)})"
+    f"INSERT INTO papers ({', '.join(_PAPER_KEYS)}) VALUES ({', '.join('?' for _ in _PAPER_KEYS)})"
 )
 
 
-def _json_text(value: Any) -> str:
-    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+def _sqlite_params(row: dict[str, Any]) -> tuple[Any, ...]:
+    values = list(_PAPER_VALUES(row))
+    for i, convert in _PAPER_CONVERTERS:
+        if values[i] is not None:
+            values[i] = convert(values[i])
+    return tuple(values)
 
 
 def _insert_papers(session: Session, rows: list[dict[str, Any]]) -> None:
@@ -219,15 +224,7 @@ def _insert_papers(session: Session, rows: list[dict[str, Any]]) -> None:
     if conn.dialect.name != "sqlite":
         conn.execute(insert(_PAPERS), rows)
         return
-    params = [
-        tuple(
-            value if kind == "plain" else _sqlite_value(kind, value)
-            for key, kind in _PAPER_KINDS
-            for value in (row[key],)
-        )
-        for row in rows
-    ]
-    conn.exec_driver_sql(_SQLITE_INSERT, params)
+    conn.exec_driver_sql(_SQLITE_INSERT, [_sqlite_params(row) for row in rows])
 
 
 def _upsert_entries(session: Session, entries: dict[str, dict[str, Any]]) -> set[str]:
