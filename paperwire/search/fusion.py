@@ -1,9 +1,10 @@
 """How lexical (BM25) and semantic (cosine) scores become one hybrid ranking.
 
 The method and its parameters were chosen on SciFact's *train* queries only (``bench/fusion.py``,
-output in ``bench/results/fusion.txt``): a convex combination of normalised scores over the union of
-both candidate lists, each candidate scored exactly by both rankers. Reciprocal rank fusion is kept
-for comparison.
+output in ``bench/results/fusion.txt``): an even convex combination of z-scored BM25 and cosine
+scores over the union of the top 100 of each ranker, each candidate scored exactly by both
+(train nDCG@10 0.742 against 0.704 lexical, 0.641 semantic and 0.723 for the best reciprocal rank
+fusion, which is kept for comparison).
 """
 
 from __future__ import annotations
@@ -17,8 +18,8 @@ from dataclasses import dataclass
 class FusionParams:
     method: str = "convex"  # convex | rrf
     alpha: float = 0.5  # weight of the lexical score in the convex combination
-    lexical_norm: str = "max"  # max | minmax | zscore
-    semantic_norm: str = "minmax"
+    lexical_norm: str = "zscore"  # max | minmax | zscore
+    semantic_norm: str = "zscore"
     rrf_k: int = 60
     lexical_depth: int = 100
     semantic_depth: int = 100

@@ -10,12 +10,13 @@ from __future__ import annotations
 import html
 import threading
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import Engine, false, func, select
+from sqlalchemy import Engine, false, func, literal, select
 
 from paperwire.config import Settings
 from paperwire.db.models import Comment, Paper
@@ -144,7 +145,9 @@ class Searcher:
                 if self._embedder is None:
                     from paperwire.search.embedder import load_embedder
 
-                    self._embedder = load_embedder(self.settings)
+                    # One thread per query: a short text gains nothing from more, and under
+                    # load spinning worker threads cost several times the encoding itself.
+                    self._embedder = load_embedder(self.settings, threads=1)
                 if self._store is None or version != self._store_version:
                     self._store = open_vectors(self.settings, self._embedder)
                     self._store_version = version
@@ -154,6 +157,7 @@ class Searcher:
             return self._embedder, self._store
 
 
+_pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperwire-search")
 _searchers: dict[tuple[str, str, str], Searcher] = {}
 _searchers_lock = threading.Lock()
 
@@ -239,7 +243,7 @@ def search(
         if snippets
         else {}
     )
-    result.results = load_results(engine, window, marks)
+    result.results = load_results(engine, window, marks, snippets=snippets)
     return result
 
 
@@ -268,15 +272,22 @@ def _rank(
         result.mode = "lexical"
         return lexical.search(expression, filters, limit=MAX_RESULTS)
     embedder, store = semantic
+    # BM25 runs in SQLite and the encoder in onnxruntime, both outside the GIL: overlapping them
+    # takes the shorter of the two off every hybrid query.
+    matches = (
+        _pool.submit(lexical.search, expression, filters, MAX_RESULTS)
+        if result.mode == "hybrid"
+        else None
+    )
     vector = np.asarray(embedder.encode_query(parsed.semantic_text), dtype=np.float32)
     allowed = _allowed(lexical, parsed, filters)
     hits = store.search(vector, max(depth, SEMANTIC_DEPTH), allowed=allowed)
     # The vectors may still hold papers hidden since the last sync; the lexical index is current.
     known = lexical.published([pid for pid, _ in hits])
     hits = [(pid, score) for pid, score in hits if pid in known]
-    if result.mode == "semantic":
+    if matches is None:
         return hits
-    return _hybrid(lexical, store, vector, expression, filters, hits)
+    return _hybrid(lexical, store, vector, expression, matches.result(), hits)
 
 
 def _allowed(lexical: LexicalIndex, parsed: ParsedQuery, filters: Filters) -> set[str] | None:
@@ -303,11 +314,12 @@ def _hybrid(
     store: VectorStore,
     vector: np.ndarray,
     expression: str,
-    filters: Filters,
+    matches: list[tuple[str, float]],
     hits: list[tuple[str, float]],
     params: fusion.FusionParams = fusion.DEFAULT,
 ) -> list[tuple[str, float]]:
-    matches = lexical.search(expression, filters, limit=MAX_RESULTS)
+    """Fuse the lexical ``matches`` and semantic ``hits``; lexical matches beyond the fused
+    candidates follow in BM25 order, so every match can still be paged to."""
     lex_scores = dict(matches[: params.lexical_depth])
     sem_scores = dict(hits[: params.semantic_depth])
     candidates = list(dict.fromkeys([*lex_scores, *sem_scores]))
@@ -357,14 +369,19 @@ def _first_link(links: Any, kind: str) -> str | None:
 
 
 def load_results(
-    engine: Engine, ranked: Sequence[tuple[str, float]], marks: dict[str, Snippet] | None = None
+    engine: Engine,
+    ranked: Sequence[tuple[str, float]],
+    marks: dict[str, Snippet] | None = None,
+    *,
+    snippets: bool = True,
 ) -> list[SearchResult]:
     """Card data for ``ranked`` papers from the database, in the given order; hidden papers and
-    papers deleted since the last sync are left out."""
+    papers deleted since the last sync are left out. Without ``snippets`` abstracts are not read."""
     if not ranked:
         return []
     marks = marks or {}
     ids = [pid for pid, _ in ranked]
+    abstract = Paper.abstract if snippets else literal("").label("abstract")
     with engine.connect() as conn:
         rows = {
             r.id: r
@@ -373,7 +390,7 @@ def load_results(
                     Paper.id,
                     Paper.arxiv_id,
                     Paper.title,
-                    Paper.abstract,
+                    abstract,
                     Paper.authors,
                     Paper.categories,
                     Paper.published_at,
@@ -409,7 +426,9 @@ def load_results(
                 title_html=marked_html(mark.title) if mark else html.escape(row.title),
                 snippet_html=marked_html(mark.abstract)
                 if mark and mark.abstract
-                else _plain_snippet(row.abstract or ""),
+                else _plain_snippet(row.abstract or "")
+                if snippets
+                else "",
                 code_url=_first_link(row.links, "code"),
                 project_url=_first_link(row.links, "project"),
                 comment_count=int(comments.get(pid, 0)),
