@@ -185,13 +185,7 @@ def sync(
     report = SyncReport()
     with _sync_lock(folder):
         if rebuild:
-            for path in folder.iterdir():
-                if path.name == ".lock":
-                    continue
-                if path.is_dir():
-                    shutil.rmtree(path)
-                else:
-                    path.unlink()
+            _clear(folder)
         started = time.perf_counter()
         lexical = open_lexical(settings)
         try:
@@ -206,6 +200,28 @@ def sync(
         finally:
             lexical.close()
     return report
+
+
+def _clear(folder: Path) -> None:
+    """Empty the index. The lexical file is emptied in place, so that processes holding it open
+    (web workers) see the rebuild; only a file SQLite cannot read is deleted."""
+    lexical_file = folder / LEXICAL_FILE
+    if lexical_file.exists():
+        try:
+            lexical = LexicalIndex(lexical_file)
+            with lexical.transaction() as conn:
+                lexical.clear(conn)
+            lexical.close()
+        except sqlite3.DatabaseError:
+            for path in folder.glob(f"{LEXICAL_FILE}*"):
+                path.unlink()
+    for path in folder.iterdir():
+        if path.name == ".lock" or path.name.startswith(LEXICAL_FILE):
+            continue
+        if path.is_dir():
+            shutil.rmtree(path)
+        else:
+            path.unlink()
 
 
 def refresh(settings: Settings, engine: Engine) -> SyncReport:

@@ -288,6 +288,12 @@ class LexicalIndex:
                 [(c.lower(), rowid) for c in doc.categories],
             )
 
+    def clear(self, conn: sqlite3.Connection) -> None:
+        for table in ("docs", "categories", "meta", "state"):
+            conn.execute(f"DELETE FROM {table}")
+        # Searchers elsewhere drop the vectors they hold when this changes.
+        self.set_state("vectors_version", "cleared")
+
     def unembedded(self, after: int, limit: int) -> list[tuple[int, str, str]]:
         """Papers whose current text has no embedding yet, in rowid order after ``after``:
         (rowid, paper_id, text_hash)."""

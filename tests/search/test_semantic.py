@@ -79,3 +79,16 @@ def test_similar_papers_by_embedding_and_by_words(
     assert set(by_meaning[:2]) == {"2606.00001", "2606.00005"}  # the other language papers
     with pytest.raises(PaperNotFound):
         similar(settings, engine, "9999.99999")
+
+
+def test_a_rebuild_is_seen_by_a_searcher_already_open(
+    settings: Settings, engine: Engine, corpus: list[PaperRecord]
+) -> None:
+    index.sync(settings, engine)
+    query = "AlphaFold folding of amino-acid chains into 3D shapes"
+    assert ranked(settings, engine, query, "semantic")[0] == "2606.00006"
+    hide(engine, "2606.00006")
+    report = index.sync(settings, engine, rebuild=True)
+    assert (report.added, report.embedded) == (5, 5)
+    assert "2606.00006" not in ranked(settings, engine, query, "semantic")
+    assert ranked(settings, engine, "dark matter", "hybrid")[0] == "2606.00003"
