@@ -228,8 +228,8 @@ class LexicalIndex:
     def content_hashes(self) -> dict[str, str]:
         return dict(self.conn.execute("SELECT paper_id, content_hash FROM meta").fetchall())
 
-    def count(self) -> int:
-        return int(self.conn.execute("SELECT count(*) FROM meta").fetchone()[0])
+    def is_empty(self) -> bool:
+        return self.conn.execute("SELECT 1 FROM meta LIMIT 1").fetchone() is None
 
     # --- writing (callers hold a transaction) ---------------------------------------------------
 

@@ -221,7 +221,7 @@ def search(
             result.notes.append("type some words to search for")
         return result
     searcher = get_searcher(settings)
-    if searcher.lexical.count() == 0:
+    if searcher.lexical.is_empty():
         result.notes.append("the search index is empty: run `paperwire index`")
         return result
     depth = min(MAX_RESULTS, max(page * limit, SEMANTIC_DEPTH))
