@@ -45,7 +45,15 @@ CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5(
     title, abstract, authors, categories, tokenize = 'porter unicode61 remove_diacritics 2'
 );
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
+CREATE VIRTUAL TABLE IF NOT EXISTS docs_vocab USING fts5vocab(docs, 'row');
 """
+_TOKENIZER = "porter unicode61 remove_diacritics 2"
+# FTS5 computes BM25 for every document matching any word (it has no top-k pruning), so on a large
+# index a query word found in more than COMMON_SHARE of the papers is left out of the OR, as long
+# as MIN_KEPT rarer words remain: such words weigh little in BM25 but cost the most to score.
+LARGE_INDEX = 100_000
+COMMON_SHARE = 0.01
+MIN_KEPT = 3
 
 
 @dataclass(frozen=True)
@@ -227,6 +235,51 @@ class LexicalIndex:
 
     def content_hashes(self) -> dict[str, str]:
         return dict(self.conn.execute("SELECT paper_id, content_hash FROM meta").fetchall())
+
+    def size(self) -> int:
+        """About how many papers the index holds (the highest row number: no table scan)."""
+        return int(self.conn.execute("SELECT coalesce(max(rowid), 0) FROM meta").fetchone()[0])
+
+    def prune_common(self, terms: Sequence[str]) -> list[str]:
+        """``terms`` without the very common ones on a large index (see ``COMMON_SHARE``)."""
+        size = self.size()
+        if size < LARGE_INDEX or len(terms) <= MIN_KEPT:
+            return list(terms)
+        freq = self._document_frequencies(terms)
+        limit = COMMON_SHARE * size
+        by_rarity = sorted(range(len(terms)), key=lambda i: freq[i])
+        keep = {i for n, i in enumerate(by_rarity) if n < MIN_KEPT or freq[i] <= limit}
+        return [t for i, t in enumerate(terms) if i in keep]
+
+    def _document_frequencies(self, terms: Sequence[str]) -> list[int]:
+        """Per term, the fewest papers any of its (stemmed) tokens occurs in."""
+        conn = self.conn
+        # The index's own tokenizer stems the words, through a scratch table in memory.
+        conn.execute(
+            f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.q USING fts5(x, tokenize = '{_TOKENIZER}')"
+        )
+        conn.execute(
+            "CREATE VIRTUAL TABLE IF NOT EXISTS temp.qv USING fts5vocab(temp, q, 'instance')"
+        )
+        conn.execute("DELETE FROM temp.q")
+        conn.executemany("INSERT INTO temp.q(rowid, x) VALUES (?, ?)", list(enumerate(terms)))
+        tokens: dict[int, set[str]] = {}
+        for row, token in conn.execute("SELECT doc, term FROM temp.qv"):
+            tokens.setdefault(row, set()).add(token)
+        wanted = sorted({t for group in tokens.values() for t in group})
+        counts = (
+            dict(
+                conn.execute(
+                    f"SELECT term, doc FROM docs_vocab WHERE term IN ({','.join('?' * len(wanted))})",
+                    wanted,
+                ).fetchall()
+            )
+            if wanted
+            else {}
+        )
+        return [
+            min((counts.get(t, 0) for t in tokens.get(i, ())), default=0) for i in range(len(terms))
+        ]
 
     def is_empty(self) -> bool:
         return self.conn.execute("SELECT 1 FROM meta LIMIT 1").fetchone() is None

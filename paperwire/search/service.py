@@ -255,6 +255,7 @@ def _rank(
     depth: int,
 ) -> list[tuple[str, float]]:
     lexical = searcher.lexical
+    parsed.terms = lexical.prune_common(parsed.terms)
     expression = match_expression(parsed)
     if expression is None:
         # Only filters (cat:, id:, dates) and maybe exclusions: the newest matching papers.

@@ -240,3 +240,17 @@ def test_bad_options_are_usage_errors(
 ) -> None:
     with pytest.raises(UsageError, match=message):
         search(settings, engine, "graph", **options)  # type: ignore[arg-type]
+
+
+def test_a_large_index_leaves_the_most_common_words_out_of_the_or(
+    settings: Settings, engine: Engine, corpus: list[PaperRecord], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    index.sync(settings, engine, embed=False)
+    lexical = index.open_lexical(settings)
+    terms = ["models", "protein", "halos", "kaplan"]
+    assert lexical.prune_common(terms) == terms  # a small index keeps every word
+    monkeypatch.setattr("paperwire.search.lexical.LARGE_INDEX", 1)
+    monkeypatch.setattr("paperwire.search.lexical.COMMON_SHARE", 0.0)
+    assert lexical.prune_common(terms) == ["protein", "halos", "kaplan"]
+    assert lexical.prune_common(["covid 19", "的"]) == ["covid 19", "的"]
+    lexical.close()
