@@ -6,14 +6,14 @@ Everything comes from ``paperwire.search.service.search``; this module only read
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
 from markupsafe import Markup
 from starlette.responses import Response
 
+from paperwire.papers.views import PaperCard
 from paperwire.search import service
 from paperwire.search.service import SearchResult
 from paperwire.web.deps import SettingsDep
@@ -26,38 +26,23 @@ MODE_LABELS = {"hybrid": "Hybrid", "lexical": "Keywords", "semantic": "Meaning"}
 SORT_LABELS = {"relevance": "Relevance", "date": "Newest", "votes": "Most upvoted"}
 
 
-@dataclass(frozen=True)
-class SearchCard:
-    """A result in the shape the card partial reads; title and summary carry the highlights."""
-
-    id: str
-    title: Markup
-    summary: Markup
-    author_count: int
-    authors: list[str]
-    published_at: datetime | None
-    primary_category: str | None
-    upvotes: int
-    comment_count: int
-    code_url: str | None
-    project_url: str | None
-    submitter: None = None
-
-    @classmethod
-    def of(cls, result: SearchResult) -> SearchCard:
-        return cls(
-            id=result.id,
-            title=Markup(result.title_html),  # escaped by the service, then marked
-            summary=Markup(result.snippet_html),
-            author_count=result.author_count,
-            authors=result.authors[:3],
-            published_at=result.published_at,
-            primary_category=result.primary_category,
-            upvotes=result.votes,
-            comment_count=result.comment_count,
-            code_url=result.code_url,
-            project_url=result.project_url,
-        )
+def card(result: SearchResult) -> PaperCard:
+    """A result as the daily list's card; title and summary carry the service's escaped, marked HTML."""
+    return PaperCard(
+        id=result.id,
+        title=Markup(result.title_html),
+        summary=Markup(result.snippet_html),
+        author_count=result.author_count,
+        authors=result.authors[:3],
+        published_at=result.published_at,
+        primary_category=result.primary_category,
+        upvotes=result.votes,
+        comment_count=result.comment_count,
+        code_url=result.code_url,
+        project_url=result.project_url,
+        list_date=None,
+        submitter=None,
+    )
 
 
 def _choice(value: str, allowed: dict[str, str], default: str, what: str, notes: list[str]) -> str:
@@ -130,7 +115,7 @@ def search_page(
         {
             "form": form,
             "result": result,
-            "cards": [SearchCard.of(r) for r in result.results] if result else [],
+            "cards": [card(r) for r in result.results] if result else [],
             "notes": notes,
             "modes": MODE_LABELS,
             "sorts": SORT_LABELS,
