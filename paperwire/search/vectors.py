@@ -81,35 +81,47 @@ class VectorStore:
         meta_file = store.folder / "meta.json"
         if not meta_file.exists():
             return store
-        meta = json.loads(meta_file.read_text())
-        if (
-            meta.get("format") != FORMAT
-            or meta.get("model_name") != model_name
-            or meta.get("dim") != dim
-        ):
-            store.invalidated = True
-            store._generation = int(meta.get("generation", 0))
-            store._dirty = True
-            store.flush()
-            return store
-        gen = int(meta["generation"])
-        store._generation = gen
-        store._next_key = int(meta["next_key"])
-        ids = json.loads((store.folder / f"ids-{gen}.json").read_text())
-        vectors = np.load(store.folder / f"vectors-{gen}.npy")
-        keys = np.load(store.folder / f"keys-{gen}.npy")
-        store._ids = list(ids)
-        store._row = {pid: i for i, pid in enumerate(store._ids)}
-        store._vectors = np.ascontiguousarray(vectors, dtype=np.float32)
-        store._keys = keys.astype(np.uint64)
-        store._count = len(store._ids)
-        store._key_row = np.full(store._next_key, -1, dtype=np.int64)
-        store._key_row[store._keys.astype(np.int64)] = np.arange(store._count)
-        hnsw_file = store.folder / f"hnsw-{gen}.usearch"
-        if meta.get("hnsw") and hnsw_file.exists():
-            store._hnsw = store._new_index()
-            store._hnsw.load(str(hnsw_file))
+        for attempt in range(3):
+            meta = json.loads(meta_file.read_text())
+            if (
+                meta.get("format") != FORMAT
+                or meta.get("model_name") != model_name
+                or meta.get("dim") != dim
+            ):
+                store.invalidated = True
+                store._generation = int(meta.get("generation", 0))
+                store._dirty = True
+                store.flush()
+                return store
+            try:
+                store._load(meta)
+                return store
+            except FileNotFoundError:
+                # Another process flushed a newer generation between our reads: read its meta again.
+                if attempt == 2:
+                    raise
         return store
+
+    def _load(self, meta: dict[str, Any]) -> None:
+        gen = int(meta["generation"])
+        ids = json.loads((self.folder / f"ids-{gen}.json").read_text())
+        vectors = np.load(self.folder / f"vectors-{gen}.npy")
+        keys = np.load(self.folder / f"keys-{gen}.npy").astype(np.uint64)
+        hnsw_file = self.folder / f"hnsw-{gen}.usearch"
+        hnsw = None
+        if meta.get("hnsw") and hnsw_file.exists():
+            hnsw = self._new_index()
+            hnsw.load(str(hnsw_file))
+        self._generation = gen
+        self._next_key = int(meta["next_key"])
+        self._ids = list(ids)
+        self._row = {pid: i for i, pid in enumerate(self._ids)}
+        self._vectors = np.ascontiguousarray(vectors, dtype=np.float32)
+        self._keys = keys
+        self._count = len(self._ids)
+        self._key_row = np.full(self._next_key, -1, dtype=np.int64)
+        self._key_row[keys.astype(np.int64)] = np.arange(self._count)
+        self._hnsw = hnsw
 
     def flush(self) -> None:
         """Write the current state as a new generation, crash-safely; a no-op when nothing changed."""
