@@ -250,9 +250,10 @@ def _sync_lexical(
             lexical.upsert(conn, docs)
         if progress:
             progress.advance(len(docs))
-    if removed:
-        with lexical.transaction() as conn:
+    with lexical.transaction() as conn:
+        if removed:
             lexical.remove(conn, removed)
+        lexical.set_state("synced", "yes")
 
 
 def _sync_vectors(

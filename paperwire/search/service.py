@@ -222,7 +222,10 @@ def search(
         return result
     searcher = get_searcher(settings)
     if searcher.lexical.is_empty():
-        result.notes.append("the search index is empty: run `paperwire index`")
+        if searcher.lexical.get_state("synced"):
+            result.notes.append("there are no papers to search yet")
+        else:
+            result.notes.append("the search index is empty: run `paperwire index`")
         return result
     depth = min(MAX_RESULTS, max(page * limit, SEMANTIC_DEPTH))
     ranked = _rank(searcher, parsed, filters, result, depth)
