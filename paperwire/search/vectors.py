@@ -57,6 +57,7 @@ class VectorStore:
         self.model_name = model_name
         self.hnsw_threshold = hnsw_threshold
         self.invalidated = False
+        self.expansion_search = EXPANSION_SEARCH
         self._ids: list[str] = []
         self._row: dict[str, int] = {}
         self._vectors = np.zeros((0, dim), dtype=np.float32)
@@ -328,7 +329,7 @@ class VectorStore:
             dtype="f16",
             connectivity=CONNECTIVITY,
             expansion_add=EXPANSION_ADD,
-            expansion_search=EXPANSION_SEARCH,
+            expansion_search=self.expansion_search,
         )
 
     def build_index(self, threads: int = 0) -> None:
@@ -340,6 +341,12 @@ class VectorStore:
             )
         self._hnsw = index
         self._dirty = True
+
+    def set_search_effort(self, expansion: int) -> None:
+        """How many graph candidates an HNSW search weighs (more: higher recall, slower)."""
+        self.expansion_search = expansion
+        if self._hnsw is not None:
+            self._hnsw.expansion_search = expansion
 
     def _ensure_index(self) -> Any:
         if self._hnsw is None:
