@@ -1,0 +1,81 @@
+"""``paperwire digest send|preview`` and ``paperwire worker``: thin clients of paperwire.digests."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import typer
+
+from paperwire.cli.context import console, ready_engine, settings
+from paperwire.digests import delivery
+from paperwire.digests.compose import Digest, render
+from paperwire.errors import UsageError
+from paperwire.mail.sender import get_sender
+
+app = typer.Typer(help="E-mail digests.", no_args_is_help=True)
+
+
+def _day(value: str | None) -> date | None:
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise UsageError(f"--date must be YYYY-MM-DD, not {value!r}") from exc
+
+
+def _print(digest: Digest) -> None:
+    cfg = settings()
+    links = {"manage": "(manage link)", "unsubscribe": "(unsubscribe link)"}
+    subject, text, _ = render(cfg, digest, links)
+    console.print(
+        f"To: {digest.email}\nSubject: {subject}\n\n{text}", markup=False, highlight=False
+    )
+
+
+@app.command("send")
+def send(
+    frequency: str = typer.Option("daily", "--frequency", help="daily or weekly"),
+    day: str | None = typer.Option(
+        None, "--date", help="a day of the period (default: yesterday, or last week)"
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="print the digests, send nothing"),
+) -> None:
+    """Send the period's digest to every confirmed subscriber who has not had it yet."""
+    cfg = settings()
+    engine = ready_engine(cfg)
+    report = delivery.send_digests(
+        cfg, engine, get_sender(cfg), frequency=frequency, day=_day(day), dry_run=dry_run
+    )
+    for digest in report.dry_run:
+        _print(digest)
+    console.print(report.summary(), markup=False, highlight=False)
+
+
+@app.command("preview")
+def preview(
+    email: str = typer.Argument(..., help="the subscriber's address"),
+    day: str | None = typer.Option(None, "--date", help="a day of the period"),
+) -> None:
+    """Print the next digest EMAIL would receive (nothing is sent or recorded)."""
+    cfg = settings()
+    _print(delivery.preview(cfg, ready_engine(cfg), email, _day(day)))
+
+
+def worker(
+    once: bool = typer.Option(False, "--once", help="run the due jobs once and exit"),
+    job: list[str] | None = typer.Option(None, "--job", help="only these jobs (repeatable)"),
+) -> None:
+    """Run the scheduled jobs (index, digests) under leases shared by every worker."""
+    from paperwire import worker as jobs
+
+    cfg = settings()
+    engine = ready_engine(cfg)
+
+    def log(line: str) -> None:
+        console.print(line, markup=False, highlight=False)
+
+    if once:
+        jobs.run_due(cfg, engine, log, set(job) if job else None)
+    else:
+        jobs.run_forever(cfg, engine, log)

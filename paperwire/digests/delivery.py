@@ -1,0 +1,315 @@
+"""Delivering a period's digests exactly once per (subscription, period).
+
+Each sender claims rows of ``digest_deliveries`` with ``INSERT ... ON CONFLICT DO NOTHING RETURNING``,
+so two senders running together get disjoint subscribers; the claim commits before any mail goes
+out and the row turns ``sent`` in the same transaction that records the papers sent. A claim left
+``sending`` by a sender that died is taken over when its lease has expired or, on the same machine,
+as soon as its process is gone. Only a sender killed between the server's 250 and that commit (a
+few milliseconds) can cause a second copy: delivery is at-most-once except in that window.
+
+4xx answers are retried with back-off, then left ``retry`` for the next run; 5xx answers pause the
+address (``subscriptions.status = 'bounced'``) and record the error for the admin page.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from email.message import EmailMessage
+
+from sqlalchemy import Engine, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from paperwire.config import Settings
+from paperwire.db.models import DigestDelivery, DigestItem, Subscription
+from paperwire.digests import subscriptions
+from paperwire.digests.compose import Digest, Period, PeriodContent, compose, period_for, render
+from paperwire.mail.message import build_message
+from paperwire.mail.sender import DeliveryError, Sender
+from paperwire.papers.records import now_utc
+
+LEASE = timedelta(minutes=10)
+BATCH = 200
+RETRY_DELAYS = (1.0, 4.0, 15.0)
+
+
+@dataclass
+class SendReport:
+    period: str
+    sent: int = 0
+    skipped: int = 0
+    retry: int = 0
+    bounced: int = 0
+    dry_run: list[Digest] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"digest {self.period}: {self.sent} sent, {self.skipped} skipped (nothing new), "
+            f"{self.retry} to retry, {self.bounced} bounced"
+        )
+
+
+def holder_id() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _holder_is_dead(holder: str | None) -> bool:
+    host, _, pid = (holder or "").rpartition(":")
+    if host != socket.gethostname() or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        return False
+    return False
+
+
+def _due(session: Session, frequency: str) -> list[int]:
+    return list(
+        session.scalars(
+            select(Subscription.id)
+            .where(Subscription.status == "active", Subscription.frequency == frequency)
+            .order_by(Subscription.id)
+        )
+    )
+
+
+def _claim(session: Session, ids: Sequence[int], period: str, holder: str) -> list[int]:
+    """Claim the given subscriptions for ``period``; returns those this sender now holds."""
+    now = now_utc()
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    claimed = set(
+        session.scalars(
+            insert(DigestDelivery)
+            .values(
+                [
+                    {
+                        "subscription_id": sid,
+                        "period": period,
+                        "status": "sending",
+                        "claimed_by": holder,
+                        "claimed_at": now,
+                        "attempts": 0,
+                    }
+                    for sid in ids
+                ]
+            )
+            .on_conflict_do_nothing(index_elements=["subscription_id", "period"])
+            .returning(DigestDelivery.subscription_id)
+        )
+    )
+    session.commit()
+    others = [sid for sid in ids if sid not in claimed]
+    if others:
+        stale = session.execute(
+            select(
+                DigestDelivery.id,
+                DigestDelivery.status,
+                DigestDelivery.claimed_by,
+                DigestDelivery.claimed_at,
+            ).where(
+                DigestDelivery.subscription_id.in_(others),
+                DigestDelivery.period == period,
+                DigestDelivery.status.in_(("retry", "sending")),
+            )
+        ).all()
+        for row_id, status, old_holder, old_at in stale:
+            expired = old_at is None or old_at < now - LEASE
+            if status == "sending" and not (expired or _holder_is_dead(old_holder)):
+                continue
+            # A conditional UPDATE: of two senders taking over the same row, only one matches.
+            taken = session.execute(
+                update(DigestDelivery)
+                .where(
+                    DigestDelivery.id == row_id,
+                    DigestDelivery.status == status,
+                    DigestDelivery.claimed_by.is_not_distinct_from(old_holder),
+                    DigestDelivery.claimed_at.is_not_distinct_from(old_at),
+                )
+                .values(status="sending", claimed_by=holder, claimed_at=now)
+                .returning(DigestDelivery.subscription_id)
+            ).scalar_one_or_none()
+            if taken is not None:
+                claimed.add(taken)
+        session.commit()
+    return [sid for sid in ids if sid in claimed]
+
+
+def send_digests(
+    settings: Settings,
+    engine: Engine,
+    sender: Sender,
+    *,
+    frequency: str = "daily",
+    day: date | None = None,
+    dry_run: bool = False,
+    retry_delays: Sequence[float] = RETRY_DELAYS,
+    sleep: Callable[[float], None] = time.sleep,
+) -> SendReport:
+    """Send the digest of the period containing ``day`` (default: yesterday for daily, last week for
+    weekly) to every active subscriber of ``frequency`` who has not had it yet."""
+    if day is None:
+        day = now_utc().date() - timedelta(days=1 if frequency == "daily" else 7)
+    period = period_for(frequency, day)
+    content = PeriodContent(settings, engine, period)
+    report = SendReport(period=f"{frequency} {period.key}")
+    holder = holder_id()
+    with Session(engine, expire_on_commit=False) as session:
+        due = _due(session, frequency)
+        if dry_run:
+            for sub in session.scalars(select(Subscription).where(Subscription.id.in_(due))):
+                report.dry_run.append(compose(session, content, sub))
+            return report
+        with sender:
+            for start in range(0, len(due), BATCH):
+                mine = _claim(session, due[start : start + BATCH], period.key, holder)
+                subs = session.scalars(select(Subscription).where(Subscription.id.in_(mine)))
+                for sub in sorted(subs, key=lambda s: s.id):
+                    _deliver(session, settings, sender, content, sub, report, retry_delays, sleep)
+    return report
+
+
+def message_for(settings: Settings, digest: Digest, sub: Subscription) -> tuple[str, EmailMessage]:
+    links = {
+        "manage": subscriptions.link(settings, sub, "manage"),
+        "unsubscribe": subscriptions.link(settings, sub, "unsubscribe"),
+    }
+    subject, text, html = render(settings, digest, links)
+    message = build_message(
+        sender=subscriptions.sender_address(settings),
+        to=sub.email,
+        subject=subject,
+        text=text,
+        html=html,
+        list_id=subscriptions.list_id(settings),
+        unsubscribe_url=links["unsubscribe"],
+    )
+    return subject, message
+
+
+def _finish(session: Session, sub: Subscription, period: Period, **values: object) -> None:
+    session.execute(
+        update(DigestDelivery)
+        .where(DigestDelivery.subscription_id == sub.id, DigestDelivery.period == period.key)
+        .values(**values)
+    )
+
+
+def _deliver(
+    session: Session,
+    settings: Settings,
+    sender: Sender,
+    content: PeriodContent,
+    sub: Subscription,
+    report: SendReport,
+    retry_delays: Sequence[float],
+    sleep: Callable[[float], None],
+) -> None:
+    period = content.period
+    digest = compose(session, content, sub)
+    now = now_utc()
+    if digest.is_empty and sub.skip_empty:
+        _finish(session, sub, period, status="skipped", sent_at=now)
+        session.commit()
+        report.skipped += 1
+        return
+    _, message = message_for(settings, digest, sub)
+    attempts = 0
+    error: DeliveryError | None = None
+    for delay in (*retry_delays, None):
+        attempts += 1
+        try:
+            sender.send(message)
+            error = None
+            break
+        except DeliveryError as exc:
+            error = exc
+            if not exc.temporary or delay is None:
+                break
+            sleep(delay)
+    now = now_utc()
+    if error is None:
+        _finish(
+            session,
+            sub,
+            period,
+            status="sent",
+            sent_at=now,
+            attempts=attempts,
+            message_id=str(message["Message-ID"]),
+            error=None,
+        )
+        if digest.paper_ids:
+            session.add_all(
+                DigestItem(subscription_id=sub.id, paper_id=pid, period=period.key, sent_at=now)
+                for pid in digest.paper_ids
+            )
+        session.commit()
+        report.sent += 1
+    elif error.temporary:
+        _finish(session, sub, period, status="retry", attempts=attempts, error=str(error))
+        session.commit()
+        report.retry += 1
+    else:
+        _finish(session, sub, period, status="failed", attempts=attempts, error=str(error))
+        sub.status = "bounced"
+        sub.last_error = str(error)
+        sub.updated_at = now
+        session.commit()
+        report.bounced += 1
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    email: str
+    period: str
+    status: str
+    attempts: int
+    error: str | None
+    at: datetime | None
+
+
+def recent(session: Session, limit: int = 100) -> list[DeliveryRow]:
+    """The latest sends and failures, newest first, for the admin page."""
+    rows = session.execute(
+        select(Subscription.email, DigestDelivery)
+        .join(Subscription, Subscription.id == DigestDelivery.subscription_id)
+        .order_by(DigestDelivery.id.desc())
+        .limit(limit)
+    ).all()
+    return [
+        DeliveryRow(email, d.period, d.status, d.attempts, d.error, d.sent_at or d.claimed_at)
+        for email, d in rows
+    ]
+
+
+def bounced(session: Session) -> list[Subscription]:
+    """Addresses paused by a permanent failure, with the server's answer."""
+    return list(
+        session.scalars(
+            select(Subscription)
+            .where(Subscription.status == "bounced")
+            .order_by(Subscription.updated_at.desc())
+        )
+    )
+
+
+def preview(settings: Settings, engine: Engine, email: str, day: date | None = None) -> Digest:
+    """The next digest ``email`` would receive, without sending or recording anything."""
+    with Session(engine) as session:
+        sub = subscriptions.find(session, email)
+        if sub is None:
+            from paperwire.errors import SubscriptionNotFound
+
+            raise SubscriptionNotFound(f"no subscription for {email}")
+        day = day or now_utc().date() - timedelta(days=1 if sub.frequency == "daily" else 7)
+        content = PeriodContent(settings, engine, period_for(sub.frequency, day))
+        return compose(session, content, sub)

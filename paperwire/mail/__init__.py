@@ -1,0 +1,1 @@
+"""Outgoing e-mail: building standard messages (``message``) and sending them (``sender``)."""

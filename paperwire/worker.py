@@ -1,0 +1,119 @@
+"""``paperwire worker``: the scheduled jobs (search index, daily and weekly digests) under leases.
+
+Each job is a row of ``job_locks``: a worker runs a job only after taking its lease with an
+``INSERT ... ON CONFLICT DO NOTHING`` or a conditional UPDATE of an expired lease, so several workers
+on one database never run the same job at the same time, and a job that ran within its interval is
+not run again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import Engine, or_, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from paperwire.config import Settings
+from paperwire.db.models import JobLock
+from paperwire.digests.delivery import holder_id, send_digests
+from paperwire.mail.sender import get_sender
+from paperwire.papers.records import now_utc
+
+
+@dataclass(frozen=True)
+class Job:
+    name: str
+    every: timedelta
+    lease: timedelta
+    run: Callable[[Settings, Engine], str]
+
+
+def _index(settings: Settings, engine: Engine) -> str:
+    from paperwire.search import index, service
+
+    report = index.sync(settings, engine)
+    service.forget_searchers()
+    return report.summary()
+
+
+def _digests(frequency: str) -> Callable[[Settings, Engine], str]:
+    def run(settings: Settings, engine: Engine) -> str:
+        return send_digests(settings, engine, get_sender(settings), frequency=frequency).summary()
+
+    return run
+
+
+JOBS = (
+    Job("index", timedelta(minutes=30), timedelta(hours=2), _index),
+    Job("digests-daily", timedelta(hours=1), timedelta(hours=2), _digests("daily")),
+    Job("digests-weekly", timedelta(hours=6), timedelta(hours=2), _digests("weekly")),
+)
+
+
+def acquire(engine: Engine, job: Job, holder: str) -> bool:
+    """Take ``job``'s lease if it is free and the job is due; True when this worker holds it."""
+    now = now_utc()
+    with Session(engine) as session:
+        insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert
+        created = session.execute(
+            insert(JobLock)
+            .values(name=job.name, holder=holder, acquired_at=now, expires_at=now + job.lease)
+            .on_conflict_do_nothing(index_elements=["name"])
+            .returning(JobLock.name)
+        ).scalar_one_or_none()
+        if created is None:
+            created = session.execute(
+                update(JobLock)
+                .where(
+                    JobLock.name == job.name,
+                    JobLock.expires_at <= now,
+                    or_(JobLock.last_run_at.is_(None), JobLock.last_run_at <= now - job.every),
+                )
+                .values(holder=holder, acquired_at=now, expires_at=now + job.lease)
+                .returning(JobLock.name)
+            ).scalar_one_or_none()
+        session.commit()
+        return created is not None
+
+
+def release(engine: Engine, job: Job, holder: str) -> None:
+    now = now_utc()
+    with Session(engine) as session:
+        session.execute(
+            update(JobLock)
+            .where(JobLock.name == job.name, JobLock.holder == holder)
+            .values(expires_at=now, last_run_at=now)
+        )
+        session.commit()
+
+
+def run_due(
+    settings: Settings, engine: Engine, log: Callable[[str], None], only: set[str] | None = None
+) -> list[str]:
+    """Run every due job this worker can lease, one after the other; returns the jobs run."""
+    holder = holder_id()
+    ran = []
+    for job in JOBS:
+        if only is not None and job.name not in only:
+            continue
+        if not acquire(engine, job, holder):
+            continue
+        try:
+            log(f"{job.name}: {job.run(settings, engine)}")
+            ran.append(job.name)
+        finally:
+            release(engine, job, holder)
+    return ran
+
+
+def run_forever(
+    settings: Settings, engine: Engine, log: Callable[[str], None], poll: float = 60.0
+) -> None:
+    while True:
+        run_due(settings, engine, log)
+        time.sleep(poll)
