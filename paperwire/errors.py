@@ -36,3 +36,19 @@ class RateLimited(PaperwireError):
     def __init__(self, message: str, retry_after: int = 60) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class InvalidEmail(PaperwireError):
+    """A malformed e-mail address or an attempt to inject headers."""
+
+    http_status = 422
+
+
+class InvalidLink(PaperwireError):
+    """A subscription link that is forged, expired or replaced by a newer one."""
+
+    http_status = 400
+
+
+class SubscriptionNotFound(PaperwireError):
+    http_status = 404

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from paperwire.cli import demo as demo_commands
+from paperwire.cli import digest as digest_commands
 from paperwire.cli import ingest as ingest_commands
 from paperwire.cli import search as search_commands
 from paperwire.cli import submit as submit_commands
@@ -25,6 +26,8 @@ app.command("submit")(submit_commands.submit)
 app.command("serve")(web_commands.serve)
 app.command("demo")(demo_commands.demo)
 app.add_typer(user_commands.app, name="user")
+app.add_typer(digest_commands.app, name="digest")
+app.command("worker")(digest_commands.worker)
 # index, search and eval are top-level commands defined in cli/search.py
 for command in search_commands.app.registered_commands:
     app.registered_commands.append(command)

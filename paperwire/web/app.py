@@ -16,6 +16,7 @@ from paperwire.config import Settings, load_settings
 from paperwire.db.engine import get_engine
 from paperwire.web import errors
 from paperwire.web.routes import health, pages, search
+from paperwire.web.routes import subscribe as subscribe_routes
 
 STATIC = Path(__file__).parent / "static"
 
@@ -59,4 +60,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(health.router)
     app.include_router(pages.router)
     app.include_router(search.router)
+    app.include_router(subscribe_routes.router)
     return app
