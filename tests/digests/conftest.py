@@ -14,14 +14,14 @@ from sqlalchemy import Engine, insert
 sys.path.insert(0, str(Path(__file__).parents[1] / "mail"))
 sys.path.insert(0, str(Path(__file__).parents[1] / "web"))
 
-from smtp_sink import SmtpSink, smtp_sink  # noqa: E402
+from smtp_sink import SmtpSink, smtp_sink
 
-from paperwire.config import load_settings  # noqa: E402
-from paperwire.db.engine import session_scope  # noqa: E402
-from paperwire.db.models import Subscription  # noqa: E402
-from paperwire.papers.records import EntryRecord, PaperRecord  # noqa: E402
-from paperwire.papers.store import upsert_papers  # noqa: E402
-from paperwire.search import index, service  # noqa: E402
+from paperwire.config import load_settings
+from paperwire.db.engine import session_scope
+from paperwire.db.models import Subscription
+from paperwire.papers.records import EntryRecord, PaperRecord
+from paperwire.papers.store import upsert_papers
+from paperwire.search import index, service
 
 FRIDAY = date(2026, 6, 5)
 SATURDAY = date(2026, 6, 6)
@@ -91,7 +91,9 @@ def smtp(tmp_path: Path) -> Iterator[SmtpSink]:
 
 
 @pytest.fixture
-def mail_env(env: dict[str, str], smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+def mail_env(
+    env: dict[str, str], smtp: SmtpSink, monkeypatch: pytest.MonkeyPatch
+) -> dict[str, str]:
     """The test's environment, with mail going to the SMTP server process."""
     monkeypatch.setenv("PAPERWIRE_SMTP_URL", smtp.url)
     monkeypatch.setenv("PAPERWIRE_BASE_URL", BASE_URL)

@@ -29,7 +29,7 @@ class _Handler:
         self.rules = rules
         self.seen: dict[str, int] = {}
 
-    async def handle_RCPT(  # noqa: N802 (aiosmtpd's hook name)
+    async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, options: Any
     ) -> str:
         script = json.loads(self.rules.read_text()) if self.rules.exists() else {}
@@ -43,7 +43,7 @@ class _Handler:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         name = f"{time.time_ns()}-{uuid.uuid4().hex}"
         tmp = self.folder / f".{name}.tmp"
         tmp.write_bytes(envelope.original_content or envelope.content)
@@ -104,7 +104,9 @@ def smtp_sink(folder: Path) -> Iterator[SmtpSink]:
     """Start the sink process on a free loopback port and stop it afterwards."""
     folder.mkdir(parents=True, exist_ok=True)
     sink = SmtpSink(_free_port(), folder, folder.parent / f"{folder.name}-rules.json")
-    process = subprocess.Popen([sys.executable, __file__, str(sink.port), str(folder), str(sink.rules)])
+    process = subprocess.Popen(
+        [sys.executable, __file__, str(sink.port), str(folder), str(sink.rules)]
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
