@@ -2,10 +2,13 @@
 
 Each sender claims rows of ``digest_deliveries`` with ``INSERT ... ON CONFLICT DO NOTHING RETURNING``,
 so two senders running together get disjoint subscribers; the claim commits before any mail goes
-out and the row turns ``sent`` in the same transaction that records the papers sent. A claim left
-``sending`` by a sender that died is taken over when its lease has expired or, on the same machine,
-as soon as its process is gone. Only a sender killed between the server's 250 and that commit (a
-few milliseconds) can cause a second copy: delivery is at-most-once except in that window.
+out. The row turns ``sent``, with the papers sent, in a transaction committed while the SMTP server
+holds the whole message but before the final ``.`` asks it to accept it (``SmtpSender.send``): a
+sender killed before that commit leaves the server an unfinished message it discards, so the rerun
+sends it; killed after it, the send is recorded and never repeated. A claim left ``sending`` by a
+sender that died is taken over when its lease has expired or, on the same machine, as soon as its
+process is gone. The one loss a crash can cause is a kill in the instant between that commit and
+the final ``.``: at most once, never twice.
 
 4xx answers are retried with back-off, then left ``retry`` for the next run; 5xx answers pause the
 address (``subscriptions.status = 'bounced'``) and record the error for the admin page.
@@ -19,9 +22,9 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from email.message import EmailMessage
+from email.message import Message
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -47,6 +50,7 @@ class SendReport:
     retry: int = 0
     bounced: int = 0
     dry_run: list[Digest] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
         return (
@@ -85,10 +89,10 @@ def _due(session: Session, frequency: str) -> list[int]:
 def _claim(session: Session, ids: Sequence[int], period: str, holder: str) -> list[int]:
     """Claim the given subscriptions for ``period``; returns those this sender now holds."""
     now = now_utc()
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     claimed = set(
         session.scalars(
-            insert(DigestDelivery)
+            upsert(DigestDelivery)
             .values(
                 [
                     {
@@ -177,7 +181,7 @@ def send_digests(
     return report
 
 
-def message_for(settings: Settings, digest: Digest, sub: Subscription) -> tuple[str, EmailMessage]:
+def message_for(settings: Settings, digest: Digest, sub: Subscription) -> tuple[str, Message]:
     links = {
         "manage": subscriptions.link(settings, sub, "manage"),
         "unsubscribe": subscriptions.link(settings, sub, "unsubscribe"),
@@ -223,20 +227,11 @@ def _deliver(
         return
     _, message = message_for(settings, digest, sub)
     attempts = 0
-    error: DeliveryError | None = None
-    for delay in (*retry_delays, None):
-        attempts += 1
-        try:
-            sender.send(message)
-            error = None
-            break
-        except DeliveryError as exc:
-            error = exc
-            if not exc.temporary or delay is None:
-                break
-            sleep(delay)
-    now = now_utc()
-    if error is None:
+    recorded = False
+
+    def record_sent() -> None:
+        # Committed before the server is asked to accept the message (see SmtpSender.send).
+        nonlocal recorded
         _finish(
             session,
             sub,
@@ -248,16 +243,44 @@ def _deliver(
             error=None,
         )
         if digest.paper_ids:
-            session.add_all(
-                DigestItem(subscription_id=sub.id, paper_id=pid, period=period.key, sent_at=now)
-                for pid in digest.paper_ids
+            session.execute(
+                insert(DigestItem),
+                [
+                    {
+                        "subscription_id": sub.id,
+                        "paper_id": pid,
+                        "period": period.key,
+                        "sent_at": now,
+                    }
+                    for pid in digest.paper_ids
+                ],
             )
         session.commit()
+        recorded = True
+
+    error: DeliveryError | None = None
+    for delay in (*retry_delays, None):
+        attempts += 1
+        try:
+            sender.send(message, record_sent)
+            error = None
+            break
+        except DeliveryError as exc:
+            error = exc
+            if recorded:
+                _unrecord(session, sub, period)
+                recorded = False
+            if not exc.temporary or delay is None:
+                break
+            sleep(delay)
+    now = now_utc()
+    if error is None:
         report.sent += 1
     elif error.temporary:
         _finish(session, sub, period, status="retry", attempts=attempts, error=str(error))
         session.commit()
         report.retry += 1
+        report.errors.append(f"{sub.email}: {error}")
     else:
         _finish(session, sub, period, status="failed", attempts=attempts, error=str(error))
         sub.status = "bounced"
@@ -265,6 +288,18 @@ def _deliver(
         sub.updated_at = now
         session.commit()
         report.bounced += 1
+        report.errors.append(f"{sub.email}: {error}")
+
+
+def _unrecord(session: Session, sub: Subscription, period: Period) -> None:
+    """Undo a send recorded before the server refused the message at its end."""
+    session.execute(
+        delete(DigestItem).where(
+            DigestItem.subscription_id == sub.id, DigestItem.period == period.key
+        )
+    )
+    _finish(session, sub, period, status="sending", sent_at=None, message_id=None)
+    session.commit()
 
 
 @dataclass(frozen=True)

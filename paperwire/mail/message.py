@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
-from email.headerregistry import Address
-from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import formataddr, formatdate, make_msgid, parseaddr
 
 from paperwire.errors import InvalidEmail
 
@@ -25,6 +27,11 @@ def clean_address(raw: str) -> str:
     return f"{local}@{domain.lower()}"
 
 
+def _header(value: str) -> str:
+    value = " ".join(value.split())
+    return value if value.isascii() else Header(value, "utf-8").encode()
+
+
 def build_message(
     *,
     sender: str,
@@ -34,20 +41,24 @@ def build_message(
     html: str,
     list_id: str,
     unsubscribe_url: str | None = None,
-) -> EmailMessage:
-    """A multipart/alternative message with a unique Message-ID; with ``unsubscribe_url`` (an HTTPS or
-    local URL) it carries List-Unsubscribe and List-Unsubscribe-Post for one-click unsubscribe."""
-    msg = EmailMessage()
-    msg["From"] = sender
-    msg["To"] = Address(addr_spec=clean_address(to))
-    msg["Subject"] = subject.replace("\r", " ").replace("\n", " ")
+) -> Message:
+    """A multipart/alternative message with a unique Message-ID; with ``unsubscribe_url`` (an HTTPS
+    URL) it carries List-Unsubscribe and List-Unsubscribe-Post for one-click unsubscribe.
+
+    Built with the ``email.mime`` classes: a digest run builds thousands, and these are several times
+    faster than ``EmailMessage`` with the default policy. Every header value is one line.
+    """
+    name, address = parseaddr(" ".join(sender.split()))
+    msg = MIMEMultipart("alternative")
+    msg["From"] = formataddr((name, address), "utf-8")
+    msg["To"] = clean_address(to)
+    msg["Subject"] = _header(subject)
     msg["Date"] = formatdate(localtime=False)
-    domain = sender.rsplit("@", 1)[-1].strip("> ") or "paperwire.local"
-    msg["Message-ID"] = make_msgid(domain=domain)
-    msg["List-Id"] = list_id
+    msg["Message-ID"] = make_msgid(domain=address.rsplit("@", 1)[-1] or "paperwire.local")
+    msg["List-Id"] = _header(list_id)
     if unsubscribe_url:
         msg["List-Unsubscribe"] = f"<{unsubscribe_url}>"
         msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
-    msg.set_content(text)
-    msg.add_alternative(html, subtype="html")
+    msg.attach(MIMEText(text, "plain", "utf-8"))
+    msg.attach(MIMEText(html, "html", "utf-8"))
     return msg

@@ -6,17 +6,26 @@
 
 from __future__ import annotations
 
+import re
 import smtplib
 import ssl
 import sys
 import threading
-from email.message import EmailMessage
+from collections.abc import Callable
+from email.message import Message
+from email.policy import compat32
+from email.utils import parseaddr
 from types import TracebackType
 from typing import Protocol, TextIO
 from urllib.parse import unquote, urlsplit
 
 from paperwire.config import Settings
 from paperwire.errors import ConfigError, PaperwireError
+
+# smtplib sends bytes as they are: the message itself must end its lines with CRLF. Headers are
+# folded only past 998 characters, since some clients keep the fold space in List-Unsubscribe.
+_WIRE = compat32.clone(linesep="\r\n", max_line_length=998)
+_DOT_LINE = re.compile(rb"(?m)^\.")
 
 
 class DeliveryError(PaperwireError):
@@ -31,7 +40,7 @@ class DeliveryError(PaperwireError):
 class Sender(Protocol):
     """Delivers one message; raises ``DeliveryError``. Usable as a context manager around a batch."""
 
-    def send(self, message: EmailMessage) -> None: ...
+    def send(self, message: Message, before_accept: Callable[[], None] | None = None) -> None: ...
 
     def close(self) -> None: ...
 
@@ -49,7 +58,9 @@ class ConsoleSender:
         self.stream = stream or sys.stdout
         self._lock = threading.Lock()
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message, before_accept: Callable[[], None] | None = None) -> None:
+        if before_accept is not None:
+            before_accept()
         with self._lock:
             print(message.as_string(), file=self.stream, flush=True)
             print("-" * 72, file=self.stream, flush=True)
@@ -101,14 +112,14 @@ class SmtpSender:
             smtp.login(self.username, self.password or "")
         return smtp
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message, before_accept: Callable[[], None] | None = None) -> None:
+        """Send one message. ``before_accept`` runs once the server holds the whole message but
+        before the final ``.`` that asks it to accept: a sender killed before that call leaves the
+        server nothing to deliver, and one killed after it has already recorded the send."""
         try:
             if self._smtp is None:
                 self._smtp = self._connect()
-            refused = self._smtp.send_message(message)
-        except smtplib.SMTPRecipientsRefused as exc:
-            code, text = next(iter(exc.recipients.values()))
-            raise _error(code, text) from exc
+            self._transact(self._smtp, message, before_accept)
         except smtplib.SMTPResponseException as exc:
             self._reset()
             raise _error(exc.smtp_code, exc.smtp_error) from exc
@@ -117,9 +128,38 @@ class SmtpSender:
             raise DeliveryError(
                 f"mail server unreachable: {exc}", code=None, temporary=True
             ) from exc
-        if refused:
-            code, text = next(iter(refused.values()))
-            raise _error(code, text)
+
+    def _transact(
+        self, smtp: smtplib.SMTP, message: Message, before_accept: Callable[[], None] | None
+    ) -> None:
+        smtp.ehlo_or_helo_if_needed()
+        for command, argument, ok in (
+            (smtp.mail, parseaddr(str(message["From"]))[1], (250,)),
+            (smtp.rcpt, str(message["To"]), (250, 251)),
+        ):
+            code, reply = command(argument)
+            if code not in ok:
+                raise smtplib.SMTPResponseException(code, reply)
+        smtp.putcmd("data")
+        code, reply = smtp.getreply()
+        if code != 354:
+            raise smtplib.SMTPResponseException(code, reply)
+        body = _DOT_LINE.sub(b"..", message.as_bytes(policy=_WIRE))
+        if not body.endswith(b"\r\n"):
+            body += b"\r\n"
+        smtp.send(body)
+        if before_accept is not None:
+            try:
+                before_accept()
+            except BaseException:
+                # The server must never accept a message whose send was not recorded.
+                smtp.close()
+                self._smtp = None
+                raise
+        smtp.send(b".\r\n")
+        code, reply = smtp.getreply()
+        if code != 250:
+            raise smtplib.SMTPResponseException(code, reply)
 
     def _reset(self) -> None:
         if self._smtp is None:

@@ -39,7 +39,7 @@ def test_digest_has_trending_then_topic_papers_and_list_headers(
 ) -> None:
     [address] = add_subscribers(engine, 1, topics=["protein folding"])
     report = _send(engine, smtp)
-    assert (report.sent, report.bounced, report.retry) == (1, 0, 0)
+    assert (report.sent, report.bounced, report.retry) == (1, 0, 0), report
     [msg] = smtp.messages(address)
     assert msg.get_content_type() == "multipart/alternative"
     text = msg.get_body(("plain",)).get_content()
