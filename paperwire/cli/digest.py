@@ -40,13 +40,17 @@ def send(
         None, "--date", help="a day of the period (default: yesterday, or last week)"
     ),
     dry_run: bool = typer.Option(False, "--dry-run", help="print the digests, send nothing"),
+    workers: int = typer.Option(1, "--workers", min=1, max=32, help="sender processes"),
 ) -> None:
     """Send the period's digest to every confirmed subscriber who has not had it yet."""
     cfg = settings()
     engine = ready_engine(cfg)
-    report = delivery.send_digests(
-        cfg, engine, get_sender(cfg), frequency=frequency, day=_day(day), dry_run=dry_run
-    )
+    if workers > 1 and not dry_run:
+        report = delivery.send_parallel(cfg, workers, frequency=frequency, day=_day(day))
+    else:
+        report = delivery.send_digests(
+            cfg, engine, get_sender(cfg), frequency=frequency, day=_day(day), dry_run=dry_run
+        )
     for digest in report.dry_run:
         _print(digest)
     console.print(report.summary(), markup=False, highlight=False)

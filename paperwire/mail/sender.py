@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import smtplib
+import socket
 import ssl
 import sys
 import threading
@@ -110,6 +111,10 @@ class SmtpSender:
                 smtp.starttls(context=context)
         if self.username:
             smtp.login(self.username, self.password or "")
+        # The final dot is a small write right after the body: without this, Nagle's algorithm holds
+        # it back until the body is acknowledged (a delayed ACK, up to 40 ms per message).
+        if smtp.sock is not None:
+            smtp.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         return smtp
 
     def send(self, message: Message, before_accept: Callable[[], None] | None = None) -> None:
