@@ -66,6 +66,14 @@ def preview(
     _print(delivery.preview(cfg, ready_engine(cfg), email, _day(day)))
 
 
+@app.command("admin-link")
+def admin_link() -> None:
+    """Print a link to the admin page of recent sends and failures (valid for a day)."""
+    from paperwire.digests.admin import admin_link as link
+
+    console.print(link(settings()), markup=False, highlight=False, soft_wrap=True)
+
+
 def worker(
     once: bool = typer.Option(False, "--once", help="run the due jobs once and exit"),
     job: list[str] | None = typer.Option(None, "--job", help="only these jobs (repeatable)"),

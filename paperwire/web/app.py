@@ -15,7 +15,7 @@ from starlette.responses import Response
 from paperwire.config import Settings, load_settings
 from paperwire.db.engine import get_engine
 from paperwire.web import errors
-from paperwire.web.routes import health, pages, search
+from paperwire.web.routes import digest_admin, health, pages, search
 from paperwire.web.routes import subscribe as subscribe_routes
 
 STATIC = Path(__file__).parent / "static"
@@ -61,4 +61,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(pages.router)
     app.include_router(search.router)
     app.include_router(subscribe_routes.router)
+    app.include_router(digest_admin.router)
     return app

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import BASE_URL, FRIDAY, MONDAY, run
+from conftest import BASE_URL, FRIDAY, MONDAY, add_subscribers, run
 from served import Site, start_site
 from smtp_sink import SmtpSink
+from sqlalchemy import Engine
 
 from paperwire.papers.records import PaperRecord
 
@@ -112,3 +113,22 @@ def test_subscribe_page_form_sends_a_confirmation(mail_site: Site, smtp: SmtpSin
     )
     assert done.status_code == 200 and "Check your inbox" in done.text
     assert len(smtp.messages("form@example.org")) == 1
+
+
+def test_admin_page_shows_sends_and_failures_and_previews_a_digest(
+    mail_site: Site, smtp: SmtpSink, mail_env: dict[str, str], engine: Engine
+) -> None:
+    bad, good = add_subscribers(engine, 2, topics=["protein folding"])
+    smtp.script(bad, "550")
+    run(mail_env, "digest", "send", "--date", FRIDAY.isoformat())
+    admin = _local(mail_site, run(mail_env, "digest", "admin-link").strip())
+    page = httpx.get(admin)
+    assert page.status_code == 200
+    assert bad in page.text and "550 scripted answer" in page.text and good in page.text
+    monday = httpx.get(admin + "/preview", params={"email": good, "day": MONDAY.isoformat()})
+    assert monday.status_code == 200 and "Monday&#39;s paper on protein folding" in monday.text
+    # Friday's papers went out already: previewing Friday again says so instead of repeating them.
+    friday = httpx.get(admin + "/preview", params={"email": good, "day": FRIDAY.isoformat()})
+    assert "Protein folding with diffusion" not in friday.text
+    assert "already sent to you" in friday.text
+    assert httpx.get(admin[:-3] + "xyz").status_code == 400

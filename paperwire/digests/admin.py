@@ -1,0 +1,28 @@
+"""The digest admin view's access: a signed link, valid for a day, printed by
+``paperwire digest admin-link``. paperwire has no web sign-in yet; once it has, the admin pages
+should check the member's role instead and this module goes away."""
+
+from __future__ import annotations
+
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from paperwire.config import Settings
+from paperwire.errors import InvalidLink
+
+MAX_AGE = 24 * 3600
+_SALT = "paperwire-digest-admin"
+
+
+def admin_link(settings: Settings) -> str:
+    token = URLSafeTimedSerializer(settings.secret_key, salt=_SALT).dumps({"admin": True})
+    return f"{settings.base_url}/admin/digests/{token}"
+
+
+def check_admin_token(settings: Settings, token: str) -> None:
+    """``InvalidLink`` unless ``token`` is a current admin link (expired ones say so)."""
+    try:
+        URLSafeTimedSerializer(settings.secret_key, salt=_SALT).loads(token, max_age=MAX_AGE)
+    except BadSignature as exc:
+        raise InvalidLink(
+            "this admin link is not valid or has expired; run `paperwire digest admin-link`"
+        ) from exc
