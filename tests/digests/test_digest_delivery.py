@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from conftest import FRIDAY, MONDAY, SATURDAY, add_subscribers
+from conftest import FRIDAY, MONDAY, SATURDAY, add_subscribers, run
 from smtp_sink import SmtpSink
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
@@ -140,3 +140,16 @@ def test_unconfirmed_and_unsubscribed_addresses_get_nothing(
         subscriptions.unsubscribe(session, sub)
     assert _send(engine, smtp, day=FRIDAY + timedelta(days=3)).sent == 0
     assert smtp.count() == 0
+
+
+def test_cli_dry_run_and_preview_send_nothing(
+    engine: Engine, papers: list[PaperRecord], smtp: SmtpSink, mail_env: dict[str, str]
+) -> None:
+    [address] = add_subscribers(engine, 1, topics=["protein folding"])
+    dry = run(mail_env, "digest", "send", "--date", FRIDAY.isoformat(), "--dry-run")
+    assert f"To: {address}" in dry and "Protein folding with diffusion" in dry
+    shown = run(mail_env, "digest", "preview", address, "--date", FRIDAY.isoformat())
+    assert "Trending on Friday: attention everywhere" in shown
+    assert smtp.count() == 0
+    with Session(engine) as session:
+        assert session.scalars(select(DigestDelivery)).all() == []
