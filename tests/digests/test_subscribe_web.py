@@ -132,3 +132,15 @@ def test_admin_page_shows_sends_and_failures_and_previews_a_digest(
     assert "Protein folding with diffusion" not in friday.text
     assert "already sent to you" in friday.text
     assert httpx.get(admin[:-3] + "xyz").status_code == 400
+
+
+def test_subscribing_is_rate_limited_per_address_of_the_client(
+    mail_site: Site, smtp: SmtpSink
+) -> None:
+    answers = [
+        httpx.post(mail_site.url + "/api/subscriptions", json={"email": f"r{i}@example.org"})
+        for i in range(6)
+    ]
+    assert [a.status_code for a in answers] == [202] * 5 + [429]
+    assert "Retry-After" in answers[-1].headers or "try again" in answers[-1].json()["error"]
+    assert smtp.count() == 5
