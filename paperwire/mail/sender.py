@@ -14,7 +14,6 @@ import sys
 import threading
 from collections.abc import Callable
 from email.message import Message
-from email.policy import compat32
 from email.utils import parseaddr
 from types import TracebackType
 from typing import Protocol, TextIO
@@ -22,10 +21,8 @@ from urllib.parse import unquote, urlsplit
 
 from paperwire.config import Settings
 from paperwire.errors import ConfigError, PaperwireError
+from paperwire.mail.message import wire_bytes
 
-# smtplib sends bytes as they are: the message itself must end its lines with CRLF. Headers are
-# folded only past 998 characters, since some clients keep the fold space in List-Unsubscribe.
-_WIRE = compat32.clone(linesep="\r\n", max_line_length=998)
 _DOT_LINE = re.compile(rb"(?m)^\.")
 
 
@@ -149,7 +146,7 @@ class SmtpSender:
         code, reply = smtp.getreply()
         if code != 354:
             raise smtplib.SMTPResponseException(code, reply)
-        body = _DOT_LINE.sub(b"..", message.as_bytes(policy=_WIRE))
+        body = _DOT_LINE.sub(b"..", wire_bytes(message))
         if not body.endswith(b"\r\n"):
             body += b"\r\n"
         smtp.send(body)

@@ -55,8 +55,37 @@ def serve(port: int, folder: Path, rules: Path) -> None:
     import asyncio
 
     from aiosmtpd.controller import Controller
+    from aiosmtpd.smtp import SMTP
 
-    controller = Controller(_Handler(folder, rules), hostname="127.0.0.1", port=port)
+    class DeferredCancel:
+        def __init__(self, task: Any) -> None:
+            self.task = task
+
+        def cancel(self) -> None:
+            asyncio.get_running_loop().call_later(2.0, self.task.cancel)
+
+    class FinishingSMTP(SMTP):
+        """Like Postfix, accepts a message whose final dot arrived before the client vanished;
+        aiosmtpd alone cancels the session at once and drops it (RFC 1047's duplicate problem is
+        the other side of this: the server delivers, the client never hears so)."""
+
+        def _defer(self) -> None:
+            if not isinstance(self._handler_coroutine, DeferredCancel):
+                self._handler_coroutine = DeferredCancel(self._handler_coroutine)  # type: ignore[assignment]
+
+        def eof_received(self) -> bool | None:
+            self._defer()
+            return super().eof_received()
+
+        def connection_lost(self, error: Exception | None) -> None:
+            self._defer()
+            super().connection_lost(error)
+
+    class FinishingController(Controller):
+        def factory(self) -> SMTP:
+            return FinishingSMTP(self.handler)
+
+    controller = FinishingController(_Handler(folder, rules), hostname="127.0.0.1", port=port)
     controller.start()
     try:
         asyncio.run(asyncio.Event().wait())

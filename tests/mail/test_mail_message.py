@@ -11,7 +11,7 @@ from smtp_sink import SmtpSink
 
 from paperwire.config import load_settings
 from paperwire.errors import ConfigError, InvalidEmail
-from paperwire.mail.message import build_message, clean_address
+from paperwire.mail.message import build_message, clean_address, wire_bytes
 from paperwire.mail.sender import ConsoleSender, DeliveryError, SmtpSender, get_sender
 
 
@@ -101,3 +101,24 @@ def test_console_sender_prints_the_message() -> None:
     out = io.StringIO()
     ConsoleSender(out).send(_message())
     assert "List-Unsubscribe-Post: List-Unsubscribe=One-Click" in out.getvalue()
+
+
+def test_wire_bytes_parse_like_the_generic_generator() -> None:
+    msg = build_message(
+        sender="Lab “Ünï” <digests@papers.example.org>",
+        to="reader@example.org",
+        subject="Digest: “protein folding” " + "long " * 40,
+        text="héllo\n.\n" + "line\n" * 300,
+        html="<p>héllo</p>\n" * 300,
+        list_id="Lab digest <digest.papers.example.org>",
+        unsubscribe_url="https://papers.example.org/subscribe/unsubscribe/" + "t" * 200,
+    )
+    fast = wire_bytes(msg)
+    assert b"\n" not in fast.replace(b"\r\n", b"")
+    a = email.message_from_bytes(fast, policy=email.policy.default)
+    b = email.message_from_bytes(msg.as_bytes(), policy=email.policy.default)
+    for name in ("From", "To", "Subject", "Message-ID", "List-Id", "List-Unsubscribe"):
+        assert str(a[name]).strip() == str(b[name]).strip(), name
+    for kind in ("plain", "html"):
+        assert a.get_body((kind,)).get_content() == b.get_body((kind,)).get_content()  # type: ignore[union-attr]
+    assert "Ünï" in str(a["From"]) and a.get_body(("plain",)).get_content().startswith("héllo\n.\n")  # type: ignore[union-attr]
