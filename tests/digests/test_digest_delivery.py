@@ -6,8 +6,6 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from conftest import FRIDAY, MONDAY, SATURDAY, add_subscribers, run
-from smtp_sink import SmtpSink
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
@@ -17,6 +15,8 @@ from paperwire.digests import subscriptions
 from paperwire.digests.delivery import send_digests
 from paperwire.mail.sender import SmtpSender
 from paperwire.papers.records import PaperRecord
+from tests.digests.support import FRIDAY, MONDAY, SATURDAY, add_subscribers, run
+from tests.mail.smtp_sink import SmtpSink
 
 
 def _send(engine: Engine, smtp: SmtpSink, day=FRIDAY, frequency="daily"):  # type: ignore[no-untyped-def]

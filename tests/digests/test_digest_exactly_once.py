@@ -8,13 +8,13 @@ import signal
 import time
 from collections import Counter
 
-from conftest import add_subscribers, paperwire, run
-from smtp_sink import SmtpSink
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
 from paperwire.db.models import DigestDelivery
 from paperwire.papers.records import PaperRecord
+from tests.digests.support import add_subscribers, paperwire, run
+from tests.mail.smtp_sink import SmtpSink
 
 
 def _recipients(smtp: SmtpSink) -> Counter[str]:

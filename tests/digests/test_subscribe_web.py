@@ -9,12 +9,12 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import BASE_URL, FRIDAY, MONDAY, add_subscribers, run
-from served import Site, start_site
-from smtp_sink import SmtpSink
 from sqlalchemy import Engine
 
 from paperwire.papers.records import PaperRecord
+from tests.digests.support import BASE_URL, FRIDAY, MONDAY, add_subscribers, run
+from tests.mail.smtp_sink import SmtpSink
+from tests.web.served import Site, start_site
 
 
 @pytest.fixture

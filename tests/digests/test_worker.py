@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from conftest import add_subscribers, paperwire, run
-from smtp_sink import SmtpSink
 from sqlalchemy import Engine
 
 from paperwire.digests.delivery import holder_id
 from paperwire.papers.records import PaperRecord
 from paperwire.worker import JOBS, acquire, release
+from tests.digests.support import add_subscribers, paperwire, run
+from tests.mail.smtp_sink import SmtpSink
 
 
 def test_a_leased_job_is_not_taken_again_until_released_and_due(engine: Engine) -> None:

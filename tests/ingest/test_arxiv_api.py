@@ -9,7 +9,6 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
-import conftest
 import pytest
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
@@ -22,6 +21,7 @@ from paperwire.ingest.http import Fetcher
 from paperwire.ingest.report import Rejection
 from paperwire.ingest.runner import Item, run_ingest
 from paperwire.papers.records import PaperRecord
+from tests import recording
 
 ATOM = {"Content-Type": "application/atom+xml; charset=utf-8"}
 PATH = "/api/query"
@@ -67,25 +67,25 @@ def fetcher(sleeps: list[float] | None = None, min_interval: float = 0.0) -> Fet
 
 
 def serve_pages(
-    server: conftest.RecordingServer, pages: dict[int, bytes], beyond: bytes | None = None
+    server: recording.RecordingServer, pages: dict[int, bytes], beyond: bytes | None = None
 ) -> None:
     """Answer each request with the recorded page for its ``start``; ``beyond`` past the last."""
 
-    def respond(_path: str, query: dict[str, list[str]]) -> conftest.Reply:
+    def respond(_path: str, query: dict[str, list[str]]) -> recording.Reply:
         start = int(query["start"][0])
         body = pages.get(start, beyond)
         if body is None:
-            return conftest.Reply(404, b"no such page", {"Content-Type": "text/plain"})
-        return conftest.Reply(200, body, ATOM)
+            return recording.Reply(404, b"no such page", {"Content-Type": "text/plain"})
+        return recording.Reply(200, body, ATOM)
 
     server.route(PATH, respond)
 
 
-def starts(server: conftest.RecordingServer) -> list[int]:
+def starts(server: recording.RecordingServer) -> list[int]:
     return [int(q["start"][0]) for _p, q in server.requests]
 
 
-def live(server: conftest.RecordingServer, **options: object) -> list[Item]:
+def live(server: recording.RecordingServer, **options: object) -> list[Item]:
     with fetcher() as f:
         return list(arxiv_api.fetch(f, server.url + PATH, **options))  # type: ignore[arg-type]
 
@@ -318,7 +318,7 @@ def test_search_query_combines_query_categories_and_date_window() -> None:
 
 
 def test_live_paging_sends_arxiv_parameters_and_stops_at_max_results(
-    recording_server: conftest.RecordingServer, shared_data: Path
+    recording_server: recording.RecordingServer, shared_data: Path
 ) -> None:
     serve_pages(recording_server, recorded_pages(shared_data))
     items = live(recording_server, query="all:testing", page_size=10, max_results=35)
@@ -332,7 +332,7 @@ def test_live_paging_sends_arxiv_parameters_and_stops_at_max_results(
 
 
 def test_page_size_is_capped_at_2000(
-    recording_server: conftest.RecordingServer, shared_data: Path
+    recording_server: recording.RecordingServer, shared_data: Path
 ) -> None:
     empty = (shared_data / "arxiv_api" / EMPTY_FILE).read_bytes()
     serve_pages(recording_server, recorded_pages(shared_data), beyond=empty)
@@ -344,7 +344,7 @@ def test_page_size_is_capped_at_2000(
 
 
 def test_paging_stops_at_an_empty_page(
-    recording_server: conftest.RecordingServer, shared_data: Path, caplog: pytest.LogCaptureFixture
+    recording_server: recording.RecordingServer, shared_data: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     empty = (shared_data / "arxiv_api" / EMPTY_FILE).read_bytes()
     serve_pages(recording_server, recorded_pages(shared_data), beyond=empty)
@@ -356,7 +356,7 @@ def test_paging_stops_at_an_empty_page(
 
 
 def test_paging_stops_when_total_results_is_reached(
-    recording_server: conftest.RecordingServer, shared_data: Path, caplog: pytest.LogCaptureFixture
+    recording_server: recording.RecordingServer, shared_data: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     pages = {
         start: body.replace(b"<opensearch:totalResults>214881<", b"<opensearch:totalResults>25<")
@@ -370,7 +370,7 @@ def test_paging_stops_when_total_results_is_reached(
 
 
 def test_paging_stops_when_a_page_repeats_ids_already_seen(
-    recording_server: conftest.RecordingServer, shared_data: Path, caplog: pytest.LogCaptureFixture
+    recording_server: recording.RecordingServer, shared_data: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     first = recorded_pages(shared_data)[0]
     serve_pages(recording_server, {start: first for start in range(0, 100, 10)})
@@ -382,7 +382,7 @@ def test_paging_stops_when_a_page_repeats_ids_already_seen(
 
 
 def test_requests_are_paced_by_the_fetcher(
-    recording_server: conftest.RecordingServer, shared_data: Path
+    recording_server: recording.RecordingServer, shared_data: Path
 ) -> None:
     serve_pages(recording_server, recorded_pages(shared_data))
     sleeps: list[float] = []
@@ -403,14 +403,14 @@ def test_requests_are_paced_by_the_fetcher(
     [(429, {}, None), (503, {"Retry-After": "7"}, 7.0)],
 )
 def test_429_and_503_are_retried_then_the_page_is_used(
-    recording_server: conftest.RecordingServer,
+    recording_server: recording.RecordingServer,
     shared_data: Path,
     status: int,
     headers: dict[str, str],
     expected_wait: float | None,
 ) -> None:
     serve_pages(recording_server, recorded_pages(shared_data))
-    recording_server.queue(PATH, conftest.Reply(status, b"slow down", headers))
+    recording_server.queue(PATH, recording.Reply(status, b"slow down", headers))
     sleeps: list[float] = []
     with fetcher(sleeps) as f:
         items = list(
@@ -423,11 +423,11 @@ def test_429_and_503_are_retried_then_the_page_is_used(
 
 
 def test_a_connection_cut_mid_body_is_retried(
-    recording_server: conftest.RecordingServer, shared_data: Path
+    recording_server: recording.RecordingServer, shared_data: Path
 ) -> None:
     pages = recorded_pages(shared_data)
     serve_pages(recording_server, pages)
-    recording_server.queue(PATH, conftest.Reply(200, pages[0], ATOM, truncate_at=4000))
+    recording_server.queue(PATH, recording.Reply(200, pages[0], ATOM, truncate_at=4000))
     items = live(recording_server, query="all:testing", max_results=10)
     assert len(records(items)) == 10
     assert not rejections(items)
@@ -435,7 +435,7 @@ def test_a_connection_cut_mid_body_is_retried(
 
 
 def test_an_html_page_stops_the_run_naming_the_url_and_keeps_earlier_pages(
-    engine: Engine, recording_server: conftest.RecordingServer, shared_data: Path
+    engine: Engine, recording_server: recording.RecordingServer, shared_data: Path
 ) -> None:
     pages = recorded_pages(shared_data)
     serve_pages(recording_server, {0: pages[0], 10: HTML_PAGE})
@@ -454,7 +454,7 @@ def test_an_html_page_stops_the_run_naming_the_url_and_keeps_earlier_pages(
 
 
 def test_malformed_xml_from_the_server_is_a_source_error(
-    recording_server: conftest.RecordingServer, shared_data: Path
+    recording_server: recording.RecordingServer, shared_data: Path
 ) -> None:
     page = recorded_pages(shared_data)[0]
     serve_pages(recording_server, {0: page[: len(page) // 2]})
@@ -465,10 +465,10 @@ def test_malformed_xml_from_the_server_is_a_source_error(
 
 
 def test_the_400_error_feed_is_a_rejection_naming_the_url(
-    recording_server: conftest.RecordingServer, shared_data: Path
+    recording_server: recording.RecordingServer, shared_data: Path
 ) -> None:
     body = (shared_data / "arxiv_api" / ERROR_FILE).read_bytes()
-    recording_server.route(PATH, lambda _p, _q: conftest.Reply(400, body, ATOM))
+    recording_server.route(PATH, lambda _p, _q: recording.Reply(400, body, ATOM))
     items = live(recording_server, id_list=["2403.04640"])
     (rejection,) = items
     assert isinstance(rejection, Rejection)
@@ -478,7 +478,7 @@ def test_the_400_error_feed_is_a_rejection_naming_the_url(
 
 
 def test_an_invalid_id_is_rejected_without_asking_arxiv(
-    recording_server: conftest.RecordingServer,
+    recording_server: recording.RecordingServer,
 ) -> None:
     (rejection,) = live(recording_server, id_list=["abc"])
     assert isinstance(rejection, Rejection)
@@ -487,14 +487,14 @@ def test_an_invalid_id_is_rejected_without_asking_arxiv(
 
 
 def test_id_lookups_go_in_chunks(
-    recording_server: conftest.RecordingServer, shared_data: Path, monkeypatch: pytest.MonkeyPatch
+    recording_server: recording.RecordingServer, shared_data: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     folder = shared_data / "arxiv_api" / "recorded_2026"
     by_ids = {
         "0808.05394,1707.08567": next(folder.glob("id_0808.05394_1707.08567_*.xml")).read_bytes(),
         "1605.08386": next(folder.glob("id_1605.08386_*.xml")).read_bytes(),
     }
-    recording_server.route(PATH, lambda _p, q: conftest.Reply(200, by_ids[q["id_list"][0]], ATOM))
+    recording_server.route(PATH, lambda _p, q: recording.Reply(200, by_ids[q["id_list"][0]], ATOM))
     monkeypatch.setattr(arxiv_api, "ID_CHUNK", 2)
     items = live(
         recording_server, id_list=["0808.05394", "https://arxiv.org/abs/1707.08567", "1605.08386"]
@@ -533,7 +533,7 @@ def test_cli_ingests_files_and_exits_non_zero_on_a_rejection(
 
 
 def test_cli_reads_the_live_api_from_base_url(
-    env: dict[str, str], recording_server: conftest.RecordingServer, shared_data: Path
+    env: dict[str, str], recording_server: recording.RecordingServer, shared_data: Path
 ) -> None:
     serve_pages(recording_server, recorded_pages(shared_data))
     args = ["ingest", "arxiv", "--base-url", recording_server.url + PATH]

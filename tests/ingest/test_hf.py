@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import RecordingServer, Reply
 from sqlalchemy import Engine, select
 from typer.testing import CliRunner
 
@@ -21,6 +20,7 @@ from paperwire.ingest.http import Fetcher
 from paperwire.ingest.report import Rejection
 from paperwire.ingest.runner import run_ingest
 from paperwire.papers.records import PaperRecord
+from tests.recording import RecordingServer, Reply
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-import conftest
 import pytest
 from sqlalchemy import Engine, select
 
@@ -20,6 +19,7 @@ from paperwire.ingest import arxiv_api
 from paperwire.ingest.http import Fetcher
 from paperwire.ingest.runner import run_ingest
 from paperwire.ingest.submit import submit_paper
+from tests import recording
 
 PATH = "/api/query"
 ATOM = {"Content-Type": "application/atom+xml; charset=utf-8"}
@@ -36,18 +36,18 @@ ERROR_FEED = "id_abc_s0_m100_"
 
 
 @pytest.fixture
-def arxiv(recording_server: conftest.RecordingServer, shared_data: Path) -> str:
+def arxiv(recording_server: recording.RecordingServer, shared_data: Path) -> str:
     """A local arXiv API answering id lookups from the recordings (unknown ids get the error feed)."""
     folder = shared_data / "arxiv_api" / "recorded_2026"
 
     def body(prefix: str) -> bytes:
         return next(folder.glob(f"{prefix}*.xml")).read_bytes()
 
-    def respond(_path: str, query: dict[str, list[str]]) -> conftest.Reply:
+    def respond(_path: str, query: dict[str, list[str]]) -> recording.Reply:
         prefix = RECORDED.get(query.get("id_list", [""])[0])
         if prefix is None:
-            return conftest.Reply(400, body(ERROR_FEED), ATOM)
-        return conftest.Reply(200, body(prefix), ATOM)
+            return recording.Reply(400, body(ERROR_FEED), ATOM)
+        return recording.Reply(200, body(prefix), ATOM)
 
     recording_server.route(PATH, respond)
     return recording_server.url + PATH
@@ -57,7 +57,7 @@ def fetcher() -> Fetcher:
     return Fetcher(source="arxiv", min_interval=0.0, retries=1, backoff=0.01)
 
 
-def asked(server: conftest.RecordingServer) -> list[str]:
+def asked(server: recording.RecordingServer) -> list[str]:
     return [q["id_list"][0] for _p, q in server.requests]
 
 
@@ -78,7 +78,7 @@ def asked(server: conftest.RecordingServer) -> list[str]:
 def test_every_form_of_id_lands_the_paper_in_the_daily_list(
     engine: Engine,
     arxiv: str,
-    recording_server: conftest.RecordingServer,
+    recording_server: recording.RecordingServer,
     text: str,
     paper_id: str,
 ) -> None:
@@ -109,7 +109,7 @@ def test_the_default_date_is_today_in_utc(engine: Engine, arxiv: str) -> None:
 
 
 def test_a_paper_already_listed_stays_where_it_is(
-    engine: Engine, arxiv: str, recording_server: conftest.RecordingServer
+    engine: Engine, arxiv: str, recording_server: recording.RecordingServer
 ) -> None:
     with fetcher() as f:
         first = submit_paper(engine, f, arxiv, "1707.08567", list_date=date(2026, 11, 2))
@@ -129,7 +129,7 @@ def test_a_paper_already_listed_stays_where_it_is(
 def test_a_stored_paper_is_listed_without_asking_arxiv(
     engine: Engine,
     arxiv: str,
-    recording_server: conftest.RecordingServer,
+    recording_server: recording.RecordingServer,
     shared_data: Path,
 ) -> None:
     path = next((shared_data / "arxiv_api" / "recorded_2026").glob("id_1605.08386_*.xml"))
@@ -152,7 +152,7 @@ def test_an_unknown_id_is_paper_not_found(engine: Engine, arxiv: str) -> None:
 
 @pytest.mark.parametrize("text", ["abc", "2403.046", "https://example.org/abs/2403.04640", ""])
 def test_a_malformed_id_is_invalid_and_arxiv_is_not_asked(
-    engine: Engine, arxiv: str, recording_server: conftest.RecordingServer, text: str
+    engine: Engine, arxiv: str, recording_server: recording.RecordingServer, text: str
 ) -> None:
     with fetcher() as f, pytest.raises(InvalidPaperId, match="not an arXiv id or URL"):
         submit_paper(engine, f, arxiv, text)

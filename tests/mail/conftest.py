@@ -6,7 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from smtp_sink import SmtpSink, smtp_sink
+
+from tests.mail.smtp_sink import SmtpSink, smtp_sink
 
 
 @pytest.fixture

@@ -7,12 +7,12 @@ import email.policy
 import io
 
 import pytest
-from smtp_sink import SmtpSink
 
 from paperwire.config import load_settings
 from paperwire.errors import ConfigError, InvalidEmail
 from paperwire.mail.message import build_message, clean_address, wire_bytes
 from paperwire.mail.sender import ConsoleSender, DeliveryError, SmtpSender, get_sender
+from tests.mail.smtp_sink import SmtpSink
 
 
 def _message(to: str = "reader@example.org") -> email.message.EmailMessage:

@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from search_data import CORPUS, add
 from sqlalchemy import Engine
 
 from paperwire.config import Settings, load_settings
 from paperwire.papers.records import PaperRecord
 from paperwire.search import service
+from tests.search.search_data import CORPUS, add
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import pytest
-from search_data import add, hide, paper
 from sqlalchemy import Engine, delete
 
 from paperwire.config import Settings
@@ -16,6 +15,7 @@ from paperwire.errors import UsageError
 from paperwire.papers.records import PaperRecord
 from paperwire.search import index
 from paperwire.search.service import search
+from tests.search.search_data import add, hide, paper
 
 
 def ids(settings: Settings, engine: Engine, query: str, **options: object) -> list[str]:

@@ -4,7 +4,6 @@ embedded, re-embedding only changed text, similar papers, and the evaluation cac
 from __future__ import annotations
 
 import pytest
-from search_data import add, hide, paper
 from sqlalchemy import Engine
 
 from paperwire.config import Settings
@@ -13,6 +12,7 @@ from paperwire.papers.records import PaperRecord
 from paperwire.search import index
 from paperwire.search.service import search
 from paperwire.search.similar import similar
+from tests.search.search_data import add, hide, paper
 
 
 def ranked(settings: Settings, engine: Engine, query: str, mode: str) -> list[str]:

@@ -6,8 +6,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from served import Site, load_sample, start_site
 from sqlalchemy import Engine
+
+from tests.web.served import Site, load_sample, start_site
 
 
 @pytest.fixture

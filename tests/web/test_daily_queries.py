@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from served import FRIDAY, MONDAY, SATURDAY, SUNDAY, load_sample
 from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
 from paperwire.db.models import Paper
 from paperwire.papers.daily import daily_list, latest_list_date, paper_detail
+from tests.web.served import FRIDAY, MONDAY, SATURDAY, SUNDAY, load_sample
 
 
 def test_an_empty_database_has_no_latest_list(engine: Engine) -> None:

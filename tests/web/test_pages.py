@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from served import COMMUNITY, Site, load_sample, start_site
 from sqlalchemy import Engine, text
+
+from tests.web.served import COMMUNITY, Site, load_sample, start_site
 
 
 def _positions(html: str, *needles: str) -> list[int]:

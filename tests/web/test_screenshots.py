@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from served import Site, load_sample, start_site
 from sqlalchemy import Engine
 
 from paperwire.db.engine import session_scope
@@ -22,6 +21,7 @@ from paperwire.papers.records import (
     parse_time,
 )
 from paperwire.papers.store import upsert_papers
+from tests.web.served import Site, load_sample, start_site
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "test-artifacts" / "screenshots"
