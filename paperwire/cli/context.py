@@ -64,6 +64,33 @@ def ingest_and_report(source: str, items: Iterable[Item], total: int | None = No
     else:
         report = run_ingest(engine, source, items, on_rejection=show)
     console.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
+    if report.added or report.updated:
+        refresh_search_index(engine)
     if not report.ok:
         raise typer.Exit(code=1)
     return report
+
+
+def refresh_search_index(engine: Engine, *, quiet: bool = False) -> None:
+    """Bring the search index up to date after new papers arrived, and say what it did (unless
+    ``quiet``). A failure here never undoes the papers already stored: it is reported, and
+    ``paperwire index`` catches up."""
+    import sqlite3
+
+    from paperwire.errors import PaperwireError
+    from paperwire.search import index, service
+
+    try:
+        report = index.refresh(settings(), engine)
+    except (PaperwireError, OSError, sqlite3.Error) as exc:
+        err_console.print(
+            f"index: not updated ({exc}); run paperwire index", markup=False, highlight=False
+        )
+        return
+    service.forget_searchers()
+    if quiet:
+        return
+    line = report.summary()
+    if report.pending_embeddings and not report.embed_error:
+        line += " (paperwire index or the worker embeds them)"
+    console.print(line, markup=False, highlight=False, soft_wrap=True)

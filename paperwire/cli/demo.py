@@ -15,6 +15,7 @@ from paperwire.cli.context import console
 from paperwire.config import load_settings
 from paperwire.db.engine import get_engine
 from paperwire.db.migrate import upgrade
+from paperwire.demo.indexing import build_keyword_index, embed_in_background
 from paperwire.demo.loader import DEMO_MEMBERS, DEMO_PASSWORD, is_loaded, load_demo
 
 
@@ -57,6 +58,7 @@ def demo(
         _say("demo corpus already loaded")
     else:
         _say(load_demo(engine, seed=seed).text())
+    _say(build_keyword_index(cfg, engine))
     _say(f"ready in {time.perf_counter() - started:.1f} s")
     logins = ", ".join(
         name if role == "member" else f"{name} ({role})" for name, role in DEMO_MEMBERS
@@ -64,8 +66,10 @@ def demo(
     _say(f"sign in as any of {logins} with the password {DEMO_PASSWORD!r}")
     if no_serve:
         _say(f"to serve it: PAPERWIRE_HOME={folder} paperwire serve --port {port}")
+        _say(f"to embed the papers for semantic search: PAPERWIRE_HOME={folder} paperwire index")
         return
     from paperwire.web.server import run
 
+    embed_in_background(cfg, engine, _say)
     _say(f"serving at {url}/  (Ctrl+C stops)")
     run(cfg, host=host, port=port)

@@ -6,7 +6,7 @@ from datetime import date
 
 import typer
 
-from paperwire.cli.context import ready_engine
+from paperwire.cli.context import ready_engine, refresh_search_index
 from paperwire.errors import UsageError
 from paperwire.ingest import arxiv_api
 from paperwire.ingest.http import Fetcher
@@ -29,12 +29,15 @@ def submit(
         list_date = date.fromisoformat(day) if day is not None else None
     except ValueError as exc:
         raise UsageError(f"--date: not a date (YYYY-MM-DD): {day!r}") from exc
+    engine = ready_engine()
     with Fetcher(source="arxiv") as fetcher:
         result = submit_paper(
-            ready_engine(),
+            engine,
             fetcher,
             base_url or arxiv_api.DEFAULT_BASE_URL,
             id_or_url,
             list_date=list_date,
         )
     typer.echo(result.message())
+    if result.fetched:
+        refresh_search_index(engine, quiet=True)

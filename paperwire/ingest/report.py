@@ -25,7 +25,6 @@ class IngestReport:
     unchanged: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     failure: str | None = None
-    added_ids: list[str] = field(default_factory=list)
 
     @property
     def seen(self) -> int:

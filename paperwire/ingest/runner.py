@@ -72,7 +72,6 @@ def _run(
             report.added += result.added
             report.updated += result.updated
             report.unchanged += result.unchanged
-            report.added_ids.extend(result.added_ids)
             if progress:
                 progress(len(batch))
         if exhausted or report.failure:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from operator import itemgetter
 from typing import Any, cast
 
@@ -113,14 +113,19 @@ def merge(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-def _entry_row(rec: PaperRecord, when: Any) -> dict[str, Any] | None:
+def _entry_row(rec: PaperRecord, when: datetime) -> dict[str, Any] | None:
     if rec.entry is None:
         return None
     e = rec.entry
+    submitted = e.submitted_at
+    if submitted is None:
+        # An entry imported into a past list did not arrive now: trending would count it as
+        # brand new. The start of its list's day is the closest honest time.
+        submitted = when if e.list_date >= when.date() else datetime.combine(e.list_date, time())
     return {
         "paper_id": rec.id,
         "list_date": e.list_date,
-        "submitted_at": e.submitted_at or when,
+        "submitted_at": submitted,
         "submitted_by_id": e.submitted_by_id,
         "submitter_name": e.submitter_name,
         "submitter_info": e.submitter_info,

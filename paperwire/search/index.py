@@ -177,8 +177,10 @@ def sync(
     progress: SyncProgress | None = None,
     cache_dir: Path | None = None,
     embedder: Embedder | None = None,
+    embed_limit: int | None = None,
 ) -> SyncReport:
-    """Bring the index up to date with the database; ``rebuild`` starts from nothing."""
+    """Bring the index up to date with the database; ``rebuild`` starts from nothing. With
+    ``embed_limit``, embeddings are computed only when no more papers than that wait for one."""
     import time
 
     folder = index_dir(settings)
@@ -191,7 +193,7 @@ def sync(
         try:
             _sync_lexical(engine, lexical, report, progress)
             report.seconds["lexical"] = time.perf_counter() - started
-            if embed:
+            if embed and (embed_limit is None or lexical.count_unembedded() <= embed_limit):
                 started = time.perf_counter()
                 _sync_vectors(settings, lexical, report, progress, cache_dir, embedder)
                 report.seconds["embed"] = time.perf_counter() - started
@@ -224,9 +226,22 @@ def _clear(folder: Path) -> None:
             path.unlink()
 
 
-def refresh(settings: Settings, engine: Engine) -> SyncReport:
-    """Bring the index up to date after an ingest or a submission (what ``paperwire index`` does)."""
-    return sync(settings, engine)
+# Embedding runs at a few dozen papers a second on two cores: an ingest embeds what it brought
+# when that takes seconds, and leaves a bulk load to ``paperwire index`` or the worker (papers
+# waiting for an embedding are still found by keyword).
+EMBED_AFTER_INGEST = 500
+
+
+def refresh(
+    settings: Settings,
+    engine: Engine,
+    *,
+    embed_limit: int | None = EMBED_AFTER_INGEST,
+    progress: SyncProgress | None = None,
+) -> SyncReport:
+    """Bring the index up to date after an ingest or a submission: the keyword index always,
+    the embeddings too unless more than ``embed_limit`` papers wait for one."""
+    return sync(settings, engine, embed_limit=embed_limit, progress=progress)
 
 
 def _sync_lexical(

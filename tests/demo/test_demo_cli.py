@@ -88,6 +88,9 @@ def test_demo_serves_the_latest_list(tmp_path: Path) -> None:
         paper = httpx.get(f"http://127.0.0.1:{port}/papers/2605.09063", timeout=10)
         assert paper.status_code == 200
         assert "Soohak" in paper.text
+        # search works at once (by keyword while the embeddings are still being computed)
+        found = httpx.get(f"http://127.0.0.1:{port}/search", params={"q": "Soohak"}, timeout=10)
+        assert found.status_code == 200 and "/papers/2605.09063" in found.text
     finally:
         proc.send_signal(signal.SIGINT)
         try:

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import Engine, select
 
 from paperwire.cli import main
+from paperwire.config import load_settings
 from paperwire.db.engine import dispose_engines
 from paperwire.db.models import DailyEntry, Paper
 from paperwire.errors import InvalidPaperId, PaperNotFound, SourceError
@@ -19,6 +20,7 @@ from paperwire.ingest import arxiv_api
 from paperwire.ingest.http import Fetcher
 from paperwire.ingest.runner import run_ingest
 from paperwire.ingest.submit import submit_paper
+from paperwire.search.service import forget_searchers, search
 from tests import recording
 
 PATH = "/api/query"
@@ -183,15 +185,19 @@ def cli(
 
     yield run
     dispose_engines()
+    forget_searchers()
 
 
 def test_cli_submit_prints_one_line_and_exits_1_on_errors(
-    cli: Callable[..., tuple[int, str, str]], arxiv: str
+    cli: Callable[..., tuple[int, str, str]], arxiv: str, engine: Engine
 ) -> None:
     status, out, _ = cli(
         "https://arxiv.org/pdf/2104.12255v1.pdf", "--date", "2026-11-28", "--base-url", arxiv
     )
     assert (status, out) == (0, "2104.12255 added to the daily list of 2026-11-28\n")
+    # the search index took the paper in without a manual ``paperwire index``
+    found = search(load_settings(), engine, "id:2104.12255", mode="lexical")
+    assert [r.id for r in found.results] == ["2104.12255"]
     status, out, _ = cli("2104.12255", "--date", "2026-11-29", "--base-url", arxiv)
     assert (status, out) == (0, "2104.12255 already in the daily list of 2026-11-28\n")
     status, out, err = cli("0000.0000", "--base-url", arxiv)

@@ -163,3 +163,9 @@ def test_bulk_insert_stores_what_sqlalchemy_would(engine: Engine) -> None:
     with engine.connect() as conn:
         raw = conn.execute(text(f"SELECT {columns} FROM papers ORDER BY id")).all()
     assert raw[0] == raw[1]
+
+
+def test_an_entry_without_a_time_counts_from_the_start_of_its_day(engine: Engine) -> None:
+    """Imported into a past list, an entry must not look brand new to trending."""
+    _upsert(engine, _record(entry=EntryRecord(list_date=date(2024, 3, 8), source="hf")))
+    assert _entry(engine)["submitted_at"] == datetime(2024, 3, 8, 0, 0)

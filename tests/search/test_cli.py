@@ -126,3 +126,19 @@ def test_index_then_search_from_the_command_line(
     assert wrong.returncode == 2 and "mode must be one of" in wrong.stderr
     again = paperwire(env, "index")
     assert "0 added" in again.stdout and "0 embedded" in again.stdout
+
+
+def test_ingest_keeps_the_index_current_without_paperwire_index(
+    env: dict[str, str], shared_data: Path, tmp_path: Path
+) -> None:
+    """Ingested papers are found by keyword and by meaning straight away (few enough to embed)."""
+    snapshot = shared_data / "arxiv_snapshot" / "arxiv-metadata-oai-snapshot.sample-200.jsonl"
+    sample = tmp_path / "three.jsonl"
+    sample.write_text("".join(snapshot.read_text().splitlines(keepends=True)[:3]))
+    done = paperwire(env, "ingest", "snapshot", "--file", str(sample))
+    assert done.returncode == 0, done.stderr
+    assert "index: 3 added" in done.stdout and "3 embedded" in done.stdout
+    for mode in ("lexical", "semantic"):
+        found = paperwire(env, "search", "sparsity certifying graph", "--mode", mode, "--json")
+        assert found.returncode == 0, found.stderr
+        assert json.loads(found.stdout)["results"][0]["id"] == "0704.0002", mode

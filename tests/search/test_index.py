@@ -73,6 +73,16 @@ def test_hidden_papers_are_not_shown_even_before_a_sync(
     assert ids(settings, engine, "dark matter") == []
 
 
+def test_refresh_after_a_bulk_ingest_leaves_embedding_for_later(
+    settings: Settings, engine: Engine, corpus: list[PaperRecord]
+) -> None:
+    bulk = index.refresh(settings, engine, embed_limit=len(corpus) - 1)
+    assert (bulk.added, bulk.embedded, bulk.pending_embeddings) == (len(corpus), 0, len(corpus))
+    assert ids(settings, engine, "molecule") == ["2606.00002"]  # waiting papers: found by keyword
+    small = index.refresh(settings, engine, embed_limit=len(corpus))
+    assert (small.added, small.embedded, small.pending_embeddings) == (0, len(corpus), 0)
+
+
 def test_rebuild_starts_from_nothing_and_finds_the_same(
     settings: Settings, engine: Engine, corpus: list[PaperRecord]
 ) -> None:
