@@ -9,16 +9,19 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.orm import Session
 
 from paperwire.db.models import Comment, DailyEntry, Paper, User
 from paperwire.papers.ids import abs_url, pdf_url
+from paperwire.papers.periods import Period, period_of
 from paperwire.papers.views import (
     DailyList,
+    DayCount,
     EntryInfo,
     PaperCard,
     PaperDetail,
+    PeriodList,
     Submitter,
     abstract_paragraphs,
     author_names,
@@ -104,31 +107,114 @@ def _card(
     )
 
 
-def daily_list(session: Session, day: date) -> DailyList:
-    """The visible papers of ``day``'s list, most upvoted first (then earliest submitted), with the
-    nearest earlier and later dates that have papers."""
-    rows = session.execute(
+def _page_of_cards(
+    session: Session, where: ColumnElement[bool], limit: int | None, offset: int
+) -> list[PaperCard]:
+    """Visible papers of the daily lists matching ``where``, most upvoted first (then earliest
+    submitted), one page of them; a second query counts their comments."""
+    query = (
         select(Paper, DailyEntry, User.username, UPVOTES)
         .join(DailyEntry, DailyEntry.paper_id == Paper.id)
         .outerjoin(User, User.id == DailyEntry.submitted_by_id)
-        .where(DailyEntry.list_date == day, Paper.hidden.is_(False))
+        .where(where, Paper.hidden.is_(False))
         .order_by(UPVOTES.desc(), DailyEntry.submitted_at, Paper.id)
-    ).all()
+        .offset(offset)
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    rows = session.execute(query).all()
     comments = _comment_counts(session, [row[0].id for row in rows])
-    cards = [
+    return [
         _card(paper, entry, username, upvotes or 0, comments.get(paper.id, 0))
         for paper, entry, username, upvotes in rows
     ]
+
+
+def _neighbour_dates(session: Session, first: date, last: date) -> tuple[date | None, date | None]:
+    """The nearest dates with visible papers before ``first`` and after ``last``."""
     previous_day = session.scalar(
         _visible_dates()
-        .where(DailyEntry.list_date < day)
+        .where(DailyEntry.list_date < first)
         .order_by(DailyEntry.list_date.desc())
         .limit(1)
     )
     next_day = session.scalar(
-        _visible_dates().where(DailyEntry.list_date > day).order_by(DailyEntry.list_date).limit(1)
+        _visible_dates().where(DailyEntry.list_date > last).order_by(DailyEntry.list_date).limit(1)
     )
-    return DailyList(day=day, papers=cards, previous_day=previous_day, next_day=next_day)
+    return previous_day, next_day
+
+
+def _pages(total: int, per_page: int | None) -> int:
+    return max(1, -(-total // per_page)) if per_page else 1
+
+
+def daily_list(
+    session: Session, day: date, *, page: int = 1, per_page: int | None = None
+) -> DailyList:
+    """The visible papers of ``day``'s list, most upvoted first (then earliest submitted), with the
+    nearest earlier and later dates that have papers. ``per_page`` (default: all) pages the list."""
+    offset = (page - 1) * per_page if per_page else 0
+    cards = _page_of_cards(session, DailyEntry.list_date == day, per_page, offset)
+    if per_page is None or (page == 1 and len(cards) < per_page):
+        total = offset + len(cards)
+    else:
+        total = (
+            session.scalar(
+                select(func.count())
+                .select_from(DailyEntry)
+                .join(Paper, Paper.id == DailyEntry.paper_id)
+                .where(DailyEntry.list_date == day, Paper.hidden.is_(False))
+            )
+            or 0
+        )
+    previous_day, next_day = _neighbour_dates(session, day, day)
+    return DailyList(
+        day=day,
+        papers=cards,
+        previous_day=previous_day,
+        next_day=next_day,
+        total=total,
+        page=page,
+        pages=_pages(total, per_page),
+    )
+
+
+def period_list(
+    session: Session, period: Period, *, page: int = 1, per_page: int = 50
+) -> PeriodList:
+    """One page of the visible papers of every daily list in ``period``, most upvoted first, with
+    the number of papers of each day and the nearest periods (of the same kind) that have papers."""
+    in_period = DailyEntry.list_date.between(period.start, period.end)
+    day_counts = [
+        DayCount(day=day, count=count)
+        for day, count in session.execute(
+            select(DailyEntry.list_date, func.count())
+            .join(Paper, Paper.id == DailyEntry.paper_id)
+            .where(in_period, Paper.hidden.is_(False))
+            .group_by(DailyEntry.list_date)
+            .order_by(DailyEntry.list_date)
+        )
+    ]
+    total = sum(d.count for d in day_counts)
+    pages = _pages(total, per_page)
+    page = min(page, pages)
+    cards = _page_of_cards(session, in_period, per_page, (page - 1) * per_page) if total else []
+    previous_day, next_day = _neighbour_dates(session, period.start, period.end)
+    return PeriodList(
+        kind=period.kind,
+        key=period.key,
+        title=period.title,
+        span=period.span,
+        start=period.start,
+        end=period.end,
+        papers=cards,
+        days=day_counts,
+        total=total,
+        page=page,
+        pages=pages,
+        previous=period_of(period.kind, previous_day).key if previous_day else None,
+        next=period_of(period.kind, next_day).key if next_day else None,
+    )
 
 
 def paper_detail(session: Session, paper_id: str) -> PaperDetail | None:

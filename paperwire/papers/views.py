@@ -94,13 +94,42 @@ class DailyList(_Serialisable):
     papers: list[PaperCard]
     previous_day: date | None
     next_day: date | None
+    total: int = 0
+    page: int = 1
+    pages: int = 1
 
     @property
     def is_empty(self) -> bool:
-        return not self.papers
+        return not self.papers and not self.total
 
     def to_dict(self) -> dict[str, Any]:
         return {**super().to_dict(), "is_empty": self.is_empty}
+
+
+@dataclass(frozen=True)
+class DayCount:
+    day: date
+    count: int
+
+
+@dataclass(frozen=True)
+class PeriodList(_Serialisable):
+    """One page of a week's or a month's papers, the days in it that have papers, and the keys
+    (``2026-W23``, ``2026-06``) of the nearest periods of the same kind that have papers."""
+
+    kind: str
+    key: str
+    title: str
+    span: str
+    start: date
+    end: date
+    papers: list[PaperCard]
+    days: list[DayCount]
+    total: int
+    page: int
+    pages: int
+    previous: str | None
+    next: str | None
 
 
 @dataclass(frozen=True)

@@ -66,12 +66,22 @@ def date_url(day: date) -> str:
     return f"/papers/date/{day.isoformat()}"
 
 
+def week_url(key: str) -> str:
+    return f"/papers/week/{key}"
+
+
+def month_url(key: str) -> str:
+    return f"/papers/month/{key}"
+
+
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True)
     env.filters.update(
         long_date=long_date, short_date=short_date, tex=tex, rich_text=rich_text, plural=plural
     )
-    env.globals.update(paper_url=paper_url, date_url=date_url)
+    env.globals.update(
+        paper_url=paper_url, date_url=date_url, week_url=week_url, month_url=month_url
+    )
     return env
 
 

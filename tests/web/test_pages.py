@@ -49,7 +49,7 @@ def test_date_page_orders_by_votes_and_links_neighbours(site: Site) -> None:
     beta, gamma, alpha = _positions(html, "Beta: three", "Gamma: an old-style", "Alpha: a paper")
     assert beta < gamma < alpha
     assert re.search(r'class="votes-count">13<', html)
-    assert "1 author<" in html
+    assert "(1 author)<" in html
     assert "3 papers" in html
     assert 'rel="next" href="/papers/date/2026-06-08"' in html
     assert 'rel="prev"' not in html

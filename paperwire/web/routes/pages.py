@@ -1,9 +1,11 @@
-"""The daily-list pages (``/``, ``/papers/date/YYYY-MM-DD``) and the paper page (``/papers/{id}``)."""
+"""The browsing pages: the daily lists (``/``, ``/papers/date/YYYY-MM-DD``), weeks and months
+(``/papers/week/YYYY-Www``, ``/papers/month/YYYY-MM``), trending, and the paper page (``/papers/{id}``)."""
 
 from __future__ import annotations
 
 import re
 from datetime import date
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
@@ -11,12 +13,20 @@ from starlette.responses import Response
 
 import paperwire.web.convertors  # noqa: F401  (registers the paper_id convertor used below)
 from paperwire.errors import PaperNotFound, UsageError
-from paperwire.papers.daily import daily_list, latest_list_date, paper_detail
+from paperwire.papers import trending as trending_papers
+from paperwire.papers.daily import daily_list, latest_list_date, paper_detail, period_list
 from paperwire.papers.ids import try_parse_arxiv_id
-from paperwire.web.deps import SessionDep
+from paperwire.papers.periods import Period, month_of, parse_month, parse_week, week_of
+from paperwire.search.similar import similar
+from paperwire.web.deps import SessionDep, SettingsDep
 from paperwire.web.templating import paper_url, render
 
 router = APIRouter()
+
+# A day's list shows this many papers a page; a week's or a month's too.
+PER_PAGE = 50
+TRENDING_LIMIT = 50
+SIMILAR_LIMIT = 6
 
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
@@ -31,21 +41,73 @@ def parse_list_date(text: str) -> date:
         raise UsageError(f"{text} is not a real calendar date.") from None
 
 
+def page_number(text: str) -> int:
+    """``?page=`` leniently: anything but a sensible number is the first page."""
+    return int(text) if text.isdigit() and 0 < int(text) <= 100_000 else 1
+
+
+def _paging(request: Request) -> dict[str, Any]:
+    path = request.url.path
+    return {"per_page": PER_PAGE, "page_url": lambda n: path if n == 1 else f"{path}?page={n}"}
+
+
+def _daily_page(
+    request: Request, session: SessionDep, day: date, page: str, latest: bool
+) -> Response:
+    listing = daily_list(session, day, page=page_number(page), per_page=PER_PAGE)
+    return render(
+        request,
+        "daily.html",
+        {
+            "listing": listing,
+            "is_latest": latest,
+            "week": week_of(day),
+            "month": month_of(day),
+            **_paging(request),
+        },
+    )
+
+
 @router.get("/", name="home")
-def home(request: Request, session: SessionDep) -> Response:
+def home(request: Request, session: SessionDep, page: str = "1") -> Response:
     day = latest_list_date(session)
-    listing = daily_list(session, day) if day is not None else None
-    return render(request, "daily.html", {"listing": listing, "is_latest": True})
+    if day is None:
+        return render(request, "daily.html", {"listing": None, "is_latest": True})
+    return _daily_page(request, session, day, page, latest=True)
 
 
 @router.get("/papers/date/{day}", name="daily")
-def daily(request: Request, day: str, session: SessionDep) -> Response:
-    listing = daily_list(session, parse_list_date(day))
-    return render(request, "daily.html", {"listing": listing, "is_latest": False})
+def daily(request: Request, day: str, session: SessionDep, page: str = "1") -> Response:
+    return _daily_page(request, session, parse_list_date(day), page, latest=False)
+
+
+def _period_page(request: Request, session: SessionDep, period: Period, page: str) -> Response:
+    listing = period_list(session, period, page=page_number(page), per_page=PER_PAGE)
+    return render(request, "period.html", {"listing": listing, **_paging(request)})
+
+
+@router.get("/papers/week/{week}", name="week")
+def week(request: Request, week: str, session: SessionDep, page: str = "1") -> Response:
+    return _period_page(request, session, parse_week(week), page)
+
+
+@router.get("/papers/month/{month}", name="month")
+def month(request: Request, month: str, session: SessionDep, page: str = "1") -> Response:
+    return _period_page(request, session, parse_month(month), page)
+
+
+@router.get("/papers/trending", name="trending")
+def trending(request: Request, session: SessionDep) -> Response:
+    ranked = trending_papers.trending(session, limit=TRENDING_LIMIT)
+    return render(
+        request,
+        "trending.html",
+        {"ranked": ranked, "explanation": trending_papers.EXPLANATION},
+    )
 
 
 @router.get("/papers/{paper_id:paper_id}", name="paper")
-def paper(request: Request, paper_id: str, session: SessionDep) -> Response:
+def paper(request: Request, paper_id: str, session: SessionDep, settings: SettingsDep) -> Response:
     parsed = try_parse_arxiv_id(paper_id)
     if parsed is not None and str(parsed) != parsed.id:
         # A versioned id shows the paper under its one canonical address.
@@ -54,4 +116,5 @@ def paper(request: Request, paper_id: str, session: SessionDep) -> Response:
     detail = paper_detail(session, canonical)
     if detail is None:
         raise PaperNotFound(f"There is no paper {paper_id} here (yet).")
-    return render(request, "paper.html", {"paper": detail})
+    neighbours = similar(settings, request.app.state.engine, detail.id, limit=SIMILAR_LIMIT)
+    return render(request, "paper.html", {"paper": detail, "similar": neighbours})

@@ -1,0 +1,98 @@
+"""Weeks and months of daily lists: parsing ``YYYY-Www`` (ISO weeks) and ``YYYY-MM`` from URLs and
+the API, the dates a period covers, and its neighbours. Nothing here touches the database."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Literal
+
+from paperwire.errors import UsageError
+
+PeriodKind = Literal["week", "month"]
+
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+DASH = "\N{EN DASH}"
+
+
+@dataclass(frozen=True)
+class Period:
+    """A week (Monday to Sunday, ISO numbering) or a calendar month; ``end`` is inclusive."""
+
+    kind: PeriodKind
+    start: date
+    end: date
+
+    @property
+    def key(self) -> str:
+        """``2026-W23`` or ``2026-06``: the form used in URLs."""
+        if self.kind == "week":
+            year, week, _ = self.start.isocalendar()
+            return f"{year}-W{week:02d}"
+        return f"{self.start.year}-{self.start.month:02d}"
+
+    @property
+    def title(self) -> str:
+        """``Week 23 of 2026`` or ``June 2026``."""
+        if self.kind == "week":
+            year, week, _ = self.start.isocalendar()
+            return f"Week {week} of {year}"
+        return f"{self.start:%B %Y}"
+
+    @property
+    def span(self) -> str:
+        """``1-7 June 2026`` with an en dash (a week's dates, shortest form); a month names itself."""
+        if self.kind == "month":
+            return self.title
+        start, end = self.start, self.end
+        if start.year != end.year:
+            return f"{start.day} {start:%B %Y} {DASH} {end.day} {end:%B %Y}"
+        if start.month != end.month:
+            return f"{start.day} {start:%B} {DASH} {end.day} {end:%B %Y}"
+        return f"{start.day}{DASH}{end.day} {end:%B %Y}"
+
+    def days(self) -> list[date]:
+        return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
+
+
+def week_of(day: date) -> Period:
+    """The ISO week (Monday to Sunday) that contains ``day``."""
+    start = day - timedelta(days=day.weekday())
+    return Period("week", start, start + timedelta(days=6))
+
+
+def month_of(day: date) -> Period:
+    """The calendar month that contains ``day``."""
+    start = day.replace(day=1)
+    following = (start + timedelta(days=32)).replace(day=1)
+    return Period("month", start, following - timedelta(days=1))
+
+
+def period_of(kind: PeriodKind, day: date) -> Period:
+    return week_of(day) if kind == "week" else month_of(day)
+
+
+def parse_week(text: str) -> Period:
+    """``2026-W23`` as a period; a ``UsageError`` naming the problem otherwise."""
+    match = _WEEK.match(text)
+    if not match:
+        raise UsageError(f"“{text}” is not a week. Weeks look like 2026-W23 (YYYY-Www, ISO weeks).")
+    year, week = int(match.group(1)), int(match.group(2))
+    try:
+        start = date.fromisocalendar(year, week, 1)
+    except ValueError:
+        raise UsageError(f"{year} has no ISO week {week}.") from None
+    return week_of(start)
+
+
+def parse_month(text: str) -> Period:
+    """``2026-06`` as a period; a ``UsageError`` naming the problem otherwise."""
+    match = _MONTH.match(text)
+    if not match:
+        raise UsageError(f"“{text}” is not a month. Months look like 2026-06 (YYYY-MM).")
+    year, month = int(match.group(1)), int(match.group(2))
+    if not 1 <= month <= 12 or year < 1:
+        raise UsageError(f"{text} is not a real month: months run from 01 to 12.")
+    return month_of(date(year, month, 1))

@@ -1,0 +1,169 @@
+"""Browsing in headless Chromium against a real ``paperwire serve``: days, weeks, months, trending,
+search from the header, the paper page with rendered (and inert) TeX, and a 375-px-wide phone
+layout that never scrolls sideways. Screenshots go to test-artifacts/screenshots/."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine
+
+from paperwire.db.engine import make_engine, session_scope
+from paperwire.db.migrate import upgrade
+from paperwire.papers.records import EntryRecord, PaperRecord
+from paperwire.papers.store import upsert_papers
+from tests.web.served import Site, load_sample, start_site
+from tests.web.test_screenshots import CHROMIUM, CHROMIUM_ARGS, OUT
+
+HOSTILE_TEX_ID = "2406.00007"
+HOSTILE_TEX_TITLE = (
+    "Eta: $\\href{javascript:window.pwned=1}{click}$ and "
+    '$<img src=x onerror="window.pwned=2">$ with a real $\\frac{a}{b}$'
+)
+
+
+@pytest.fixture
+def browser() -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    with sync_api.sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+@pytest.fixture
+def sqlite_env(tmp_path: Path) -> Iterator[tuple[Engine, dict[str, str]]]:
+    """A migrated SQLite file and the environment of a process bound to it. The browser sees the
+    same pages on PostgreSQL (the HTTP tests cover both), so the browser tests run once."""
+    url = f"sqlite:///{tmp_path / 'paperwire.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    env = {
+        **os.environ,
+        "PAPERWIRE_HOME": str(tmp_path / "home"),
+        "PAPERWIRE_DATABASE_URL": url,
+        "PAPERWIRE_SECRET_KEY": "test-secret",
+    }
+    yield engine, env
+    engine.dispose()
+
+
+@pytest.fixture
+def browse_site(sqlite_env: tuple[Engine, dict[str, str]], tmp_path: Path) -> Iterator[Site]:
+    engine, env = sqlite_env
+    load_sample(engine)
+    hostile = PaperRecord(
+        id=HOSTILE_TEX_ID,
+        arxiv_id=HOSTILE_TEX_ID,
+        version=1,
+        title=HOSTILE_TEX_TITLE,
+        source="test",
+        abstract="We bound $\\sum_{i=1}^{n} x_i^2 \\le \\epsilon$ and $<script>window.pwned=3</script>$.",
+        authors=["Eta Author"],
+        published_at=datetime(2026, 6, 1),
+        upvotes_baseline=7,
+        entry=EntryRecord(
+            list_date=date(2026, 6, 8), source="test", submitted_at=datetime(2026, 6, 8, 10)
+        ),
+    )
+    with session_scope(engine) as session:
+        upsert_papers(session, [hostile])
+    OUT.mkdir(parents=True, exist_ok=True)
+    with start_site(env, tmp_path / "serve.log") as running:
+        yield running
+
+
+def _no_sideways_scroll(page: Any, what: str) -> None:
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0, f"{what} scrolls sideways by {overflow}px"
+
+
+def test_browse_days_weeks_months_and_trending(browser: Any, browse_site: Site) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(browse_site.url + "/")
+    assert "Monday 8 June 2026" in page.locator(".day-title").inner_text()
+    page.get_by_role("link", name="Week 24 of 2026").click()
+    assert page.url.endswith("/papers/week/2026-W24")
+    assert page.locator("h1").inner_text() == "Papers of Week 24 of 2026"
+    page.get_by_role("link", name="Previous week with papers: 2026-W23").click()
+    assert page.url.endswith("/papers/week/2026-W23")
+    assert page.locator(".cards > li").count() == 3
+    page.screenshot(path=str(OUT / "week-1280.png"), full_page=True)
+    page.get_by_role("link", name="5 Jun 2026").click()
+    assert page.url.endswith("/papers/date/2026-06-05")
+    page.get_by_role("link", name="June 2026").click()
+    assert page.locator("h1").inner_text() == "Papers of June 2026"
+    assert page.locator(".cards > li").count() == 5
+    page.screenshot(path=str(OUT / "month-1280.png"), full_page=True)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Trending").click()
+    assert page.url.endswith("/papers/trending")
+    assert "to the power 1.5" in page.locator(".trending-explanation").inner_text()
+    first = page.locator(".cards > li").first.locator(".card-title").inner_text()
+    assert first.startswith("Epsilon")
+    page.screenshot(path=str(OUT / "trending-1280.png"), full_page=True)
+    page.close()
+
+
+def test_search_from_the_header(browser: Any, browse_site: Site) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(browse_site.url + "/papers/trending")
+    page.get_by_label("Search papers").fill("old-style identifier")
+    page.get_by_label("Search papers").press("Enter")
+    page.wait_for_url("**/search?q=old-style+identifier*")
+    assert page.locator("#q").input_value() == "old-style identifier"
+    page.close()
+
+
+def test_maths_is_rendered_and_hostile_text_stays_inert(browser: Any, browse_site: Site) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    dialogs: list[str] = []
+    page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+    page.goto(browse_site.url + f"/papers/{HOSTILE_TEX_ID}")
+    page.wait_for_selector("h1 .tex-rendered .katex")
+    title = page.locator("h1")
+    # The real fraction is typeset; the hostile spans are shown, not obeyed.
+    assert title.locator(".katex .mfrac").count() == 1
+    assert page.locator("h1 img, .abstract img, .abstract script").count() == 0
+    assert page.locator("a[href^='javascript']").count() == 0
+    for span in title.locator(".tex-rendered").all():
+        span.click()
+    assert page.evaluate("window.pwned") is None
+    assert not dialogs
+    assert page.locator(".abstract .tex-rendered .katex").count() == 2
+    # The hostile abstract of 2406.00005 too: its <script> is text, its maths rendered.
+    page.goto(browse_site.url + "/papers/2406.00005")
+    page.wait_for_selector(".abstract .tex-rendered")
+    assert '<script>alert("pwned")</script>' in page.locator(".abstract").inner_text()
+    assert page.evaluate("window.pwned") is None and not dialogs
+    page.screenshot(path=str(OUT / "paper-tex-1280.png"), full_page=True)
+    page.close()
+
+
+def test_phone_layout_never_scrolls_sideways(browser: Any, browse_site: Site) -> None:
+    page = browser.new_page(viewport={"width": 375, "height": 800})
+    for name, path in (
+        ("week", "/papers/week/2026-W23"),
+        ("month", "/papers/month/2026-06"),
+        ("trending", "/papers/trending"),
+        ("paper-tex", f"/papers/{HOSTILE_TEX_ID}"),
+        ("home", "/"),
+    ):
+        response = page.goto(browse_site.url + path)
+        assert response is not None and response.ok, path
+        page.wait_for_load_state("load")
+        _no_sideways_scroll(page, f"{path} at 375px")
+        page.screenshot(path=str(OUT / f"{name}-375.png"), full_page=True)
+    # The skip link is the first stop of the keyboard and is visible when focused.
+    page.keyboard.press("Tab")
+    focused = page.evaluate("document.activeElement.textContent")
+    assert focused == "Skip to content"
+    page.close()
