@@ -87,9 +87,16 @@ def from_token(session: Session, settings: Settings, token: str, action: str) ->
     if not isinstance(data, dict) or (data.get("a") == "confirm") != (action == "confirm"):
         raise InvalidLink("this link is not valid")
     sub = session.get(Subscription, data.get("s"), with_for_update=True)
+    if sub is not None and action == "unsubscribe" and _unsubscribed_by(sub, data.get("v")):
+        return sub  # mail clients repeat one-click POSTs; the answer stays "unsubscribed"
     if sub is None or sub.link_version != data.get("v"):
         raise InvalidLink("this link is no longer valid; a newer e-mail has a current one")
     return sub
+
+
+def _unsubscribed_by(sub: Subscription, version: object) -> bool:
+    """Whether the link of ``version`` is the one that unsubscribed ``sub`` (or an earlier one)."""
+    return sub.status == "unsubscribed" and isinstance(version, int) and version < sub.link_version
 
 
 def sender_address(settings: Settings) -> str:
@@ -215,7 +222,10 @@ def update(
 
 
 def unsubscribe(session: Session, sub: Subscription) -> None:
-    """Stop every mail at once; the links sent so far stop working."""
+    """Stop every mail at once; the links sent so far stop working, except to unsubscribe again
+    (which changes nothing)."""
+    if sub.status == "unsubscribed":
+        return
     sub.status = "unsubscribed"
     sub.link_version += 1
     sub.updated_at = now_utc()

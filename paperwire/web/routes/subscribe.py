@@ -181,6 +181,8 @@ def unsubscribe_page(
     token: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     sub = subscriptions.from_token(session, settings, token, "unsubscribe")
+    if sub.status == "unsubscribed":
+        return render(request, "subscribe_unsubscribed.html", {"sub": sub})
     return render(request, "subscribe_unsubscribe.html", {"sub": sub, "token": token})
 
 
