@@ -65,7 +65,10 @@ def ingest(path: Path, database_url: str, home: Path) -> Run:
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(
-            [*CLI, "ingest", "snapshot", "--file", str(path)], env=env, stdout=out, stderr=err
+            [*CLI, "ingest", "snapshot", "--no-index", "--file", str(path)],
+            env=env,
+            stdout=out,
+            stderr=err,
         )
         # wait4 gives this child's own resource use (getrusage(RUSAGE_CHILDREN) keeps a maximum).
         _, status, usage = os.wait4(process.pid, 0)

@@ -36,9 +36,12 @@ def ready_engine(cfg: Settings | None = None) -> Engine:
     return engine
 
 
-def ingest_and_report(source: str, items: Iterable[Item], total: int | None = None) -> IngestReport:
+def ingest_and_report(
+    source: str, items: Iterable[Item], total: int | None = None, *, index: bool = True
+) -> IngestReport:
     """Run an ingest with a progress bar on a terminal, print every rejection and the summary line,
-    and exit non-zero when anything was rejected or the source failed."""
+    bring the search index up to date (unless ``index`` is false), and exit non-zero when anything
+    was rejected or the source failed."""
     engine = ready_engine()
 
     def show(rejection: Rejection) -> None:
@@ -64,7 +67,7 @@ def ingest_and_report(source: str, items: Iterable[Item], total: int | None = No
     else:
         report = run_ingest(engine, source, items, on_rejection=show)
     console.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
-    if report.added or report.updated:
+    if index and (report.added or report.updated):
         refresh_search_index(engine)
     if not report.ok:
         raise typer.Exit(code=1)

@@ -18,6 +18,9 @@ app = typer.Typer(help="Bring papers in from a source.", no_args_is_help=True)
 
 FILES = typer.Option(None, "--file", "-f", help="read a recorded response or dump (repeatable)")
 BASE_URL = typer.Option(None, "--base-url", help="endpoint override (default: the real service)")
+NO_INDEX = typer.Option(
+    False, "--no-index", help="leave the search index alone (paperwire index updates it later)"
+)
 DELAY = typer.Option(3.0, "--delay", help="seconds between requests (the sources ask for >= 3)")
 
 
@@ -56,6 +59,7 @@ def ingest_arxiv(
         False, "--submit", help="put new papers in the daily list of their date"
     ),
     delay: float = DELAY,
+    no_index: bool = NO_INDEX,
 ) -> None:
     """The arXiv API (Atom): a query, categories and a date window, paged politely."""
     items: Iterator[Item]
@@ -77,7 +81,7 @@ def ingest_arxiv(
             page_size=page_size,
             submit=submit,
         )
-    ingest_and_report("arxiv", items)
+    ingest_and_report("arxiv", items, index=not no_index)
 
 
 @app.command("oai")
@@ -92,6 +96,7 @@ def ingest_oai(
         False, "--submit", help="put new papers in the daily list of their date"
     ),
     delay: float = DELAY,
+    no_index: bool = NO_INDEX,
 ) -> None:
     """arXiv's OAI-PMH interface: ListRecords with resumption tokens."""
     if metadata_prefix not in oai.FORMATS:
@@ -113,7 +118,7 @@ def ingest_oai(
             submit=submit,
             cursors=oai.HarvestCursors(ready_engine()),
         )
-    ingest_and_report("oai", items)
+    ingest_and_report("oai", items, index=not no_index)
 
 
 @app.command("snapshot")
@@ -121,9 +126,10 @@ def ingest_snapshot(
     file: list[Path] = typer.Option(
         ..., "--file", "-f", help="arxiv-metadata-oai-snapshot JSON lines, plain or .gz"
     ),
+    no_index: bool = NO_INDEX,
 ) -> None:
     """The arXiv metadata snapshot (Kaggle), streamed in constant memory."""
-    ingest_and_report("snapshot", _files(file, snapshot.read_file))
+    ingest_and_report("snapshot", _files(file, snapshot.read_file), index=not no_index)
 
 
 @app.command("hf")
@@ -134,6 +140,7 @@ def ingest_hf(
     week: str | None = typer.Option(None, "--week", help="YYYY-Www"),
     month: str | None = typer.Option(None, "--month", help="YYYY-MM"),
     delay: float = typer.Option(1.0, "--delay", help="seconds between requests"),
+    no_index: bool = NO_INDEX,
 ) -> None:
     """Hugging Face daily papers (files, or the API by date, week or month with paging)."""
     items: Iterator[Item]
@@ -150,4 +157,4 @@ def ingest_hf(
             week=week,
             month=month,
         )
-    ingest_and_report("hf", items)
+    ingest_and_report("hf", items, index=not no_index)

@@ -133,8 +133,13 @@ def test_ingest_keeps_the_index_current_without_paperwire_index(
 ) -> None:
     """Ingested papers are found by keyword and by meaning straight away (few enough to embed)."""
     snapshot = shared_data / "arxiv_snapshot" / "arxiv-metadata-oai-snapshot.sample-200.jsonl"
+    lines = snapshot.read_text().splitlines(keepends=True)
+    first = tmp_path / "one.jsonl"
+    first.write_text(lines[0])
+    skipped = paperwire(env, "ingest", "snapshot", "--no-index", "--file", str(first))
+    assert skipped.returncode == 0 and "index:" not in skipped.stdout, skipped.stderr
     sample = tmp_path / "three.jsonl"
-    sample.write_text("".join(snapshot.read_text().splitlines(keepends=True)[:3]))
+    sample.write_text("".join(lines[:3]))
     done = paperwire(env, "ingest", "snapshot", "--file", str(sample))
     assert done.returncode == 0, done.stderr
     assert "index: 3 added" in done.stdout and "3 embedded" in done.stdout
