@@ -52,3 +52,15 @@ class InvalidLink(PaperwireError):
 
 class SubscriptionNotFound(PaperwireError):
     http_status = 404
+
+
+class NotSignedIn(PaperwireError):
+    """The page or action needs a signed-in member (pages send the visitor to sign in)."""
+
+    http_status = 401
+
+
+class Forbidden(PaperwireError):
+    """Signed in, but not allowed: another member's comment, a moderator's action, a bad CSRF token."""
+
+    http_status = 403

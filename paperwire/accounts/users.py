@@ -33,6 +33,12 @@ class AccountExists(PaperwireError):
     http_status = 409
 
 
+class UnknownUser(PaperwireError):
+    """No account has this name or e-mail address."""
+
+    http_status = 404
+
+
 def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
@@ -128,3 +134,35 @@ def authenticate(session: Session, name_or_email: str, password: str) -> User | 
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     return user
+
+
+def change_password(session: Session, user: User, current: str, new: str) -> None:
+    """Replace the member's password after checking the current one (``InvalidAccount`` says why
+    not). The caller ends the member's other sessions (``sessions.end_user_sessions``)."""
+    if not verify_password(user.password_hash, current):
+        raise InvalidAccount("the current password is not right")
+    if len(new) < MIN_PASSWORD:
+        raise InvalidAccount(f"the new password must have at least {MIN_PASSWORD} characters")
+    if len(new) > MAX_PASSWORD:
+        raise InvalidAccount(f"the new password must have at most {MAX_PASSWORD} characters")
+    user.password_hash = hash_password(new)
+    session.flush()
+
+
+def set_role(session: Session, name_or_email: str, role: str) -> User:
+    """Give the member ``role`` (member, moderator or admin)."""
+    if role not in ROLES:
+        raise InvalidAccount(f"role must be one of {', '.join(ROLES)}, not {role!r}")
+    user = find_user(session, name_or_email)
+    if user is None:
+        raise UnknownUser(f"there is no member {name_or_email!r}")
+    user.role = role
+    session.flush()
+    return user
+
+
+def has_role(user: User | None, role: str) -> bool:
+    """True when ``user`` holds ``role`` or a higher one (admin > moderator > member)."""
+    if user is None or role not in ROLES or user.role not in ROLES:
+        return False
+    return ROLES.index(user.role) >= ROLES.index(role)

@@ -84,6 +84,18 @@ class User(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime)
 
 
+class LoginSession(Base):
+    """A signed-in browser. Only the SHA-256 of the cookie is stored; signing out deletes the row."""
+
+    __tablename__ = "sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
 class Vote(Base):
     __tablename__ = "votes"
 

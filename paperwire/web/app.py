@@ -8,14 +8,14 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import Depends, FastAPI, Request
 from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 
 from paperwire.config import Settings, load_settings
 from paperwire.db.engine import get_engine
-from paperwire.web import errors
-from paperwire.web.routes import digest_admin, health, pages, search
+from paperwire.web import auth, errors
+from paperwire.web.routes import accounts, digest_admin, health, pages, search
 from paperwire.web.routes import subscribe as subscribe_routes
 
 STATIC = Path(__file__).parent / "static"
@@ -42,6 +42,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,
         redoc_url=None,
         openapi_url=None,
+        dependencies=[Depends(auth.csrf_protect)],
     )
     app.state.settings = settings
     app.state.engine = get_engine(settings)
@@ -62,4 +63,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search.router)
     app.include_router(subscribe_routes.router)
     app.include_router(digest_admin.router)
+    app.include_router(accounts.router)
     return app

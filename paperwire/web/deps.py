@@ -21,5 +21,10 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def client_address(request: Request) -> str:
+    """The client's address, the key of per-visitor rate limits."""
+    return request.client.host if request.client else "unknown"
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

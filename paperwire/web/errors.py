@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import logging
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from paperwire.errors import PaperwireError
+from paperwire.errors import NotSignedIn, PaperwireError, RateLimited
 from paperwire.web.templating import render
 
 log = logging.getLogger("paperwire.web")
 
 TITLES = {
     400: "That address is not quite right",
+    401: "Please sign in",
+    403: "Not allowed",
     404: "Page not found",
     405: "Not allowed",
     429: "Too many requests",
@@ -52,7 +55,15 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 async def _domain_error(request: Request, exc: Exception) -> Response:
     status = exc.http_status if isinstance(exc, PaperwireError) else 500
-    return error_response(request, status, str(exc))
+    api = request.url.path.startswith("/api/")
+    if isinstance(exc, NotSignedIn) and not api and request.method == "GET":
+        # A page that needs a member: sign in, then come back here.
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
+    response = error_response(request, status, str(exc))
+    if isinstance(exc, RateLimited):
+        response.headers["Retry-After"] = str(max(1, exc.retry_after))
+    return response
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:

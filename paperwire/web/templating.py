@@ -9,9 +9,13 @@ from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader, pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup, escape
 from starlette.responses import Response
+
+from paperwire.db.models import User
+from paperwire.web import auth
 
 TEMPLATES = Path(__file__).parent / "templates"
 # $...$ and $$...$$ spans, matched on already-escaped text (escaping leaves dollars alone).
@@ -74,13 +78,34 @@ def month_url(key: str) -> str:
     return f"/papers/month/{key}"
 
 
+@pass_context
+def _csrf_token(context: Context) -> str:
+    return auth.csrf_token(context["request"])
+
+
+@pass_context
+def _csrf_field(context: Context) -> Markup:
+    return auth.csrf_field(context["request"])
+
+
+@pass_context
+def _current_user(context: Context) -> User | None:
+    return auth.page_visitor(context["request"]).user
+
+
 def _environment() -> Environment:
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True)
     env.filters.update(
         long_date=long_date, short_date=short_date, tex=tex, rich_text=rich_text, plural=plural
     )
     env.globals.update(
-        paper_url=paper_url, date_url=date_url, week_url=week_url, month_url=month_url
+        paper_url=paper_url,
+        date_url=date_url,
+        week_url=week_url,
+        month_url=month_url,
+        csrf_token=_csrf_token,
+        csrf_field=_csrf_field,
+        current_user=_current_user,
     )
     return env
 
@@ -91,10 +116,13 @@ templates = Jinja2Templates(env=_environment())
 def render(
     request: Request, name: str, context: dict[str, Any], status_code: int = 200
 ) -> Response:
-    """Render a page; every template also sees the settings as ``site``."""
-    return templates.TemplateResponse(
+    """Render a page; every template also sees the settings as ``site``, and ``current_user()``,
+    ``csrf_token()`` and ``csrf_field()`` for its forms."""
+    response = templates.TemplateResponse(
         request,
         name,
         {"site": request.app.state.settings, **context},
         status_code=status_code,
     )
+    auth.finish(request, response)
+    return response

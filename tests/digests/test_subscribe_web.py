@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from paperwire.papers.records import PaperRecord
 from tests.digests.support import BASE_URL, FRIDAY, MONDAY, add_subscribers, run
 from tests.mail.smtp_sink import SmtpSink
+from tests.web.members import client, post_form
 from tests.web.served import Site, start_site
 
 
@@ -56,9 +57,11 @@ def test_subscribe_confirm_receive_and_unsubscribe_in_one_click(
     confirm_url = _local(
         mail_site, _link(confirmation.get_body(("plain",)).get_content(), "confirm")
     )
-    page = httpx.get(confirm_url)
+    browser = client(mail_site)
+    page = browser.get(confirm_url)
     assert page.status_code == 200 and "Confirm" in page.text
-    confirmed = httpx.post(confirm_url)
+    assert browser.post(confirm_url).status_code == 403  # no CSRF token, no change
+    confirmed = post_form(browser, confirm_url, confirm_url, {})
     assert confirmed.status_code == 200 and "Subscription confirmed" in confirmed.text
 
     run(mail_env, "digest", "send", "--date", FRIDAY.isoformat())
@@ -110,7 +113,9 @@ def test_malformed_or_injected_addresses_are_refused(
     answer = httpx.post(mail_site.url + "/api/subscriptions", json={"email": address})
     assert answer.status_code == 422
     assert "e-mail address" in answer.json()["error"]
-    page = httpx.post(mail_site.url + "/subscribe", data={"email": address, "frequency": "daily"})
+    page = post_form(
+        client(mail_site), "/subscribe", "/subscribe", {"email": address, "frequency": "daily"}
+    )
     assert page.status_code == 422 and "e-mail address" in page.text
     assert smtp.count() == 0
 
@@ -118,9 +123,11 @@ def test_malformed_or_injected_addresses_are_refused(
 def test_subscribe_page_form_sends_a_confirmation(mail_site: Site, smtp: SmtpSink) -> None:
     page = httpx.get(mail_site.url + "/subscribe")
     assert page.status_code == 200 and 'name="email"' in page.text
-    done = httpx.post(
-        mail_site.url + "/subscribe",
-        data={"email": "form@example.org", "frequency": "weekly", "topics": "graphs\nproteins"},
+    done = post_form(
+        client(mail_site),
+        "/subscribe",
+        "/subscribe",
+        {"email": "form@example.org", "frequency": "weekly", "topics": "graphs\nproteins"},
     )
     assert done.status_code == 200 and "Check your inbox" in done.text
     assert len(smtp.messages("form@example.org")) == 1

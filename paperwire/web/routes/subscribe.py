@@ -22,7 +22,7 @@ from paperwire.digests import delivery, subscriptions
 from paperwire.digests.compose import render as render_digest
 from paperwire.errors import PaperwireError
 from paperwire.mail.sender import DeliveryError, get_sender
-from paperwire.web.deps import SessionDep, SettingsDep
+from paperwire.web.deps import SessionDep, SettingsDep, client_address
 from paperwire.web.templating import render
 
 router = APIRouter()
@@ -37,15 +37,11 @@ class SubscriptionCreate(BaseModel):
     skip_empty: bool = False
 
 
-def _client(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
-
-
 def _subscribe(
     session: Session, settings: Settings, request: Request, data: SubscriptionCreate
 ) -> None:
     prefs = subscriptions.preferences(data.frequency, data.topics, data.categories, data.skip_empty)
-    ratelimit.hit(session, "subscribe", _client(request))
+    ratelimit.hit(session, "subscribe", client_address(request))
     session.commit()
     try:
         subscriptions.subscribe(session, settings, get_sender(settings), data.email, prefs)

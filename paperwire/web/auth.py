@@ -1,0 +1,244 @@
+"""Who is asking, and may they: the session cookie (or an API token) turned into a member, the
+``OptionalUser`` / ``CurrentUser`` / ``require_role`` dependencies, and CSRF tokens for every form.
+
+CSRF: a signed-in visitor's forms carry their session's own token; an anonymous visitor (the sign-in,
+sign-up and subscribe forms) gets a random cookie and forms carry an HMAC of it under the secret key
+(a signed double submit, so a cookie planted from elsewhere is useless without the key). The check
+runs on every state-changing request (``csrf_protect`` is an application-wide dependency). Exempt:
+JSON API calls (``/api/`` with a bearer token or a JSON body, which no cross-site form can send) and
+the RFC 8058 one-click unsubscribe POST, whose signed link is its own proof.
+
+The JSON API's token lookup plugs in with ``register_bearer_lookup``: a request with
+``Authorization: Bearer ...`` is then the token's member for every dependency here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from markupsafe import Markup, escape
+from sqlalchemy.orm import Session
+from starlette.responses import Response
+
+from paperwire.accounts import sessions
+from paperwire.accounts.users import has_role
+from paperwire.config import Settings
+from paperwire.db.models import User
+from paperwire.errors import Forbidden, NotSignedIn
+from paperwire.web.deps import SessionDep
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
+CSRF_COOKIE = "pw_csrf"
+CSRF_FIELD = "csrf_token"
+CSRF_HEADER = "X-CSRF-Token"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+BearerLookup = Callable[[Session, str], User | None]
+_bearer_lookup: BearerLookup | None = None
+
+
+def register_bearer_lookup(lookup: BearerLookup) -> None:
+    """Let ``Authorization: Bearer TOKEN`` requests act as ``lookup(session, TOKEN)``'s member
+    (None: no such live token, answered 401)."""
+    global _bearer_lookup
+    _bearer_lookup = lookup
+
+
+@dataclass(frozen=True)
+class Visitor:
+    """The member behind a request (None: anonymous), and how they proved it."""
+
+    user: User | None = None
+    signed_in: sessions.SignedIn | None = None
+    cookie: str | None = None
+    bearer: bool = False
+
+
+ANONYMOUS = Visitor()
+
+
+def bearer_token(request: Request) -> str | None:
+    scheme, _, value = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return value.strip() or None
+
+
+def resolve(request: Request, db: Session) -> Visitor:
+    """The request's visitor, looked up once per request. An API token that opens nothing is a
+    401 rather than an anonymous call, so a script with a revoked token fails loudly."""
+    cached: Visitor | None = getattr(request.state, "visitor", None)
+    if cached is not None:
+        return cached
+    token = bearer_token(request)
+    if token is not None:
+        user = _bearer_lookup(db, token) if _bearer_lookup is not None else None
+        if user is None or not user.is_active:
+            raise NotSignedIn("the API token is not valid or has been revoked")
+        visitor = Visitor(user=user, bearer=True)
+    else:
+        cookie = request.cookies.get(sessions.COOKIE_NAME)
+        found = sessions.lookup_session(db, cookie) if cookie else None
+        visitor = Visitor(found.user, found, cookie) if found else ANONYMOUS
+    request.state.visitor = visitor
+    return visitor
+
+
+def page_visitor(request: Request) -> Visitor:
+    """The visitor for a template (the header, CSRF fields): from the cache, else by cookie alone.
+    Anonymous requests without a cookie never touch the database."""
+    cached: Visitor | None = getattr(request.state, "visitor", None)
+    if cached is not None:
+        return cached
+    if not request.cookies.get(sessions.COOKIE_NAME):
+        return ANONYMOUS
+    with Session(request.app.state.engine, expire_on_commit=False) as db:
+        try:
+            return resolve(request, db)
+        except NotSignedIn:
+            return ANONYMOUS
+
+
+def optional_user(request: Request, db: SessionDep) -> User | None:
+    return resolve(request, db).user
+
+
+def current_user(request: Request, db: SessionDep) -> User:
+    user = resolve(request, db).user
+    if user is None:
+        raise NotSignedIn("Please sign in first.")
+    return user
+
+
+OptionalUser = Annotated[User | None, Depends(optional_user)]
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def require_role(role: str) -> Callable[[User], User]:
+    """A dependency admitting members with ``role`` or a higher one (admin > moderator > member)."""
+
+    def dependency(user: CurrentUser) -> User:
+        if not has_role(user, role):
+            raise Forbidden(f"Only a {role} can do this.")
+        return user
+
+    return dependency
+
+
+ModeratorUser = Annotated[User, Depends(require_role("moderator"))]
+AdminUser = Annotated[User, Depends(require_role("admin"))]
+
+
+# --- sessions in cookies -----------------------------------------------------------------------
+
+
+def sign_in(request: Request, response: Response, db: Session, user: User) -> None:
+    """Start a new session for ``user`` (ending the browser's previous one) and set its cookie."""
+    old = request.cookies.get(sessions.COOKIE_NAME)
+    if old:
+        sessions.end_session(db, old)
+    token = sessions.create_session(db, user)
+    settings: Settings = request.app.state.settings
+    response.set_cookie(
+        sessions.COOKIE_NAME,
+        token,
+        max_age=int(sessions.LIFETIME.total_seconds()),
+        **sessions.cookie_attributes(settings),
+    )
+
+
+def sign_out(request: Request, response: Response, db: Session) -> None:
+    token = request.cookies.get(sessions.COOKIE_NAME)
+    if token:
+        sessions.end_session(db, token)
+    settings: Settings = request.app.state.settings
+    response.delete_cookie(sessions.COOKIE_NAME, **sessions.cookie_attributes(settings))
+
+
+# --- CSRF --------------------------------------------------------------------------------------
+
+
+def _anonymous_token(request: Request, cookie: str) -> str:
+    settings: Settings = request.app.state.settings
+    key = settings.secret_key.encode()
+    return hmac.new(key, b"csrf:" + cookie.encode(), hashlib.sha256).hexdigest()
+
+
+def csrf_token(request: Request) -> str:
+    """The token this visitor's forms must carry (a new anonymous cookie is set by ``finish``)."""
+    visitor = page_visitor(request)
+    if visitor.signed_in is not None:
+        return visitor.signed_in.session.csrf_token
+    cookie = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf_cookie", None)
+    if not cookie or len(cookie) > 128:
+        cookie = secrets.token_urlsafe(32)
+        request.state.new_csrf_cookie = cookie
+    return _anonymous_token(request, cookie)
+
+
+def csrf_field(request: Request) -> Markup:
+    value = escape(csrf_token(request))
+    return Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{value}">')
+
+
+def finish(request: Request, response: Response) -> None:
+    """Set the anonymous CSRF cookie when the page just rendered handed out a token for it."""
+    cookie = getattr(request.state, "new_csrf_cookie", None)
+    if cookie:
+        settings: Settings = request.app.state.settings
+        response.set_cookie(CSRF_COOKIE, cookie, **sessions.cookie_attributes(settings))
+
+
+def csrf_exempt(request: Request) -> bool:
+    """JSON API calls: with a bearer token, or with a JSON body (a cross-site page cannot send one
+    without a CORS preflight, which paperwire never grants)."""
+    if not request.url.path.startswith("/api/"):
+        return False
+    if bearer_token(request) is not None:
+        return True
+    return _content_type(request) == "application/json"
+
+
+def _content_type(request: Request) -> str:
+    return request.headers.get("content-type", "").split(";")[0].strip().lower()
+
+
+def _one_click_unsubscribe(request: Request, form: dict[str, str]) -> bool:
+    return (
+        request.url.path.startswith("/subscribe/unsubscribe/")
+        and form.get("List-Unsubscribe") == "One-Click"
+    )
+
+
+def csrf_valid(request: Request, db: Session, sent: str) -> bool:
+    visitor = resolve(request, db)
+    if visitor.signed_in is not None and hmac.compare_digest(
+        sent, visitor.signed_in.session.csrf_token
+    ):
+        return True
+    # A form rendered before signing in (in another tab, say) still proves it came from here.
+    cookie = request.cookies.get(CSRF_COOKIE)
+    return bool(cookie) and hmac.compare_digest(sent, _anonymous_token(request, cookie or ""))
+
+
+async def csrf_protect(request: Request, db: SessionDep) -> None:
+    """Refuse (403) a state-changing request that does not carry this visitor's CSRF token."""
+    if request.method in SAFE_METHODS or csrf_exempt(request):
+        return
+    sent = request.headers.get(CSRF_HEADER)
+    if _content_type(request) in FORM_TYPES:
+        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        if _one_click_unsubscribe(request, form):
+            return
+        sent = sent or form.get(CSRF_FIELD)
+    if not sent or not csrf_valid(request, db, sent):
+        raise Forbidden(
+            "This form has expired or did not come from this site."
+            " Go back, reload the page and try again."
+        )

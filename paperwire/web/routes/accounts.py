@@ -1,0 +1,133 @@
+"""Member pages: ``/signup``, ``/login``, ``/logout`` and ``/settings`` (password change, the e-mail
+digest block, API tokens). Accounts and sessions live in ``paperwire.accounts``; this reads forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from paperwire import ratelimit
+from paperwire.accounts import sessions, users
+from paperwire.db.models import User
+from paperwire.digests import subscriptions
+from paperwire.errors import PaperwireError
+from paperwire.web import auth
+from paperwire.web.deps import SessionDep, SettingsDep, client_address
+from paperwire.web.templating import render
+
+router = APIRouter()
+
+
+def safe_next(target: str | None) -> str:
+    """Where to go after signing in: a path on this site only (never ``//elsewhere``)."""
+    target = (target or "").strip()
+    if not target.startswith("/") or target.startswith(("//", "/\\")):
+        return "/"
+    return target
+
+
+async def _form(request: Request) -> dict[str, str]:
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
+def _signed_in_redirect(
+    request: Request, db: SessionDep, user: User, target: str
+) -> RedirectResponse:
+    response = RedirectResponse(safe_next(target), status_code=303)
+    auth.sign_in(request, response, db, user)
+    db.commit()
+    return response
+
+
+@router.get("/signup")
+def signup_page(request: Request, next: str = "/") -> Response:
+    return render(request, "signup.html", {"form": {}, "error": None, "next": safe_next(next)})
+
+
+@router.post("/signup")
+async def signup(request: Request, db: SessionDep) -> Response:
+    form = await _form(request)
+    ratelimit.hit(db, "signup", client_address(request))
+    db.commit()
+    try:
+        user = users.create_user(
+            db, form.get("username", ""), form.get("email", ""), form.get("password", "")
+        )
+    except PaperwireError as exc:
+        db.rollback()
+        kept = {"username": form.get("username", ""), "email": form.get("email", "")}
+        context = {"form": kept, "error": str(exc), "next": safe_next(form.get("next"))}
+        return render(request, "signup.html", context, status_code=exc.http_status)
+    return _signed_in_redirect(request, db, user, form.get("next", "/"))
+
+
+@router.get("/login")
+def login_page(request: Request, next: str = "/") -> Response:
+    return render(request, "login.html", {"form": {}, "error": None, "next": safe_next(next)})
+
+
+@router.post("/login")
+async def login(request: Request, db: SessionDep) -> Response:
+    form = await _form(request)
+    ratelimit.hit(db, "login", client_address(request))
+    db.commit()
+    user = users.authenticate(db, form.get("username", ""), form.get("password", ""))
+    if user is None:
+        context = {
+            "form": {"username": form.get("username", "")},
+            "error": "That user name or e-mail address and password do not match an account.",
+            "next": safe_next(form.get("next")),
+        }
+        return render(request, "login.html", context, status_code=400)
+    return _signed_in_redirect(request, db, user, form.get("next", "/"))
+
+
+@router.post("/logout")
+def logout(request: Request, db: SessionDep) -> Response:
+    response = RedirectResponse("/", status_code=303)
+    auth.sign_out(request, response, db)
+    db.commit()
+    return response
+
+
+def _settings_context(db: SessionDep, settings: SettingsDep, user: User) -> dict[str, Any]:
+    sub = subscriptions.for_user(db, user.id)
+    manage = subscriptions.link(settings, sub, "manage") if sub is not None else None
+    return {"user": user, "subscription": sub, "manage_url": manage, "message": None, "error": None}
+
+
+@router.get("/settings")
+def settings_page(
+    request: Request, db: SessionDep, settings: SettingsDep, user: auth.CurrentUser
+) -> Response:
+    return render(request, "settings.html", _settings_context(db, settings, user))
+
+
+@router.post("/settings/password")
+async def change_password(
+    request: Request, db: SessionDep, settings: SettingsDep, user: auth.CurrentUser
+) -> Response:
+    form = await _form(request)
+    context = _settings_context(db, settings, user)
+    if form.get("new_password", "") != form.get("confirm_password", ""):
+        context["error"] = "The new password and its repetition differ."
+        return render(request, "settings.html", context, status_code=400)
+    try:
+        users.change_password(
+            db, user, form.get("current_password", ""), form.get("new_password", "")
+        )
+    except PaperwireError as exc:
+        db.rollback()
+        context["error"] = str(exc)
+        return render(request, "settings.html", context, status_code=exc.http_status)
+    ended = sessions.end_user_sessions(db, user.id, keep=request.cookies.get(sessions.COOKIE_NAME))
+    db.commit()
+    context["message"] = "Your password is changed." + (
+        f" {ended} other {'session was' if ended == 1 else 'sessions were'} signed out."
+        if ended
+        else ""
+    )
+    return render(request, "settings.html", context)
