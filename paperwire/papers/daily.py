@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
 from paperwire.db.models import Comment, DailyEntry, Paper, User
@@ -45,18 +45,21 @@ def latest_list_date(session: Session) -> date | None:
     return session.scalar(_visible_dates().order_by(DailyEntry.list_date.desc()).limit(1))
 
 
+_COMMENT_COUNTS = (
+    select(Comment.paper_id, func.count())
+    .where(Comment.paper_id.in_(bindparam("ids", expanding=True)), Comment.hidden.is_(False))
+    .group_by(Comment.paper_id)
+)
+
+
 def _comment_counts(session: Session, paper_ids: list[str]) -> dict[str, int]:
     if not paper_ids:
         return {}
-    rows = session.execute(
-        select(Comment.paper_id, func.count())
-        .where(Comment.paper_id.in_(paper_ids), Comment.hidden.is_(False))
-        .group_by(Comment.paper_id)
-    )
+    rows = session.execute(_COMMENT_COUNTS, {"ids": paper_ids})
     return {paper_id: count for paper_id, count in rows}
 
 
-def _submitter(entry: DailyEntry, username: str | None) -> Submitter | None:
+def _submitter(entry: Any, username: str | None) -> Submitter | None:
     info: dict[str, Any] = entry.submitter_info or {}
     name = username or entry.submitter_name or info.get("user") or info.get("name")
     if not name:
@@ -70,7 +73,7 @@ def _submitter(entry: DailyEntry, username: str | None) -> Submitter | None:
     )
 
 
-def _links(paper: Paper, kind: str, extra_key: str) -> list[str]:
+def _links(paper: Any, kind: str, extra_key: str) -> list[str]:
     urls = [
         link["url"]
         for link in paper.links or []
@@ -82,9 +85,8 @@ def _links(paper: Paper, kind: str, extra_key: str) -> list[str]:
     return urls
 
 
-def _card(
-    paper: Paper, entry: DailyEntry, username: str | None, upvotes: int, comments: int
-) -> PaperCard:
+def _card(paper: Any, entry: Any, username: str | None, upvotes: int, comments: int) -> PaperCard:
+    """A card from a paper and its daily entry: ORM objects, or one row with their columns."""
     names = author_names(paper.authors)
     code = _links(paper, "code", "github_repo")
     project = _links(paper, "project", "project_page")
@@ -107,40 +109,103 @@ def _card(
     )
 
 
+# The columns a card shows, read without building ORM objects; a row answers to the attribute
+# names ``_card`` reads from a paper and from its daily entry.
+_CARD_COLUMNS = (
+    Paper.id,
+    Paper.title,
+    Paper.abstract,
+    Paper.authors,
+    Paper.published_at,
+    Paper.primary_category,
+    Paper.links,
+    Paper.extras,
+    UPVOTES,
+    DailyEntry.list_date,
+    DailyEntry.submitter_name,
+    DailyEntry.submitter_info,
+    DailyEntry.imported_comments,
+    User.username,
+)
+RANK = ((Paper.upvotes_baseline + Paper.vote_count).desc(), DailyEntry.submitted_at, Paper.id)
+NO_LIMIT = 1_000_000_000
+
+# The statements of the list pages, built once (building them per request showed in profiles).
+_CARDS = (
+    select(*_CARD_COLUMNS)
+    .join(DailyEntry, DailyEntry.paper_id == Paper.id)
+    .outerjoin(User, User.id == DailyEntry.submitted_by_id)
+    .where(Paper.id.in_(bindparam("ids", expanding=True)))
+)
+_IN_DATES = DailyEntry.list_date.between(bindparam("first"), bindparam("last"))
+# The ranking reads only ids and the count, so the sort never carries abstracts; the rows of the
+# page are read by id afterwards.
+_RANKED = (
+    select(Paper.id, func.count().over().label("total"))
+    .join(DailyEntry, DailyEntry.paper_id == Paper.id)
+    .where(_IN_DATES, Paper.hidden.is_(False))
+    .order_by(*RANK)
+    .limit(bindparam("limit"))
+    .offset(bindparam("offset"))
+)
+_COUNT = (
+    select(func.count())
+    .select_from(DailyEntry)
+    .join(Paper, Paper.id == DailyEntry.paper_id)
+    .where(_IN_DATES, Paper.hidden.is_(False))
+)
+_DAY_COUNTS = (
+    select(DailyEntry.list_date, func.count())
+    .join(Paper, Paper.id == DailyEntry.paper_id)
+    .where(_IN_DATES, Paper.hidden.is_(False))
+    .group_by(DailyEntry.list_date)
+    .order_by(DailyEntry.list_date)
+)
+_PREVIOUS_DATE = (
+    _visible_dates()
+    .where(DailyEntry.list_date < bindparam("first"))
+    .order_by(DailyEntry.list_date.desc())
+    .limit(1)
+)
+_NEXT_DATE = (
+    _visible_dates()
+    .where(DailyEntry.list_date > bindparam("last"))
+    .order_by(DailyEntry.list_date)
+    .limit(1)
+)
+
+
+def cards_by_id(session: Session, paper_ids: list[str]) -> dict[str, PaperCard]:
+    """The cards of these listed papers (two queries: the rows, then their comment counts)."""
+    if not paper_ids:
+        return {}
+    rows = session.execute(_CARDS, {"ids": paper_ids}).all()
+    comments = _comment_counts(session, paper_ids)
+    return {
+        row.id: _card(row, row, row.username, row.upvotes or 0, comments.get(row.id, 0))
+        for row in rows
+    }
+
+
 def _page_of_cards(
-    session: Session, where: ColumnElement[bool], limit: int | None, offset: int
-) -> list[PaperCard]:
-    """Visible papers of the daily lists matching ``where``, most upvoted first (then earliest
-    submitted), one page of them; a second query counts their comments."""
-    query = (
-        select(Paper, DailyEntry, User.username, UPVOTES)
-        .join(DailyEntry, DailyEntry.paper_id == Paper.id)
-        .outerjoin(User, User.id == DailyEntry.submitted_by_id)
-        .where(where, Paper.hidden.is_(False))
-        .order_by(UPVOTES.desc(), DailyEntry.submitted_at, Paper.id)
-        .offset(offset)
-    )
-    if limit is not None:
-        query = query.limit(limit)
-    rows = session.execute(query).all()
-    comments = _comment_counts(session, [row[0].id for row in rows])
-    return [
-        _card(paper, entry, username, upvotes or 0, comments.get(paper.id, 0))
-        for paper, entry, username, upvotes in rows
-    ]
+    session: Session, first: date, last: date, limit: int | None, offset: int
+) -> tuple[list[PaperCard], int]:
+    """One page of the visible papers of the daily lists from ``first`` to ``last``, most upvoted
+    first (then earliest submitted), and how many there are in all."""
+    dates = {"first": first, "last": last}
+    ranked = session.execute(_RANKED, {**dates, "limit": limit or NO_LIMIT, "offset": offset}).all()
+    cards = cards_by_id(session, [row.id for row in ranked])
+    if ranked:
+        total = int(ranked[0].total)
+    else:  # an empty list, or a page past the end: count what there is
+        total = int(session.scalar(_COUNT, dates) or 0) if offset else 0
+    return [cards[row.id] for row in ranked if row.id in cards], total
 
 
 def _neighbour_dates(session: Session, first: date, last: date) -> tuple[date | None, date | None]:
     """The nearest dates with visible papers before ``first`` and after ``last``."""
-    previous_day = session.scalar(
-        _visible_dates()
-        .where(DailyEntry.list_date < first)
-        .order_by(DailyEntry.list_date.desc())
-        .limit(1)
-    )
-    next_day = session.scalar(
-        _visible_dates().where(DailyEntry.list_date > last).order_by(DailyEntry.list_date).limit(1)
-    )
+    previous_day = session.scalar(_PREVIOUS_DATE, {"first": first})
+    next_day = session.scalar(_NEXT_DATE, {"last": last})
     return previous_day, next_day
 
 
@@ -154,19 +219,7 @@ def daily_list(
     """The visible papers of ``day``'s list, most upvoted first (then earliest submitted), with the
     nearest earlier and later dates that have papers. ``per_page`` (default: all) pages the list."""
     offset = (page - 1) * per_page if per_page else 0
-    cards = _page_of_cards(session, DailyEntry.list_date == day, per_page, offset)
-    if per_page is None or (page == 1 and len(cards) < per_page):
-        total = offset + len(cards)
-    else:
-        total = (
-            session.scalar(
-                select(func.count())
-                .select_from(DailyEntry)
-                .join(Paper, Paper.id == DailyEntry.paper_id)
-                .where(DailyEntry.list_date == day, Paper.hidden.is_(False))
-            )
-            or 0
-        )
+    cards, total = _page_of_cards(session, day, day, per_page, offset)
     previous_day, next_day = _neighbour_dates(session, day, day)
     return DailyList(
         day=day,
@@ -184,21 +237,15 @@ def period_list(
 ) -> PeriodList:
     """One page of the visible papers of every daily list in ``period``, most upvoted first, with
     the number of papers of each day and the nearest periods (of the same kind) that have papers."""
-    in_period = DailyEntry.list_date.between(period.start, period.end)
     day_counts = [
         DayCount(day=day, count=count)
-        for day, count in session.execute(
-            select(DailyEntry.list_date, func.count())
-            .join(Paper, Paper.id == DailyEntry.paper_id)
-            .where(in_period, Paper.hidden.is_(False))
-            .group_by(DailyEntry.list_date)
-            .order_by(DailyEntry.list_date)
-        )
+        for day, count in session.execute(_DAY_COUNTS, {"first": period.start, "last": period.end})
     ]
     total = sum(d.count for d in day_counts)
     pages = _pages(total, per_page)
     page = min(page, pages)
-    cards = _page_of_cards(session, in_period, per_page, (page - 1) * per_page) if total else []
+    offset = (page - 1) * per_page
+    cards = _page_of_cards(session, period.start, period.end, per_page, offset)[0] if total else []
     previous_day, next_day = _neighbour_dates(session, period.start, period.end)
     return PeriodList(
         kind=period.kind,

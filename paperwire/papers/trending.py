@@ -17,8 +17,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from paperwire.db.models import DailyEntry, Paper, User
-from paperwire.papers.daily import UPVOTES, _card, _comment_counts
+from paperwire.db.models import DailyEntry, Paper
+from paperwire.papers.daily import UPVOTES, cards_by_id
 from paperwire.papers.records import now_utc
 from paperwire.papers.views import PaperCard
 
@@ -57,10 +57,10 @@ def trending(
         latest = session.scalar(select(func.max(DailyEntry.submitted_at)))
         if latest is not None and latest <= now - window:
             now = latest
+    # Scores need only votes and times; the cards of the page are read afterwards by id.
     rows = session.execute(
-        select(Paper, DailyEntry, User.username, UPVOTES)
+        select(Paper.id, DailyEntry.submitted_at, UPVOTES)
         .join(DailyEntry, DailyEntry.paper_id == Paper.id)
-        .outerjoin(User, User.id == DailyEntry.submitted_by_id)
         .where(
             Paper.hidden.is_(False),
             DailyEntry.submitted_at > now - window,
@@ -69,16 +69,14 @@ def trending(
     ).all()
     scored = sorted(
         (
-            (trending_score(upvotes or 0, entry.submitted_at, now), paper, entry, username, upvotes)
-            for paper, entry, username, upvotes in rows
+            (trending_score(upvotes or 0, submitted_at, now), paper_id, upvotes or 0)
+            for paper_id, submitted_at, upvotes in rows
         ),
-        key=lambda item: (-item[0], -(item[4] or 0), item[1].id),
+        key=lambda item: (-item[0], -item[2], item[1]),
     )[offset : offset + limit]
-    comments = _comment_counts(session, [item[1].id for item in scored])
+    cards = cards_by_id(session, [paper_id for _, paper_id, _ in scored])
     return [
-        TrendingCard(
-            card=_card(paper, entry, username, upvotes or 0, comments.get(paper.id, 0)),
-            score=score,
-        )
-        for score, paper, entry, username, upvotes in scored
+        TrendingCard(card=cards[paper_id], score=score)
+        for score, paper_id, _ in scored
+        if paper_id in cards
     ]

@@ -32,7 +32,11 @@ class _Serialisable:
 
 def summarise(abstract: str, limit: int = SUMMARY_CHARS) -> str:
     """The start of an abstract, cut at a word boundary and never inside a ``$...$`` formula."""
-    text = " ".join(abstract.split())
+    # Only the start is needed; normalising a whole long abstract per card showed in profiles.
+    head = abstract[: limit * 3]
+    text = " ".join(head.split())
+    if len(text) <= limit and len(head) < len(abstract):
+        text = " ".join(abstract.split())
     if len(text) <= limit:
         return text
     cut = text[:limit]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import date, datetime
 from pathlib import Path
@@ -93,8 +94,18 @@ def _current_user(context: Context) -> User | None:
     return auth.page_visitor(context["request"]).user
 
 
+@functools.cache
+def has_template(name: str) -> bool:
+    """Whether an optional partial (``_vote.html``, ``_comments.html``) exists. Asked once per
+    process: an ``include ... ignore missing`` of a missing file would search the disk per card."""
+    return (TEMPLATES / name).is_file()
+
+
 def _environment() -> Environment:
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True)
+    # Templates are read once per process (no modification check on every render).
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, auto_reload=False
+    )
     env.filters.update(
         long_date=long_date, short_date=short_date, tex=tex, rich_text=rich_text, plural=plural
     )
@@ -106,6 +117,7 @@ def _environment() -> Environment:
         csrf_token=_csrf_token,
         csrf_field=_csrf_field,
         current_user=_current_user,
+        has_template=has_template,
     )
     return env
 

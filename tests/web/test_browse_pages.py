@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
-from tests.web.served import Site
+from tests.web.served import Site, paperwire_command
 
 
 def test_week_pages_list_the_week_and_step_to_weeks_with_papers(site: Site) -> None:
@@ -85,11 +86,25 @@ def test_cards_show_authors_submitter_comments_and_code(site: Site) -> None:
     assert 'class="pill" href="https://github.com/example/epsilon"' in card
 
 
-def test_the_paper_page_names_its_daily_list_and_similar_papers(site: Site) -> None:
+def test_the_paper_page_links_similar_papers_found_by_shared_words(
+    site: Site, env: dict[str, str]
+) -> None:
     html = site.get("/papers/2406.00005").text
     assert 'id="similar-title">Similar papers<' in html
+    assert 'data-similar="/papers/2406.00005/similar?part=list"' in html
     assert 'id="discussion"' in html
     assert html.count("<h1") == 1
+    # The sample papers share the words of "The abstract of ..."; the index is built on demand.
+    subprocess.run(
+        [*paperwire_command(), "index", "--no-embed"], env=env, check=True, capture_output=True
+    )
+    page = site.get("/papers/2406.00001/similar")
+    assert page.status_code == 200 and page.text.count("<h1") == 1
+    assert 'href="/papers/2406.00002">Beta: three' in page.text
+    assert 'href="/papers/2406.00001">' in page.text  # the title links back
+    part = site.get("/papers/2406.00001/similar?part=list").text
+    assert part.lstrip().startswith('<ol class="similar-list">') and "<html" not in part
+    assert site.get("/papers/2406.99999/similar").status_code == 404
 
 
 def test_static_maths_renderer_is_served(site: Site) -> None:

@@ -24,7 +24,7 @@ from paperwire.web.templating import paper_url, render
 router = APIRouter()
 
 # A day's list shows this many papers a page; a week's or a month's too.
-PER_PAGE = 50
+PER_PAGE = 30
 TRENDING_LIMIT = 50
 SIMILAR_LIMIT = 6
 
@@ -107,7 +107,7 @@ def trending(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/papers/{paper_id:paper_id}", name="paper")
-def paper(request: Request, paper_id: str, session: SessionDep, settings: SettingsDep) -> Response:
+def paper(request: Request, paper_id: str, session: SessionDep) -> Response:
     parsed = try_parse_arxiv_id(paper_id)
     if parsed is not None and str(parsed) != parsed.id:
         # A versioned id shows the paper under its one canonical address.
@@ -116,5 +116,19 @@ def paper(request: Request, paper_id: str, session: SessionDep, settings: Settin
     detail = paper_detail(session, canonical)
     if detail is None:
         raise PaperNotFound(f"There is no paper {paper_id} here (yet).")
+    return render(request, "paper.html", {"paper": detail})
+
+
+@router.get("/papers/{paper_id:paper_id}/similar", name="similar")
+def similar_papers(
+    request: Request, paper_id: str, session: SessionDep, settings: SettingsDep, part: str = ""
+) -> Response:
+    """Papers like this one: a page of its own, or (``?part=list``) the list the paper page's
+    script puts in place. Kept off the paper page itself, which must stay fast: without
+    embeddings, similarity is a keyword search over every paper."""
+    detail = paper_detail(session, paper_id)
+    if detail is None:
+        raise PaperNotFound(f"There is no paper {paper_id} here (yet).")
     neighbours = similar(settings, request.app.state.engine, detail.id, limit=SIMILAR_LIMIT)
-    return render(request, "paper.html", {"paper": detail, "similar": neighbours})
+    name = "_similar.html" if part == "list" else "similar.html"
+    return render(request, name, {"paper": detail, "similar": neighbours})

@@ -4,11 +4,11 @@
 // \href, \url, \includegraphics and the \html... commands; invalid TeX stays as its source text.
 (function () {
   "use strict";
-  function render() {
+  function render(root) {
     if (!window.katex) {
       return;
     }
-    var spans = document.querySelectorAll("span.tex");
+    var spans = (root || document).querySelectorAll("span.tex:not(.tex-rendered)");
     for (var i = 0; i < spans.length; i++) {
       var span = spans[i];
       var source = span.textContent;
@@ -29,9 +29,12 @@
       }
     }
   }
+  window.paperwireTex = render;
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", render);
+    document.addEventListener("DOMContentLoaded", function () {
+      render(document);
+    });
   } else {
-    render();
+    render(document);
   }
 })();

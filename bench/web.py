@@ -1,0 +1,246 @@
+"""Web pages under load: the daily-list page and paper pages of an instance with 100,000 papers.
+
+    .venv/bin/python bench/web.py [--papers 100000] [--lists 200] [--duration 15] [--connections 8]
+                                  [--workers 2] [--keep DIR]
+
+Builds an SQLite instance of ``--papers`` papers synthesised from the real records of the demo
+corpus (ids renumbered 9000.00001, ..., upvotes drawn at random), spread over ``--lists`` daily
+lists, with the keyword search index that the paper page's "similar papers" reads (embedding
+100,000 papers would take most of an hour on two cores, so similar papers come from the keyword
+fallback, the slower path). Then it starts a real ``paperwire serve --workers N`` and loads it
+with ``wrk`` (Debian package ``wrk``): each target for ``--duration`` seconds over
+``--connections`` keep-alive connections, after a short warm-up. Targets:
+
+- baseline: ``/healthz`` (one ``SELECT 1``: the cost of the server, the framework and a session);
+- daily: ``/papers/date/D`` for a random one of the lists (the first page, 50 papers);
+- paper: ``/papers/ID`` for a random one of the papers.
+
+For each it prints requests/s, p50 and p99 latency, and the ratio of requests/s to the baseline.
+Results go to bench/results/web.txt. Target (issue 4): daily and paper pages >= 300 requests/s
+with p99 < 100 ms on a 2-core machine. The load generator shares the two cores with the server.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import os
+import random
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+
+from paperwire.db.engine import make_engine, session_scope
+from paperwire.db.migrate import upgrade
+from paperwire.demo.corpus import read_corpus
+from paperwire.papers.records import EntryRecord, PaperRecord
+from paperwire.papers.store import upsert_papers
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS = REPO / "bench" / "results" / "web.txt"
+CLI = [sys.executable, "-c", "from paperwire.cli import main; main()"]
+FIRST_DAY = date(2025, 6, 2)
+BATCH = 2_000
+
+LUA = """
+local paths = {}
+for line in io.lines("%(paths)s") do paths[#paths + 1] = line end
+math.randomseed(%(seed)d)
+request = function()
+  return wrk.format("GET", paths[math.random(#paths)])
+end
+"""
+
+
+def paper_id(n: int) -> str:
+    return f"9{n // 99999:03d}.{n % 99999 + 1:05d}"
+
+
+def build(database_url: str, papers: int, lists: int, rng: random.Random) -> float:
+    """Store ``papers`` papers in ``lists`` daily lists; the seconds it took."""
+    started = time.perf_counter()
+    corpus = list(read_corpus())
+    engine = make_engine(database_url)
+    upgrade(engine)
+    batch: list[PaperRecord] = []
+    for n in range(papers):
+        base = corpus[n % len(corpus)]
+        day = FIRST_DAY + timedelta(days=n % lists)
+        batch.append(
+            dataclasses.replace(
+                base,
+                id=paper_id(n),
+                arxiv_id=paper_id(n),
+                upvotes_baseline=int(rng.paretovariate(1.2)) - 1,
+                entry=EntryRecord(
+                    list_date=day,
+                    source="bench",
+                    submitted_at=datetime(day.year, day.month, day.day, 8)
+                    + timedelta(seconds=n % 36000),
+                    submitter_name=f"member{n % 97}",
+                ),
+            )
+        )
+        if len(batch) == BATCH:
+            with session_scope(engine) as session:
+                upsert_papers(session, batch)
+            batch = []
+    if batch:
+        with session_scope(engine) as session:
+            upsert_papers(session, batch)
+    engine.dispose()
+    return time.perf_counter() - started
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def serve(env: dict[str, str], workers: int, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+    port = _free_port()
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            [*CLI, "serve", "--port", str(port), "--workers", str(workers)],
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"paperwire serve exited:\n{log.read_text()[-3000:]}")
+        try:
+            if httpx.get(url + "/healthz", timeout=2).text == "ok":
+                return process, url
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    raise SystemExit(f"paperwire serve did not start:\n{log.read_text()[-3000:]}")
+
+
+@dataclasses.dataclass
+class Load:
+    name: str
+    requests_per_s: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    errors: str
+
+
+def _ms(text: str) -> float:
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
+def wrk(name: str, url: str, paths: list[str], args: argparse.Namespace, tmp: Path) -> Load:
+    """Load ``paths`` (one at random per request) for ``args.duration`` seconds."""
+    listing = tmp / f"{name}.paths"
+    listing.write_text("\n".join(paths) + "\n")
+    script = tmp / f"{name}.lua"
+    script.write_text(LUA % {"paths": listing, "seed": args.seed})
+    common = ["-t", "2", "-c", str(args.connections), "-s", str(script), "--latency", url]
+    subprocess.run(["wrk", "-d", "3s", *common], check=True, capture_output=True)  # warm-up
+    out = subprocess.run(
+        ["wrk", "-d", f"{args.duration}s", *common], check=True, capture_output=True, text=True
+    ).stdout
+    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
+    errors = "; ".join(
+        line.strip() for line in out.splitlines() if "Non-2xx" in line or "Socket errors" in line
+    )
+    return Load(name, rate, p50, p99, total, errors or "none")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--papers", type=int, default=100_000)
+    parser.add_argument("--lists", type=int, default=200)
+    parser.add_argument("--duration", type=int, default=15, help="seconds per target")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--workers", type=int, default=2, help="paperwire serve --workers")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--keep", type=Path, help="build (or reuse) the instance in this folder")
+    args = parser.parse_args()
+    if shutil.which("wrk") is None:
+        raise SystemExit("bench/web.py needs wrk: apt-get install wrk")
+    rng = random.Random(args.seed)
+    tmp = Path(tempfile.mkdtemp(prefix="paperwire-web-bench-"))
+    home = args.keep or tmp / "home"
+    home.mkdir(parents=True, exist_ok=True)
+    database_url = f"sqlite:///{home / 'paperwire.db'}"
+    env = {
+        **os.environ,
+        "PAPERWIRE_HOME": str(home),
+        "PAPERWIRE_DATABASE_URL": database_url,
+        "PAPERWIRE_SECRET_KEY": "bench-secret",
+    }
+    marker = home / f"built-{args.papers}-{args.lists}"
+    if not marker.exists():
+        seconds = build(database_url, args.papers, args.lists, rng)
+        print(f"built {args.papers:,} papers in {args.lists} daily lists in {seconds:.1f} s")
+        started = time.perf_counter()
+        subprocess.run([*CLI, "index", "--no-embed"], env=env, check=True, capture_output=True)
+        print(f"keyword index built in {time.perf_counter() - started:.1f} s")
+        marker.touch()
+    days = [FIRST_DAY + timedelta(days=i) for i in range(args.lists)]
+    targets = {
+        "baseline /healthz": ["/healthz"],
+        "daily /papers/date/D": [f"/papers/date/{d.isoformat()}" for d in days],
+        "paper /papers/ID": [
+            f"/papers/{paper_id(rng.randrange(args.papers))}" for _ in range(5000)
+        ],
+    }
+    process, url = serve(env, args.workers, tmp / "serve.log")
+    try:
+        for paths in targets.values():
+            response = httpx.get(url + paths[0], timeout=30)
+            if response.status_code != 200:
+                raise SystemExit(f"{paths[0]} answered {response.status_code}")
+        loads = [wrk(name.split()[0], url, paths, args, tmp) for name, paths in targets.items()]
+    finally:
+        os.killpg(process.pid, 15)
+        process.wait(timeout=30)
+    load_avg = os.getloadavg()
+    lines = [
+        f"bench/web.py: {args.papers:,} papers in {args.lists} daily lists (SQLite), "
+        f"paperwire serve --workers {args.workers}, wrk -t2 -c{args.connections} "
+        f"-d{args.duration}s on {os.cpu_count()} CPUs (load average after: "
+        f"{load_avg[0]:.1f}; other engineers' work shares the CPUs)",
+        f"{'target':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'x baseline':>12}  errors",
+    ]
+    base = loads[0].requests_per_s
+    for name, load in zip(targets, loads, strict=True):
+        lines.append(
+            f"{name:<22}{load.requests_per_s:>9.0f}{load.p50_ms:>9.1f}{load.p99_ms:>9.1f}"
+            f"{load.requests_per_s / base:>12.2f}  {load.errors}"
+        )
+    passed = all(load.requests_per_s >= 300 and load.p99_ms < 100 for load in loads[1:])
+    lines.append(
+        f"target (>= 300 req/s and p99 < 100 ms for daily and paper): {'met' if passed else 'NOT met'}"
+    )
+    report = "\n".join(lines)
+    print(report)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    RESULTS.write_text(report + "\n")
+    if not args.keep:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
