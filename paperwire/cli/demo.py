@@ -63,7 +63,7 @@ def demo(
     logins = ", ".join(
         name if role == "member" else f"{name} ({role})" for name, role in DEMO_MEMBERS
     )
-    _say(f"sign in as any of {logins} with the password {DEMO_PASSWORD!r}")
+    _say(f"sign in at {url}/login as any of {logins} with the password {DEMO_PASSWORD!r}")
     if no_serve:
         _say(f"to serve it: PAPERWIRE_HOME={folder} paperwire serve --port {port}")
         _say(f"to embed the papers for semantic search: PAPERWIRE_HOME={folder} paperwire index")

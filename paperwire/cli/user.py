@@ -1,4 +1,4 @@
-"""``paperwire user create``: add a member account from the command line."""
+"""``paperwire user create`` and ``paperwire user role``: add a member account, change its role."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from paperwire.accounts.users import ROLES, create_user
+from paperwire.accounts.users import ROLES, create_user, set_role
 from paperwire.cli.context import console, ready_engine
 from paperwire.db.engine import session_scope
 
@@ -42,3 +42,16 @@ def create(
         console.print(
             f"password: {password}  (shown only this once)", markup=False, highlight=False
         )
+
+
+@app.command("role")
+def role(
+    name: str = typer.Argument(..., help="user name or e-mail address"),
+    new_role: str = typer.Argument(..., metavar="ROLE", help=" | ".join(ROLES)),
+) -> None:
+    """Make a member a moderator or admin (or a plain member again)."""
+    engine = ready_engine()
+    with session_scope(engine) as session:
+        user = set_role(session, name, new_role)
+        summary = f"{user.username} is now {user.role}"
+    console.print(summary, markup=False, highlight=False)

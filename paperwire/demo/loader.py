@@ -4,7 +4,8 @@
 - Papers from the other sources (arXiv snapshot, API and OAI-PMH recordings) that no list holds join
   the list of their first-published date, submitted by a demo member, so the archive is browsable.
 - A few demo members, all with the password ``DEMO_PASSWORD``, cast deterministic votes (seeded RNG)
-  through ``papers.votes.cast_vote``, leaning towards papers the Hugging Face community upvoted.
+  through ``papers.votes.cast_vote``, leaning towards papers the Hugging Face community upvoted,
+  and leave a few comments (``community.comments.add_comment``) on the most upvoted papers.
 Loading is idempotent: a second load of the same corpus and seed changes nothing.
 """
 
@@ -21,8 +22,9 @@ from sqlalchemy.orm import Session
 
 from paperwire.accounts.passwords import hash_password
 from paperwire.accounts.users import create_user
+from paperwire.community.comments import add_comment
 from paperwire.db.engine import session_scope
-from paperwire.db.models import IngestCursor, User
+from paperwire.db.models import Comment, IngestCursor, User
 from paperwire.demo.corpus import CORPUS, corpus_digest, read_corpus
 from paperwire.papers.records import EntryRecord, PaperRecord, now_utc
 from paperwire.papers.store import UpsertResult, upsert_papers
@@ -39,6 +41,23 @@ DEMO_MEMBERS: tuple[tuple[str, str], ...] = (
     ("grace", "member"),
     ("heidi", "member"),
 )
+DEMO_COMMENTS: tuple[tuple[str, str], ...] = (
+    (
+        "carol",
+        "The ablation in section 4 is the most convincing part for me. Has anyone tried the code?",
+    ),
+    (
+        "dave",
+        "Yes: the repository runs out of the box, and **the numbers reproduce** within noise.",
+    ),
+    ("erin", "How does this compare with last week's paper on the same benchmark?"),
+    (
+        "frank",
+        "Nice write-up. A question on the setup:\n\n> trained for one epoch\n\nis that enough here?",
+    ),
+    ("grace", "Worth reading together with the related work they cite in `Table 2`."),
+)
+DEMO_COMMENTED_PAPERS = 4
 DEMO_SOURCE = "demo"
 BATCH = 500
 _MARKER = ("demo", "corpus")
@@ -56,6 +75,7 @@ class DemoSummary:
     members_created: int = 0
     votes: int = 0
     votes_added: int = 0
+    comments_added: int = 0
 
     def text(self) -> str:
         span = f" ({self.first_date} to {self.last_date})" if self.first_date else ""
@@ -63,7 +83,7 @@ class DemoSummary:
             f"demo corpus: {self.papers} papers ({self.added} added, {self.updated} updated,"
             f" {self.unchanged} unchanged) in {self.list_dates} daily lists{span};"
             f" {self.members_created} members created; {self.votes} demo votes"
-            f" ({self.votes_added} new)"
+            f" ({self.votes_added} new); {self.comments_added} demo comments added"
         )
 
 
@@ -154,6 +174,27 @@ def _vote_plan(
     return plan
 
 
+def _add_comments(session: Session, records: list[PaperRecord], members: dict[str, int]) -> int:
+    """The demo comments on the most upvoted listed papers; a comment already there is kept."""
+    listed = sorted(
+        {r.id: r.upvotes_baseline or 0 for r in records if r.entry is not None}.items(),
+        key=lambda item: (-item[1], item[0]),
+    )[:DEMO_COMMENTED_PAPERS]
+    added = 0
+    for n, (paper_id, _) in enumerate(listed):
+        for name, body in DEMO_COMMENTS[n % 2 :: 2]:
+            user = session.get(User, members[name])
+            exists = session.scalar(
+                select(Comment.id).where(
+                    Comment.paper_id == paper_id, Comment.user_id == members[name]
+                )
+            )
+            if user is not None and exists is None:
+                add_comment(session, user, paper_id, body)
+                added += 1
+    return added
+
+
 def _store_marker(session: Session, state: dict[str, object]) -> None:
     source, key = _MARKER
     row = session.scalar(
@@ -196,6 +237,8 @@ def load_demo(engine: Engine, *, seed: int = 0, corpus: Path = CORPUS) -> DemoSu
             for user_id, paper_id, at in plan[start : start + BATCH]:
                 summary.votes_added += cast_vote(session, user_id, paper_id, at=at).changed
     summary.votes = len(plan)
+    with session_scope(engine) as session:
+        summary.comments_added = _add_comments(session, records, members)
     dates = sorted({r.entry.list_date for r in records if r.entry is not None})
     summary.list_dates = len(dates)
     if dates:

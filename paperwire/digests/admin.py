@@ -1,6 +1,5 @@
-"""The digest admin view's access: a signed link, valid for a day, printed by
-``paperwire digest admin-link``. paperwire has no web sign-in yet; once it has, the admin pages
-should check the member's role instead and this module goes away."""
+"""The digest admin view's access without signing in: a signed link, valid for a day, printed by
+``paperwire digest admin-link`` (a signed-in admin opens ``/admin/digests`` directly)."""
 
 from __future__ import annotations
 

@@ -31,7 +31,9 @@ from paperwire.accounts.users import has_role
 from paperwire.config import Settings
 from paperwire.db.models import User
 from paperwire.errors import Forbidden, NotSignedIn
+from paperwire.papers import votes
 from paperwire.web.deps import SessionDep
+from paperwire.web.forms import form_fields
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "TRACE"})
 CSRF_COOKIE = "pw_csrf"
@@ -103,6 +105,20 @@ def page_visitor(request: Request) -> Visitor:
             return resolve(request, db)
         except NotSignedIn:
             return ANONYMOUS
+
+
+def page_votes(request: Request) -> frozenset[str]:
+    """The papers the visitor has voted for, loaded once per page (none for anonymous visitors)."""
+    cached: frozenset[str] | None = getattr(request.state, "votes", None)
+    if cached is not None:
+        return cached
+    user = page_visitor(request).user
+    found: frozenset[str] = frozenset()
+    if user is not None:
+        with Session(request.app.state.engine) as db:
+            found = frozenset(votes.all_voted(db, user.id))
+    request.state.votes = found
+    return found
 
 
 def optional_user(request: Request, db: SessionDep) -> User | None:
@@ -233,7 +249,7 @@ async def csrf_protect(request: Request, db: SessionDep) -> None:
         return
     sent = request.headers.get(CSRF_HEADER)
     if _content_type(request) in FORM_TYPES:
-        form = {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+        form = await form_fields(request)
         if _one_click_unsubscribe(request, form):
             return
         sent = sent or form.get(CSRF_FIELD)

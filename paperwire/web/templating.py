@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import functools
 import re
+from contextvars import ContextVar
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
-from jinja2 import Environment, FileSystemLoader, pass_context
-from jinja2.runtime import Context
+from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
 from starlette.responses import Response
 
@@ -79,19 +79,30 @@ def month_url(key: str) -> str:
     return f"/papers/month/{key}"
 
 
-@pass_context
-def _csrf_token(context: Context) -> str:
-    return auth.csrf_token(context["request"])
+# The request being rendered, for the member globals below: a contextvar rather than Jinja's
+# context, so macros imported without context (the paper card) can call them too.
+_rendering: ContextVar[Request] = ContextVar("paperwire_rendering")
 
 
-@pass_context
-def _csrf_field(context: Context) -> Markup:
-    return auth.csrf_field(context["request"])
+def _csrf_token() -> str:
+    return auth.csrf_token(_rendering.get())
 
 
-@pass_context
-def _current_user(context: Context) -> User | None:
-    return auth.page_visitor(context["request"]).user
+def _csrf_field() -> Markup:
+    return auth.csrf_field(_rendering.get())
+
+
+def _current_user() -> User | None:
+    return auth.page_visitor(_rendering.get()).user
+
+
+def _voted(paper_id: str) -> bool:
+    return paper_id in auth.page_votes(_rendering.get())
+
+
+def _current_path() -> str:
+    url = _rendering.get().url
+    return url.path + (f"?{url.query}" if url.query else "")
 
 
 @functools.cache
@@ -118,6 +129,8 @@ def _environment() -> Environment:
         csrf_field=_csrf_field,
         current_user=_current_user,
         has_template=has_template,
+        voted=_voted,
+        current_path=_current_path,
     )
     return env
 
@@ -130,11 +143,15 @@ def render(
 ) -> Response:
     """Render a page; every template also sees the settings as ``site``, and ``current_user()``,
     ``csrf_token()`` and ``csrf_field()`` for its forms."""
-    response = templates.TemplateResponse(
-        request,
-        name,
-        {"site": request.app.state.settings, **context},
-        status_code=status_code,
-    )
+    rendering = _rendering.set(request)
+    try:
+        response = templates.TemplateResponse(
+            request,
+            name,
+            {"site": request.app.state.settings, **context},
+            status_code=status_code,
+        )
+    finally:
+        _rendering.reset(rendering)
     auth.finish(request, response)
     return response

@@ -69,3 +69,19 @@ def test_bad_role_and_bad_address_are_usage_errors(env: dict[str, str], engine: 
     assert "e-mail address 'cy-at-example.org' is not valid" in bad_mail.stderr
     with session_scope(engine) as session:
         assert session.scalars(select(User)).all() == []
+
+
+def test_role_changes_a_members_role_and_names_an_unknown_one(
+    env: dict[str, str], engine: Engine
+) -> None:
+    assert run(env, "ada", "--email", "ada@example.org", "--password", "pw-123456").returncode == 0
+    role = [*CLI, "user", "role"]
+    done = subprocess.run([*role, "ada", "moderator"], env=env, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+    assert "ada is now moderator" in done.stdout
+    with session_scope(engine) as session:
+        assert session.scalars(select(User.role)).one() == "moderator"
+    bad = subprocess.run([*role, "ada", "owner"], env=env, capture_output=True, text=True)
+    assert bad.returncode == 2 and "role must be one of" in bad.stdout + bad.stderr
+    missing = subprocess.run([*role, "nobody", "admin"], env=env, capture_output=True, text=True)
+    assert missing.returncode != 0 and "no member 'nobody'" in missing.stdout + missing.stderr

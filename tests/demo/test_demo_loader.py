@@ -11,7 +11,7 @@ from sqlalchemy import Engine, func, select
 
 from paperwire.accounts.passwords import verify_password
 from paperwire.db.engine import session_scope
-from paperwire.db.models import Base, DailyEntry, Paper, User, Vote
+from paperwire.db.models import Base, Comment, DailyEntry, Paper, User, Vote
 from paperwire.demo.corpus import read_corpus
 from paperwire.demo.loader import DEMO_MEMBERS, DEMO_PASSWORD, is_loaded, load_demo
 
@@ -41,6 +41,7 @@ def test_corpus_loads_with_lists_members_and_consistent_votes(engine: Engine) ->
         entries = session.scalar(select(func.count()).select_from(DailyEntry))
         users = {u.username: u for u in session.scalars(select(User))}
         votes = session.scalar(select(func.count()).select_from(Vote))
+        comments = session.scalar(select(func.count()).select_from(Comment))
         counted = dict(
             session.execute(select(Vote.paper_id, func.count()).group_by(Vote.paper_id)).all()
         )
@@ -56,6 +57,7 @@ def test_corpus_loads_with_lists_members_and_consistent_votes(engine: Engine) ->
     assert verify_password(users["alice"].password_hash, DEMO_PASSWORD)
     assert not verify_password(users["alice"].password_hash, "wrong-password")
     assert votes == summary.votes == summary.votes_added > 500
+    assert summary.comments_added == comments == 10
     assert {pid: n for pid, n in stored.items() if n} == counted
     assert is_loaded(engine)
     assert not is_loaded(engine, seed=1)
@@ -98,6 +100,6 @@ def test_loading_twice_changes_nothing(engine: Engine) -> None:
     second = load_demo(engine)
     assert first.added == first.papers
     assert (second.added, second.updated, second.unchanged) == (0, 0, second.papers)
-    assert (second.members_created, second.votes_added) == (0, 0)
+    assert (second.members_created, second.votes_added, second.comments_added) == (0, 0, 0)
     assert second.votes == first.votes
     assert snapshot(engine) == before

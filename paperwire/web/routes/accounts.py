@@ -16,21 +16,10 @@ from paperwire.digests import subscriptions
 from paperwire.errors import PaperwireError
 from paperwire.web import auth
 from paperwire.web.deps import SessionDep, SettingsDep, client_address
+from paperwire.web.forms import form_fields, safe_next
 from paperwire.web.templating import render
 
 router = APIRouter()
-
-
-def safe_next(target: str | None) -> str:
-    """Where to go after signing in: a path on this site only (never ``//elsewhere``)."""
-    target = (target or "").strip()
-    if not target.startswith("/") or target.startswith(("//", "/\\")):
-        return "/"
-    return target
-
-
-async def _form(request: Request) -> dict[str, str]:
-    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
 
 
 def _signed_in_redirect(
@@ -49,7 +38,7 @@ def signup_page(request: Request, next: str = "/") -> Response:
 
 @router.post("/signup")
 async def signup(request: Request, db: SessionDep) -> Response:
-    form = await _form(request)
+    form = await form_fields(request)
     ratelimit.hit(db, "signup", client_address(request))
     db.commit()
     try:
@@ -71,7 +60,7 @@ def login_page(request: Request, next: str = "/") -> Response:
 
 @router.post("/login")
 async def login(request: Request, db: SessionDep) -> Response:
-    form = await _form(request)
+    form = await form_fields(request)
     ratelimit.hit(db, "login", client_address(request))
     db.commit()
     user = users.authenticate(db, form.get("username", ""), form.get("password", ""))
@@ -110,7 +99,7 @@ def settings_page(
 async def change_password(
     request: Request, db: SessionDep, settings: SettingsDep, user: auth.CurrentUser
 ) -> Response:
-    form = await _form(request)
+    form = await form_fields(request)
     context = _settings_context(db, settings, user)
     if form.get("new_password", "") != form.get("confirm_password", ""):
         context["error"] = "The new password and its repetition differ."

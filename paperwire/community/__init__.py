@@ -1,0 +1,1 @@
+"""The members' community: comments on papers and moderation (hiding comments and papers)."""

@@ -1,0 +1,209 @@
+"""Comments on papers: Markdown rendered once at write time and sanitised with nh3, written, edited
+and deleted by their author only, hidden and shown again by moderators, and counted for cards.
+
+A hidden comment disappears for everyone but moderators (who see it marked) and its author (who
+sees that it was hidden); counts leave it out.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+import nh3
+from markdown_it import MarkdownIt
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from paperwire.accounts.users import has_role
+from paperwire.db.models import Comment, Paper, User
+from paperwire.errors import Forbidden, PaperNotFound, PaperwireError, UsageError
+from paperwire.papers.records import now_utc
+
+MAX_BODY = 10_000
+# Block and inline elements a discussion needs; headings, images, tables and raw HTML are not.
+ALLOWED_TAGS = {
+    "p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a", "hr", "del",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}}
+URL_SCHEMES = {"http", "https", "mailto"}
+
+
+class InvalidComment(UsageError):
+    """An empty or overlong comment."""
+
+    http_status = 400
+
+
+class CommentNotFound(PaperwireError):
+    http_status = 404
+
+
+@dataclass(frozen=True)
+class CommentView:
+    """A comment as a page shows it to one viewer."""
+
+    id: int
+    paper_id: str
+    author: str
+    body: str  # the Markdown source, for the author's edit form
+    html: str  # sanitised HTML
+    hidden: bool
+    created_at: datetime
+    edited_at: datetime | None
+    can_edit: bool
+    can_moderate: bool
+
+
+@functools.cache
+def _markdown() -> MarkdownIt:
+    # Raw HTML off: "<script>" stays text. nh3 still cleans the output, in case a Markdown
+    # construct ever yields something unexpected (javascript: links, say).
+    return MarkdownIt("commonmark", {"html": False, "breaks": True}).disable("image")
+
+
+def render_markdown(text: str) -> str:
+    """Sanitised HTML for a comment's Markdown: links get rel="nofollow noopener ugc"."""
+    html = _markdown().render(text)
+    return nh3.clean(
+        html,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="nofollow noopener ugc",
+    )
+
+
+def _clean_body(body: str) -> str:
+    body = (body or "").replace("\r\n", "\n").strip()
+    if not body:
+        raise InvalidComment("the comment is empty")
+    if len(body) > MAX_BODY:
+        raise InvalidComment(f"a comment can have at most {MAX_BODY:,} characters")
+    return body
+
+
+def add_comment(session: Session, user: User, paper_id: str, body: str) -> Comment:
+    """Add the member's comment to a visible paper (flushed, not committed)."""
+    text = _clean_body(body)
+    if (
+        session.scalar(select(Paper.id).where(Paper.id == paper_id, Paper.hidden.is_(False)))
+        is None
+    ):
+        raise PaperNotFound(f"There is no paper {paper_id} here (yet).")
+    comment = Comment(
+        paper_id=paper_id,
+        user_id=user.id,
+        body=text,
+        body_html=render_markdown(text),
+        hidden=False,
+        created_at=now_utc(),
+    )
+    session.add(comment)
+    session.flush()
+    return comment
+
+
+def get_comment(session: Session, comment_id: int) -> Comment:
+    comment = session.get(Comment, comment_id)
+    if comment is None:
+        raise CommentNotFound(f"There is no comment {comment_id}.")
+    return comment
+
+
+def _own(session: Session, user: User, comment_id: int, verb: str) -> Comment:
+    comment = get_comment(session, comment_id)
+    if comment.user_id != user.id:
+        raise Forbidden(f"Only its author can {verb} a comment.")
+    return comment
+
+
+def edit_comment(session: Session, user: User, comment_id: int, body: str) -> Comment:
+    """Replace the text of the member's own comment."""
+    comment = _own(session, user, comment_id, "edit")
+    text = _clean_body(body)
+    if text != comment.body:
+        comment.body = text
+        comment.body_html = render_markdown(text)
+        comment.edited_at = now_utc()
+    session.flush()
+    return comment
+
+
+def delete_comment(session: Session, user: User, comment_id: int) -> str:
+    """Delete the member's own comment; returns its paper's id."""
+    comment = _own(session, user, comment_id, "delete")
+    paper_id = comment.paper_id
+    session.delete(comment)
+    session.flush()
+    return paper_id
+
+
+def set_comment_hidden(session: Session, moderator: User, comment_id: int, hidden: bool) -> Comment:
+    """Hide a comment from everyone but moderators and its author, or show it again."""
+    if not has_role(moderator, "moderator"):
+        raise Forbidden("Only a moderator can hide or show comments.")
+    comment = get_comment(session, comment_id)
+    comment.hidden = hidden
+    comment.hidden_by_id = moderator.id if hidden else None
+    session.flush()
+    return comment
+
+
+def comments_for(session: Session, paper_id: str, viewer: User | None) -> list[CommentView]:
+    """The paper's comments, oldest first, as ``viewer`` (None: anonymous) may see them."""
+    moderator = has_role(viewer, "moderator")
+    viewer_id = viewer.id if viewer is not None else None
+    rows = session.execute(
+        select(Comment, User.username)
+        .join(User, User.id == Comment.user_id)
+        .where(Comment.paper_id == paper_id)
+        .order_by(Comment.created_at, Comment.id)
+    )
+    views = []
+    for comment, author in rows:
+        own = comment.user_id == viewer_id
+        if comment.hidden and not (moderator or own):
+            continue
+        views.append(
+            CommentView(
+                id=comment.id,
+                paper_id=comment.paper_id,
+                author=author,
+                body=comment.body if own else "",
+                html=comment.body_html,
+                hidden=comment.hidden,
+                created_at=comment.created_at,
+                edited_at=comment.edited_at,
+                can_edit=own,
+                can_moderate=moderator,
+            )
+        )
+    return views
+
+
+def comment_counts(session: Session, paper_ids: Iterable[str]) -> dict[str, int]:
+    """Visible comments per paper (papers without any are left out), for cards."""
+    ids = list(paper_ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Comment.paper_id, func.count())
+        .where(Comment.paper_id.in_(ids), Comment.hidden.is_(False))
+        .group_by(Comment.paper_id)
+    )
+    return {paper_id: count for paper_id, count in rows}
+
+
+def hidden_comments(session: Session, limit: int = 200) -> list[tuple[Comment, str]]:
+    """Hidden comments, newest first, with their authors' names (for the moderation page)."""
+    rows = session.execute(
+        select(Comment, User.username)
+        .join(User, User.id == Comment.user_id)
+        .where(Comment.hidden.is_(True))
+        .order_by(Comment.created_at.desc())
+        .limit(limit)
+    )
+    return [(comment, name) for comment, name in rows]

@@ -1,0 +1,125 @@
+"""Members acting on papers: upvote and un-vote, comment (write, edit, delete), and moderators hiding
+comments and papers, with the ``/moderation`` page listing what is hidden.
+
+Every action is a form POST that redirects back (works without JavaScript); ``static/vote.js`` posts
+the same vote form with ``Accept: application/json`` and gets the new count instead.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, RedirectResponse
+from starlette.responses import Response
+
+import paperwire.web.convertors  # noqa: F401  (registers the paper_id convertor used below)
+from paperwire import ratelimit
+from paperwire.community import comments, moderation
+from paperwire.papers import votes
+from paperwire.web.auth import CurrentUser, ModeratorUser
+from paperwire.web.deps import SessionDep, SettingsDep
+from paperwire.web.forms import form_fields, safe_next
+from paperwire.web.templating import paper_url, render
+
+router = APIRouter()
+
+
+def _back(target: str | None, default: str) -> RedirectResponse:
+    return RedirectResponse(safe_next(target) if target else default, status_code=303)
+
+
+def _comment_url(paper_id: str, comment_id: int | None = None) -> str:
+    return paper_url(paper_id) + (f"#comment-{comment_id}" if comment_id else "#discussion")
+
+
+@router.post("/papers/{paper_id:paper_id}/vote")
+async def vote(request: Request, paper_id: str, db: SessionDep, user: CurrentUser) -> Response:
+    """Vote (``action=vote``, the default) or take the vote back (``action=unvote``)."""
+    form = await form_fields(request)
+    if form.get("action") == "unvote":
+        result = votes.retract_vote(db, user.id, paper_id)
+    else:
+        result = votes.cast_vote(db, user.id, paper_id)
+    db.commit()
+    if "application/json" in request.headers.get("accept", ""):
+        return JSONResponse(
+            {"paper_id": paper_id, "voted": result.voted, "upvotes": result.upvotes}
+        )
+    return _back(form.get("next"), paper_url(paper_id))
+
+
+@router.post("/papers/{paper_id:paper_id}/comments")
+async def add_comment(
+    request: Request, paper_id: str, db: SessionDep, user: CurrentUser
+) -> Response:
+    form = await form_fields(request)
+    ratelimit.hit(db, "comment", f"user:{user.id}")
+    db.commit()
+    comment = comments.add_comment(db, user, paper_id, form.get("body", ""))
+    db.commit()
+    return _back(None, _comment_url(paper_id, comment.id))
+
+
+@router.post("/comments/{comment_id}/edit")
+async def edit_comment(
+    request: Request, comment_id: int, db: SessionDep, user: CurrentUser
+) -> Response:
+    form = await form_fields(request)
+    comment = comments.edit_comment(db, user, comment_id, form.get("body", ""))
+    db.commit()
+    return _back(None, _comment_url(comment.paper_id, comment.id))
+
+
+@router.post("/comments/{comment_id}/delete")
+def delete_comment(comment_id: int, db: SessionDep, user: CurrentUser) -> Response:
+    paper_id = comments.delete_comment(db, user, comment_id)
+    db.commit()
+    return _back(None, _comment_url(paper_id))
+
+
+@router.post("/comments/{comment_id}/hide")
+def hide_comment(comment_id: int, db: SessionDep, user: ModeratorUser) -> Response:
+    comment = comments.set_comment_hidden(db, user, comment_id, True)
+    db.commit()
+    return _back(None, _comment_url(comment.paper_id, comment.id))
+
+
+@router.post("/comments/{comment_id}/unhide")
+async def unhide_comment(
+    request: Request, comment_id: int, db: SessionDep, user: ModeratorUser
+) -> Response:
+    form = await form_fields(request)
+    comment = comments.set_comment_hidden(db, user, comment_id, False)
+    db.commit()
+    return _back(form.get("next"), _comment_url(comment.paper_id, comment.id))
+
+
+@router.post("/papers/{paper_id:paper_id}/hide")
+def hide_paper(
+    request: Request, paper_id: str, db: SessionDep, settings: SettingsDep, user: ModeratorUser
+) -> Response:
+    moderation.set_paper_hidden(db, user, paper_id, True)
+    db.commit()
+    moderation.sync_search(settings, request.app.state.engine)
+    return _back(None, "/moderation")
+
+
+@router.post("/papers/{paper_id:paper_id}/unhide")
+def unhide_paper(
+    request: Request, paper_id: str, db: SessionDep, settings: SettingsDep, user: ModeratorUser
+) -> Response:
+    moderation.set_paper_hidden(db, user, paper_id, False)
+    db.commit()
+    moderation.sync_search(settings, request.app.state.engine)
+    return _back(None, paper_url(paper_id))
+
+
+@router.get("/moderation")
+def moderation_page(request: Request, db: SessionDep, user: ModeratorUser) -> Response:
+    return render(
+        request,
+        "moderation.html",
+        {
+            "papers": moderation.hidden_papers(db),
+            "comments": comments.hidden_comments(db),
+        },
+    )
