@@ -27,7 +27,8 @@ document.addEventListener("submit", async (event) => {
   if (button.getAttribute("aria-busy") === "true") return;
   button.setAttribute("aria-busy", "true");
   try {
-    const response = await fetch(form.action, {
+    // getAttribute: the form's input named "action" shadows the form.action property.
+    const response = await fetch(form.getAttribute("action"), {
       method: "POST",
       body: new FormData(form),
       headers: { Accept: "application/json" },
