@@ -37,6 +37,18 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("secret_key", "PAPERWIRE_SECRET_KEY", PLACEHOLDER_SECRET, "signs sessions and links"),
     Setting("env", "PAPERWIRE_ENV", "development", "development or production"),
     Setting("config_file", "PAPERWIRE_CONFIG", None, "optional TOML file with these settings"),
+    Setting(
+        "arxiv_api_url",
+        "PAPERWIRE_ARXIV_API_URL",
+        "https://export.arxiv.org/api/query",
+        "arXiv API endpoint that submissions fetch metadata from",
+    ),
+    Setting(
+        "submit_max_age_days",
+        "PAPERWIRE_SUBMIT_MAX_AGE_DAYS",
+        None,
+        "members may submit only papers first published in the last N days (default: any age)",
+    ),
     Setting("community", "PAPERWIRE_COMMUNITY", "paperwire", "community named in the site header"),
     Setting(
         "embedding_model",
@@ -58,6 +70,8 @@ class Settings:
     env: str = "development"
     community: str = "paperwire"
     embedding_model: str = "all-MiniLM-L6-v2"
+    arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    submit_max_age_days: int | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -68,6 +82,14 @@ class Settings:
         """Refuse to run a production instance with a placeholder secret."""
         if self.env == "production" and self.secret_key in ("", PLACEHOLDER_SECRET):
             raise ConfigError("PAPERWIRE_SECRET_KEY must be set to a real secret in production")
+
+
+def _days(value: str | None, name: str) -> int | None:
+    if value is None:
+        return None
+    if not value.strip().isdigit() or int(value) < 1:
+        raise ConfigError(f"{name} must be a whole number of days (1 or more), not {value!r}")
+    return int(value)
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -98,5 +120,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         env=values["env"] or "development",
         embedding_model=values["embedding_model"] or "all-MiniLM-L6-v2",
         community=values["community"] or "paperwire",
+        arxiv_api_url=values["arxiv_api_url"] or "https://export.arxiv.org/api/query",
+        submit_max_age_days=_days(values["submit_max_age_days"], "PAPERWIRE_SUBMIT_MAX_AGE_DAYS"),
         extra={k: v for k, v in from_file.items() if k not in {s.name for s in SETTINGS}},
     )

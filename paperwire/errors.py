@@ -64,3 +64,15 @@ class Forbidden(PaperwireError):
     """Signed in, but not allowed: another member's comment, a moderator's action, a bad CSRF token."""
 
     http_status = 403
+
+
+class SubmissionRefused(PaperwireError):
+    """A paper the instance's submission rules do not accept (e.g. too old)."""
+
+    http_status = 422
+
+
+class CollectionNotFound(PaperwireError):
+    """No such collection, or a private one of somebody else's (which must look the same)."""
+
+    http_status = 404

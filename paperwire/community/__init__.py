@@ -1,1 +1,1 @@
-"""The members' community: comments on papers and moderation (hiding comments and papers)."""
+"""The members' community: comments on papers, moderation (hiding comments and papers), and collections."""

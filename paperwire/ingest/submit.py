@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import Engine, or_, select
 from sqlalchemy.exc import IntegrityError
@@ -11,12 +11,12 @@ from sqlalchemy.orm import Session
 
 from paperwire.db.engine import session_scope
 from paperwire.db.models import DailyEntry, Paper
-from paperwire.errors import PaperNotFound, SourceError
+from paperwire.errors import PaperNotFound, SourceError, SubmissionRefused
 from paperwire.ingest import arxiv_api
 from paperwire.ingest.http import Fetcher
 from paperwire.ingest.report import Rejection
 from paperwire.papers.ids import parse_arxiv_id
-from paperwire.papers.records import EntryRecord, PaperRecord, now_utc
+from paperwire.papers.records import EntryRecord, PaperRecord, now_utc, utc_naive
 from paperwire.papers.store import upsert_papers
 
 ENTRY_SOURCE = "submit"
@@ -53,6 +53,17 @@ def _fetch_record(fetcher: Fetcher, base_url: str, arxiv_id: str) -> PaperRecord
     raise PaperNotFound(f"arXiv has no paper {arxiv_id} (looked up at {base_url})")
 
 
+def _check_age(paper_id: str, published: datetime | None, max_age_days: int | None) -> None:
+    published = utc_naive(published)
+    if max_age_days is None or published is None:
+        return
+    if published < now_utc() - timedelta(days=max_age_days):
+        raise SubmissionRefused(
+            f"Only papers first published in the last {max_age_days} days can be submitted here;"
+            f" {paper_id} was first published on {published:%Y-%m-%d}."
+        )
+
+
 def submit_paper(
     engine: Engine,
     fetcher: Fetcher,
@@ -62,13 +73,16 @@ def submit_paper(
     list_date: date | None = None,
     submitted_by_id: int | None = None,
     submitter_name: str | None = None,
+    max_age_days: int | None = None,
 ) -> SubmitResult:
     """Put the paper named by ``id_or_url`` in the daily list of ``list_date`` (default today, UTC).
 
     A paper already in the database is used as stored, without asking arXiv; only an unknown paper
     is fetched (its latest version) and stored. A paper already in a daily list stays there and
-    the result names that date. Raises ``InvalidPaperId`` for input that is no arXiv id or URL,
-    ``PaperNotFound`` when arXiv does not know the id, ``SourceError`` when arXiv cannot be read.
+    the result names that date. With ``max_age_days``, a paper first published longer ago than
+    that is refused (``SubmissionRefused``; a paper already listed is still pointed to). Raises
+    ``InvalidPaperId`` for input that is no arXiv id or URL, ``PaperNotFound`` when arXiv does
+    not know the id, ``SourceError`` when arXiv cannot be read.
     """
     arxiv_id = parse_arxiv_id(id_or_url).id
     day = list_date or datetime.now(UTC).date()
@@ -79,6 +93,10 @@ def submit_paper(
         return SubmitResult(stored.id, stored.title, entry.list_date, added=False, fetched=False)
     record = None if stored is not None else _fetch_record(fetcher, base_url, arxiv_id)
     paper_id = stored.id if stored is not None else arxiv_id
+    published = (
+        record.published_at if record is not None else stored.published_at if stored else None
+    )
+    _check_age(paper_id, published, max_age_days)
     new_entry = EntryRecord(
         list_date=day,
         source=ENTRY_SOURCE,

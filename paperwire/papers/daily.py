@@ -131,11 +131,12 @@ RANK = ((Paper.upvotes_baseline + Paper.vote_count).desc(), DailyEntry.submitted
 NO_LIMIT = 1_000_000_000
 
 # The statements of the list pages, built once (building them per request showed in profiles).
+# Papers outside any daily list (in a collection, say) get cards too, without list or submitter.
 _CARDS = (
     select(*_CARD_COLUMNS)
-    .join(DailyEntry, DailyEntry.paper_id == Paper.id)
+    .outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
     .outerjoin(User, User.id == DailyEntry.submitted_by_id)
-    .where(Paper.id.in_(bindparam("ids", expanding=True)))
+    .where(Paper.id.in_(bindparam("ids", expanding=True)), Paper.hidden.is_(False))
 )
 _IN_DATES = DailyEntry.list_date.between(bindparam("first"), bindparam("last"))
 # The ranking reads only ids and the count, so the sort never carries abstracts; the rows of the
@@ -176,7 +177,7 @@ _NEXT_DATE = (
 
 
 def cards_by_id(session: Session, paper_ids: list[str]) -> dict[str, PaperCard]:
-    """The cards of these listed papers (two queries: the rows, then their comment counts)."""
+    """The cards of these visible papers (two queries: the rows, then their comment counts)."""
     if not paper_ids:
         return {}
     rows = session.execute(_CARDS, {"ids": paper_ids}).all()

@@ -15,7 +15,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from paperwire.config import Settings, load_settings
 from paperwire.db.engine import get_engine
 from paperwire.web import auth, errors
-from paperwire.web.routes import accounts, community, digest_admin, health, pages, search
+from paperwire.web.routes import (
+    accounts,
+    collections,
+    community,
+    digest_admin,
+    health,
+    pages,
+    search,
+)
+from paperwire.web.routes import submit as submit_routes
 from paperwire.web.routes import subscribe as subscribe_routes
 
 STATIC = Path(__file__).parent / "static"
@@ -82,4 +91,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(digest_admin.router)
     app.include_router(accounts.router)
     app.include_router(community.router)
+    app.include_router(submit_routes.router)
+    app.include_router(collections.router)
     return app

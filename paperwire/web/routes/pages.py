@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 import paperwire.web.convertors  # noqa: F401  (registers the paper_id convertor used below)
+from paperwire.community import collections
 from paperwire.community.comments import comments_for
 from paperwire.errors import PaperNotFound, UsageError
 from paperwire.papers import trending as trending_papers
@@ -19,7 +20,7 @@ from paperwire.papers.daily import daily_list, latest_list_date, paper_detail, p
 from paperwire.papers.ids import try_parse_arxiv_id
 from paperwire.papers.periods import Period, month_of, parse_month, parse_week, week_of
 from paperwire.search.similar import similar
-from paperwire.web.auth import OptionalUser
+from paperwire.web import auth
 from paperwire.web.deps import SessionDep, SettingsDep
 from paperwire.web.templating import paper_url, render
 
@@ -109,7 +110,9 @@ def trending(request: Request, session: SessionDep) -> Response:
 
 
 @router.get("/papers/{paper_id:paper_id}", name="paper")
-def paper(request: Request, paper_id: str, session: SessionDep, user: OptionalUser) -> Response:
+def paper(
+    request: Request, paper_id: str, session: SessionDep, viewer: auth.OptionalUser
+) -> Response:
     parsed = try_parse_arxiv_id(paper_id)
     if parsed is not None and str(parsed) != parsed.id:
         # A versioned id shows the paper under its one canonical address.
@@ -118,8 +121,11 @@ def paper(request: Request, paper_id: str, session: SessionDep, user: OptionalUs
     detail = paper_detail(session, canonical)
     if detail is None:
         raise PaperNotFound(f"There is no paper {paper_id} here (yet).")
-    discussion = comments_for(session, detail.id, user)
-    return render(request, "paper.html", {"paper": detail, "comments": discussion})
+    discussion = comments_for(session, detail.id, viewer)
+    held = collections.memberships(session, viewer, detail.id) if viewer is not None else None
+    return render(
+        request, "paper.html", {"paper": detail, "comments": discussion, "collections": held}
+    )
 
 
 @router.get("/papers/{paper_id:paper_id}/similar", name="similar")

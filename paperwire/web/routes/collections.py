@@ -1,0 +1,122 @@
+"""Collection pages: a member's collections (``/collections``, ``/collections/{member}``), one
+collection (``/collections/{member}/{slug}``), and the forms that change them. The rules live in
+``paperwire.community.collections``; these routes read forms and redirect after each change."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from paperwire.community import collections
+from paperwire.db.models import Collection
+from paperwire.errors import UsageError
+from paperwire.web import auth
+from paperwire.web.deps import SessionDep
+from paperwire.web.routes.accounts import safe_next
+from paperwire.web.templating import paper_url, render
+
+router = APIRouter()
+
+
+def collection_url(owner: str, slug: str) -> str:
+    return f"/collections/{owner}/{slug}"
+
+
+async def _form(request: Request) -> dict[str, str]:
+    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+
+
+def _back(target: str) -> RedirectResponse:
+    return RedirectResponse(target, status_code=303)
+
+
+@router.get("/collections", name="my_collections")
+def my_collections(request: Request, db: SessionDep, user: auth.CurrentUser) -> Response:
+    listing = collections.member_collections(db, user.username, user)
+    return render(
+        request, "collections.html", {"owner": user.username, "listing": listing, "mine": True}
+    )
+
+
+@router.post("/collections")
+async def create(request: Request, db: SessionDep, user: auth.CurrentUser) -> Response:
+    form = await _form(request)
+    created: Collection = collections.create_collection(
+        db,
+        user,
+        form.get("name", ""),
+        description=form.get("description", ""),
+        is_public=form.get("public") == "on",
+    )
+    paper = form.get("paper", "")
+    if paper:
+        collections.add_paper(db, user, created.id, paper)
+    db.commit()
+    if paper:
+        return _back(paper_url(paper) + "#collections")
+    return _back(collection_url(user.username, created.slug))
+
+
+@router.get("/collections/{username}", name="member_collections")
+def member(request: Request, username: str, db: SessionDep, viewer: auth.OptionalUser) -> Response:
+    listing = collections.member_collections(db, username, viewer)
+    mine = viewer is not None and viewer.username == username
+    return render(
+        request, "collections.html", {"owner": username, "listing": listing, "mine": mine}
+    )
+
+
+@router.get("/collections/{username}/{slug}", name="collection")
+def collection(
+    request: Request, username: str, slug: str, db: SessionDep, viewer: auth.OptionalUser
+) -> Response:
+    page = collections.collection_page(db, username, slug, viewer)
+    return render(request, "collection.html", {"page": page})
+
+
+@router.post("/collections/{collection_id:int}/edit")
+async def edit(
+    request: Request, collection_id: int, db: SessionDep, user: auth.CurrentUser
+) -> Response:
+    form = await _form(request)
+    changed = collections.update_collection(
+        db,
+        user,
+        collection_id,
+        name=form.get("name"),
+        description=form.get("description"),
+        is_public=form.get("public") == "on",
+    )
+    db.commit()
+    return _back(collection_url(user.username, changed.slug))
+
+
+@router.post("/collections/{collection_id:int}/delete")
+def remove_collection(collection_id: int, db: SessionDep, user: auth.CurrentUser) -> Response:
+    collections.delete_collection(db, user, collection_id)
+    db.commit()
+    return _back("/collections")
+
+
+@router.post("/collections/add")
+async def add(request: Request, db: SessionDep, user: auth.CurrentUser) -> Response:
+    """The paper page's "Add to a collection": the collection is chosen in the form."""
+    form = await _form(request)
+    paper = form.get("paper", "")
+    chosen = form.get("collection", "")
+    if not chosen.isdigit():
+        raise UsageError("Choose one of your collections.")
+    collections.add_paper(db, user, int(chosen), paper)
+    db.commit()
+    return _back(safe_next(form.get("next") or paper_url(paper) + "#collections"))
+
+
+@router.post("/collections/{collection_id:int}/remove")
+async def remove(
+    request: Request, collection_id: int, db: SessionDep, user: auth.CurrentUser
+) -> Response:
+    form = await _form(request)
+    collections.remove_paper(db, user, collection_id, form.get("paper", ""))
+    db.commit()
+    return _back(safe_next(form.get("next")))

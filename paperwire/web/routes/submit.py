@@ -1,0 +1,93 @@
+"""``/submit``: a signed-in member puts a paper in today's daily list by arXiv id or URL.
+
+``paperwire.ingest.submit.submit_paper`` does the work (the same call as ``paperwire submit``);
+this reads the form, applies the member's rate limit and brings the search index up to date after
+the answer has gone out.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from fastapi import APIRouter, BackgroundTasks, Request
+from sqlalchemy import Engine
+from starlette.responses import Response
+
+from paperwire import ratelimit
+from paperwire.config import Settings
+from paperwire.errors import PaperwireError, RateLimited, UsageError
+from paperwire.ingest.http import Fetcher
+from paperwire.ingest.submit import submit_paper
+from paperwire.search import index
+from paperwire.web import auth
+from paperwire.web.deps import SessionDep, SettingsDep
+from paperwire.web.templating import render
+
+router = APIRouter()
+
+MAX_INPUT = 300
+
+
+def _context(settings: Settings, **values: Any) -> dict[str, Any]:
+    return {
+        "max_age_days": settings.submit_max_age_days,
+        "value": "",
+        "result": None,
+        "error": None,
+        **values,
+    }
+
+
+def _refresh_index(settings: Settings, engine: Engine) -> None:
+    try:
+        index.refresh(settings, engine)
+    except (PaperwireError, OSError, sqlite3.Error):
+        # The paper is stored and listed; the worker or `paperwire index` catches the index up.
+        return
+
+
+@router.get("/submit", name="submit")
+def submit_page(request: Request, settings: SettingsDep, user: auth.CurrentUser) -> Response:
+    return render(request, "submit.html", _context(settings))
+
+
+@router.post("/submit")
+async def submit(
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    user: auth.CurrentUser,
+    background: BackgroundTasks,
+) -> Response:
+    form = await request.form()
+    value = str(form.get("paper", ""))[:MAX_INPUT].strip()
+    try:
+        ratelimit.hit(db, "submit", f"user:{user.id}")
+        db.commit()
+        if not value:
+            raise UsageError("Paste an arXiv id (such as 2403.04640) or an arXiv link.")
+        with Fetcher(source="arxiv", retries=2, backoff=1.0, max_wait=10, timeout=20) as fetcher:
+            result = submit_paper(
+                request.app.state.engine,
+                fetcher,
+                settings.arxiv_api_url,
+                value,
+                submitted_by_id=user.id,
+                submitter_name=user.username,
+                max_age_days=settings.submit_max_age_days,
+            )
+    except PaperwireError as exc:
+        db.rollback()
+        response = render(
+            request,
+            "submit.html",
+            _context(settings, value=value, error=str(exc)),
+            status_code=exc.http_status,
+        )
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(max(1, exc.retry_after))
+        return response
+    if result.added:
+        background.add_task(_refresh_index, settings, request.app.state.engine)
+    return render(request, "submit.html", _context(settings, result=result))
