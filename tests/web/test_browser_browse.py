@@ -1,6 +1,7 @@
 """Browsing in headless Chromium against a real ``paperwire serve``: days, weeks, months, trending,
-search from the header, the paper page with rendered (and inert) TeX, and a 375-px-wide phone
-layout that never scrolls sideways. Screenshots go to test-artifacts/screenshots/."""
+search from the header, the paper page with rendered (and inert) TeX, a member submitting a paper
+(arXiv played by the local recording server) and keeping it in a collection, and a 375-px-wide
+phone layout that never scrolls sideways. Screenshots go to test-artifacts/screenshots/."""
 
 from __future__ import annotations
 
@@ -17,6 +18,9 @@ from paperwire.db.engine import make_engine, session_scope
 from paperwire.db.migrate import upgrade
 from paperwire.papers.records import EntryRecord, PaperRecord
 from paperwire.papers.store import upsert_papers
+from tests.recording import RecordingServer
+from tests.web.members import PASSWORD, add_member
+from tests.web.recorded_arxiv import serve_recorded_arxiv
 from tests.web.served import Site, load_sample, start_site
 from tests.web.test_screenshots import CHROMIUM, CHROMIUM_ARGS, OUT
 
@@ -56,8 +60,15 @@ def sqlite_env(tmp_path: Path) -> Iterator[tuple[Engine, dict[str, str]]]:
 
 
 @pytest.fixture
-def browse_site(sqlite_env: tuple[Engine, dict[str, str]], tmp_path: Path) -> Iterator[Site]:
+def browse_site(
+    sqlite_env: tuple[Engine, dict[str, str]],
+    tmp_path: Path,
+    recording_server: RecordingServer,
+    shared_data: Path,
+) -> Iterator[Site]:
     engine, env = sqlite_env
+    env = {**env, "PAPERWIRE_ARXIV_API_URL": serve_recorded_arxiv(recording_server, shared_data)}
+    add_member(engine, "ada")
     load_sample(engine)
     hostile = PaperRecord(
         id=HOSTILE_TEX_ID,
@@ -169,4 +180,39 @@ def test_phone_layout_never_scrolls_sideways(browser: Any, browse_site: Site) ->
     page.keyboard.press("Tab")
     focused = page.evaluate("document.activeElement.textContent")
     assert focused == "Skip to content"
+    page.close()
+
+
+def test_a_member_submits_a_paper_and_keeps_it_in_a_collection(
+    browser: Any, browse_site: Site
+) -> None:
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(browse_site.url + "/submit")
+    assert "/login" in page.url  # visitors sign in first, then come back
+    page.get_by_label("User name or e-mail address").fill("ada")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/submit")
+    page.get_by_label("arXiv id or link").fill("https://arxiv.org/pdf/2104.12255v1.pdf")
+    page.get_by_role("button", name="Submit", exact=True).click()
+    result = page.locator("#submit-result")
+    assert "is now in the daily list of" in result.inner_text()
+    page.screenshot(path=str(OUT / "submit-1280.png"), full_page=True)
+    result.get_by_role("link").first.click()
+    page.wait_for_url("**/papers/2104.12255")
+    title = page.locator("h1").inner_text()
+    page.get_by_label("New collection with this paper").fill("Reading group")
+    page.get_by_role("button", name="Create and add").click()
+    page.wait_for_url("**/papers/2104.12255#collections")
+    assert "In your collection: Reading group" in page.locator("#collections").inner_text()
+    page.locator("#collections").get_by_role("link", name="Reading group").click()
+    page.wait_for_url("**/collections/ada/reading-group")
+    assert page.locator("h1").inner_text() == "Reading group"
+    assert page.locator(".cards .card-title").first.inner_text() == title
+    page.screenshot(path=str(OUT / "collection-1280.png"), full_page=True)
+    page.set_viewport_size({"width": 375, "height": 800})
+    for name, path in (("collection", page.url), ("submit", browse_site.url + "/submit")):
+        page.goto(path)
+        _no_sideways_scroll(page, f"{path} at 375px")
+        page.screenshot(path=str(OUT / f"{name}-375.png"), full_page=True)
     page.close()

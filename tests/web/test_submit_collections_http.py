@@ -12,22 +12,14 @@ from sqlalchemy import Engine, select
 
 from paperwire.db.models import DailyEntry
 from tests import recording
-from tests.ingest.test_submit import ATOM, ERROR_FEED, PATH, RECORDED
 from tests.web.members import add_member, client, post_form, signed_in
+from tests.web.recorded_arxiv import serve_recorded_arxiv
 from tests.web.served import Site, load_sample, start_site
 
 
 @pytest.fixture
 def arxiv_url(recording_server: recording.RecordingServer, shared_data: Path) -> str:
-    folder = shared_data / "arxiv_api" / "recorded_2026"
-
-    def respond(_path: str, query: dict[str, list[str]]) -> recording.Reply:
-        prefix = RECORDED.get(query.get("id_list", [""])[0], ERROR_FEED)
-        body = next(folder.glob(f"{prefix}*.xml")).read_bytes()
-        return recording.Reply(400 if prefix == ERROR_FEED else 200, body, ATOM)
-
-    recording_server.route(PATH, respond)
-    return recording_server.url + PATH
+    return serve_recorded_arxiv(recording_server, shared_data)
 
 
 def _site(engine: Engine, env: dict[str, str], tmp_path: Path, **extra: str) -> Iterator[Site]:
