@@ -11,8 +11,11 @@ async def form_fields(request: Request) -> dict[str, str]:
 
 
 def safe_next(target: str | None) -> str:
-    """Where to go after a form: a path on this site only (never ``//elsewhere``)."""
+    """Where to go after a form: a path on this site only. Browsers drop tabs and newlines from
+    URLs and read a backslash as a slash, so ``/<tab>/evil.example`` would leave the site too."""
     target = (target or "").strip()
-    if not target.startswith("/") or target.startswith(("//", "/\\")):
+    if any(ch.isspace() or ord(ch) < 32 or ch == "\\" for ch in target):
+        return "/"
+    if not target.startswith("/") or target.startswith("//"):
         return "/"
     return target

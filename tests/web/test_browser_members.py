@@ -155,3 +155,35 @@ def test_voting_works_as_a_plain_form_without_javascript(
     expect(vote).to_have_attribute("aria-pressed", "true")
     expect(vote.locator(".votes-count")).to_have_text("6")
     context.close()
+
+
+def test_member_pages_fit_a_phone(browser: Any, members_site: tuple[Site, Engine]) -> None:
+    site, _ = members_site
+    ada = signed_in(site, "ada")
+    assert post_form(ada, PAPER, PAPER + "/comments", {"body": "A *first* comment."}).is_redirect
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    page = context.new_page()
+    page.goto(site.url + "/signup")
+    pages = [
+        ("signup", None),
+        ("login", None),
+        ("settings", "/settings"),
+        ("paper-with-comments", PAPER),
+    ]
+    for name, path in pages:
+        if name == "login":
+            page.goto(site.url + "/login")
+            page.screenshot(path=str(OUT / "login-375.png"))
+            page.get_by_label("User name or e-mail address").fill("ada")
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            page.wait_for_url(site.url + "/")
+            continue
+        if path:
+            page.goto(site.url + path)
+        page.screenshot(path=str(OUT / f"{name}-375.png"), full_page=True)
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{name} scrolls sideways by {overflow}px on a phone"
+    context.close()

@@ -149,3 +149,23 @@ def test_stored_comment_html_is_what_the_page_shows(site: Site, engine: Engine) 
     page = client(site).get(PAPER).text
     assert stored in page
     assert "<script>alert" not in page and 'href="javascript' not in page
+
+
+def test_a_member_subscribing_their_own_address_sees_it_in_settings(
+    site: Site, engine: Engine
+) -> None:
+    add_member(engine, "ada")
+    ada = signed_in(site, "ada")
+    assert 'value="ada@example.org"' in ada.get("/subscribe").text
+    done = post_form(
+        ada, "/subscribe", "/subscribe", {"email": "ada@example.org", "frequency": "daily"}
+    )
+    assert done.status_code == 200 and "Check your inbox" in done.text
+    assert "daily digest, pending" in ada.get("/settings").text
+    # Another address typed by the member is not theirs to manage from settings.
+    add_member(engine, "bob")
+    bob = signed_in(site, "bob")
+    post_form(
+        bob, "/subscribe", "/subscribe", {"email": "someone@example.org", "frequency": "daily"}
+    )
+    assert "You get no digest" in bob.get("/settings").text

@@ -17,11 +17,12 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from paperwire import ratelimit
 from paperwire.config import Settings
-from paperwire.db.models import Subscription
+from paperwire.db.models import Subscription, User
 from paperwire.digests import delivery, subscriptions
 from paperwire.digests.compose import render as render_digest
 from paperwire.errors import PaperwireError
 from paperwire.mail.sender import DeliveryError, get_sender
+from paperwire.web.auth import OptionalUser
 from paperwire.web.deps import SessionDep, SettingsDep, client_address
 from paperwire.web.templating import render
 
@@ -38,13 +39,26 @@ class SubscriptionCreate(BaseModel):
 
 
 def _subscribe(
-    session: Session, settings: Settings, request: Request, data: SubscriptionCreate
+    session: Session,
+    settings: Settings,
+    request: Request,
+    data: SubscriptionCreate,
+    member: User | None = None,
 ) -> None:
     prefs = subscriptions.preferences(data.frequency, data.topics, data.categories, data.skip_empty)
     ratelimit.hit(session, "subscribe", client_address(request))
     session.commit()
+    # A member subscribing their own account's address sees the digest in their settings.
+    own = member is not None and data.email.strip().lower() == member.email
     try:
-        subscriptions.subscribe(session, settings, get_sender(settings), data.email, prefs)
+        subscriptions.subscribe(
+            session,
+            settings,
+            get_sender(settings),
+            data.email,
+            prefs,
+            user_id=member.id if own and member is not None else None,
+        )
     except DeliveryError as exc:
         # Answering differently when a mail bounces would tell who exists; the log keeps it.
         log.warning("confirmation e-mail not sent: %s", exc)
@@ -75,7 +89,9 @@ def subscribe_page(request: Request) -> Response:
 
 
 @router.post("/subscribe")
-async def subscribe_form(request: Request, session: SessionDep, settings: SettingsDep) -> Response:
+async def subscribe_form(
+    request: Request, session: SessionDep, settings: SettingsDep, user: OptionalUser
+) -> Response:
     form = await request.form()
     values = {k: str(v) for k, v in form.items()}
     data = SubscriptionCreate(
@@ -86,7 +102,7 @@ async def subscribe_form(request: Request, session: SessionDep, settings: Settin
         skip_empty=values.get("skip_empty") == "on",
     )
     try:
-        _subscribe(session, settings, request, data)
+        _subscribe(session, settings, request, data, user)
     except PaperwireError as exc:
         if exc.http_status == 429:
             raise
