@@ -37,8 +37,10 @@ def _key(token: str) -> str:
 
 
 def create_session(db: Session, user: User, *, now: datetime | None = None) -> str:
-    """Start a session for ``user`` (flushed, not committed); returns the token for the cookie."""
+    """Start a session for ``user`` (flushed, not committed); returns the token for the cookie.
+    Expired sessions are swept out in passing (an indexed delete), so the table stays small."""
     now = now or now_utc()
+    purge_expired(db, now=now)
     token = secrets.token_urlsafe(32)
     db.add(
         LoginSession(

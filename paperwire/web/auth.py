@@ -45,9 +45,9 @@ BearerLookup = Callable[[Session, str], User | None]
 _bearer_lookup: BearerLookup | None = None
 
 
-def register_bearer_lookup(lookup: BearerLookup) -> None:
+def register_bearer_lookup(lookup: BearerLookup | None) -> None:
     """Let ``Authorization: Bearer TOKEN`` requests act as ``lookup(session, TOKEN)``'s member
-    (None: no such live token, answered 401)."""
+    (None: no such live token, answered 401). ``None`` unplugs it."""
     global _bearer_lookup
     _bearer_lookup = lookup
 
