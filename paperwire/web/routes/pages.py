@@ -22,6 +22,7 @@ from paperwire.papers.periods import Period, month_of, parse_month, parse_week, 
 from paperwire.search.similar import similar
 from paperwire.web import auth
 from paperwire.web.deps import SessionDep, SettingsDep
+from paperwire.web.pagecache import cached_page
 from paperwire.web.templating import paper_url, render
 
 router = APIRouter()
@@ -71,17 +72,23 @@ def _daily_page(
     )
 
 
-@router.get("/", name="home")
-def home(request: Request, session: SessionDep, page: str = "1") -> Response:
+def _home(request: Request, session: SessionDep, page: str) -> Response:
     day = latest_list_date(session)
     if day is None:
         return render(request, "daily.html", {"listing": None, "is_latest": True})
     return _daily_page(request, session, day, page, latest=True)
 
 
+@router.get("/", name="home")
+def home(request: Request, session: SessionDep, page: str = "1") -> Response:
+    return cached_page(request, lambda: _home(request, session, page))
+
+
 @router.get("/papers/date/{day}", name="daily")
 def daily(request: Request, day: str, session: SessionDep, page: str = "1") -> Response:
-    return _daily_page(request, session, parse_list_date(day), page, latest=False)
+    return cached_page(
+        request, lambda: _daily_page(request, session, parse_list_date(day), page, latest=False)
+    )
 
 
 def _period_page(request: Request, session: SessionDep, period: Period, page: str) -> Response:
@@ -91,22 +98,22 @@ def _period_page(request: Request, session: SessionDep, period: Period, page: st
 
 @router.get("/papers/week/{week}", name="week")
 def week(request: Request, week: str, session: SessionDep, page: str = "1") -> Response:
-    return _period_page(request, session, parse_week(week), page)
+    return cached_page(request, lambda: _period_page(request, session, parse_week(week), page))
 
 
 @router.get("/papers/month/{month}", name="month")
 def month(request: Request, month: str, session: SessionDep, page: str = "1") -> Response:
-    return _period_page(request, session, parse_month(month), page)
+    return cached_page(request, lambda: _period_page(request, session, parse_month(month), page))
 
 
 @router.get("/papers/trending", name="trending")
 def trending(request: Request, session: SessionDep) -> Response:
-    ranked = trending_papers.trending(session, limit=TRENDING_LIMIT)
-    return render(
-        request,
-        "trending.html",
-        {"ranked": ranked, "explanation": trending_papers.EXPLANATION},
-    )
+    def build() -> Response:
+        ranked = trending_papers.trending(session, limit=TRENDING_LIMIT)
+        context = {"ranked": ranked, "explanation": trending_papers.EXPLANATION}
+        return render(request, "trending.html", context)
+
+    return cached_page(request, build)
 
 
 @router.get("/papers/{paper_id:paper_id}", name="paper")

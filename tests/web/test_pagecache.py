@@ -1,0 +1,48 @@
+"""List pages cached for cookieless visitors are never stale: any commit, from any process, drops
+them (served instances on SQLite, where the cache works, and PostgreSQL, where it is off)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Engine, update
+
+from paperwire.db.engine import make_engine
+from paperwire.db.migrate import upgrade
+from paperwire.db.models import Paper
+from paperwire.web.pagecache import PageCache
+from tests.web.served import Site, load_sample
+
+
+def test_a_commit_elsewhere_changes_the_version(tmp_path: Path) -> None:
+    path = tmp_path / "paperwire.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    cache = PageCache(str(path))
+    before = cache.version()
+    cache.put("/x?", before, b"old page")
+    assert cache.get("/x?", cache.version()) == b"old page"
+    load_sample(engine)
+    after = cache.version()
+    assert after != before and cache.get("/x?", after) is None
+    engine.dispose()
+
+
+def test_list_pages_show_every_change_at_once(site: Site, engine: Engine) -> None:
+    for path in ("/papers/date/2026-06-05", "/papers/week/2026-W23", "/papers/trending", "/"):
+        first = site.get(path).text
+        assert site.get(path).text == first, path
+    with engine.begin() as conn:
+        conn.execute(update(Paper).where(Paper.id == "2406.00001").values(vote_count=100))
+        conn.execute(update(Paper).where(Paper.id == "2406.00005").values(title="Epsilon renamed"))
+    day = site.get("/papers/date/2026-06-05").text
+    assert 'class="votes-count">105<' in day
+    assert day.find("Alpha: a paper") < day.find("Beta: three")
+    assert "Epsilon renamed" in site.get("/").text
+    assert "Epsilon renamed" in site.get("/papers/trending").text
+    with engine.begin() as conn:
+        conn.execute(update(Paper).where(Paper.id == "2406.00001").values(hidden=True))
+    assert "Alpha: a paper" not in site.get("/papers/week/2026-W23").text
+    # Visitors with cookies are never served a shared page.
+    with_cookie = site.get("/papers/date/2026-06-05", cookies={"pw_csrf": "x"})
+    assert with_cookie.status_code == 200 and "Beta: three" in with_cookie.text
