@@ -1,8 +1,8 @@
-"""Whole list pages kept per process for visitors without cookies, on SQLite, and dropped the
-moment anything is committed to the database.
+"""Whole pages (the lists and papers' pages) kept per process for visitors without cookies, on
+SQLite, and dropped the moment anything is committed to the database.
 
-A day's, week's or month's list and trending are read far more often than anything changes, and
-building one reads hundreds of rows. A visitor without cookies (not signed in, no form token) sees
+A day's, week's or month's list, trending and a paper's page are read far more often than
+anything changes, and building a list reads hundreds of rows. A visitor without cookies (not signed in, no form token) sees
 exactly what every other such visitor sees, so the page is built once. Each process keeps one
 extra SQLite connection that only asks ``PRAGMA data_version``, which changes whenever any other
 connection, in any process, commits: a cached page is served only while that number is unchanged

@@ -29,7 +29,8 @@ def test_a_commit_elsewhere_changes_the_version(tmp_path: Path) -> None:
 
 
 def test_list_pages_show_every_change_at_once(site: Site, engine: Engine) -> None:
-    for path in ("/papers/date/2026-06-05", "/papers/week/2026-W23", "/papers/trending", "/"):
+    pages = ("/papers/date/2026-06-05", "/papers/week/2026-W23", "/papers/trending", "/")
+    for path in (*pages, "/papers/2406.00005"):
         first = site.get(path).text
         assert site.get(path).text == first, path
     with engine.begin() as conn:
@@ -40,6 +41,7 @@ def test_list_pages_show_every_change_at_once(site: Site, engine: Engine) -> Non
     assert day.find("Alpha: a paper") < day.find("Beta: three")
     assert "Epsilon renamed" in site.get("/").text
     assert "Epsilon renamed" in site.get("/papers/trending").text
+    assert "Epsilon renamed" in site.get("/papers/2406.00005").text
     with engine.begin() as conn:
         conn.execute(update(Paper).where(Paper.id == "2406.00001").values(hidden=True))
     assert "Alpha: a paper" not in site.get("/papers/week/2026-W23").text

@@ -125,14 +125,17 @@ def paper(
         # A versioned id shows the paper under its one canonical address.
         return RedirectResponse(paper_url(parsed.id), status_code=301)
     canonical = parsed.id if parsed is not None else paper_id
-    detail = paper_detail(session, canonical)
-    if detail is None:
-        raise PaperNotFound(f"There is no paper {paper_id} here (yet).")
-    discussion = comments_for(session, detail.id, viewer)
-    held = collections.memberships(session, viewer, detail.id) if viewer is not None else None
-    return render(
-        request, "paper.html", {"paper": detail, "comments": discussion, "collections": held}
-    )
+
+    def build() -> Response:
+        detail = paper_detail(session, canonical)
+        if detail is None:
+            raise PaperNotFound(f"There is no paper {paper_id} here (yet).")
+        discussion = comments_for(session, detail.id, viewer)
+        held = collections.memberships(session, viewer, detail.id) if viewer is not None else None
+        context = {"paper": detail, "comments": discussion, "collections": held}
+        return render(request, "paper.html", context)
+
+    return cached_page(request, build)
 
 
 @router.get("/papers/{paper_id:paper_id}/similar", name="similar")
