@@ -1,12 +1,17 @@
-"""Rate limits as fixed-window counters in the database, so every server process shares them."""
+"""Rate limits as counters in the database, so every server process shares them.
+
+Counts are kept per fixed window, and the previous window counts too, weighted by how much of it
+still lies within one window's length of now (a sliding-window estimate): with fixed windows
+alone, a burst straddling a window boundary would get twice the limit."""
 
 from __future__ import annotations
 
+import math
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -60,11 +65,20 @@ def hit(session: Session, action: str, key: str, *, now: datetime | None = None)
         set_={"count": RateLimitHit.count + 1},
     ).returning(RateLimitHit.count)
     count = int(session.execute(upsert).scalar_one())
+    previous = session.scalar(
+        select(RateLimitHit.count).where(
+            RateLimitHit.key == row_key,
+            RateLimitHit.window_start == start - timedelta(seconds=rule.seconds),
+        )
+    )
+    overlap = 1 - (now - start).total_seconds() / rule.seconds
+    estimate = count + (previous or 0) * overlap
     if random.random() < 0.01:
         session.execute(
             delete(RateLimitHit).where(RateLimitHit.window_start < now - timedelta(days=1))
         )
     reset = int((start + timedelta(seconds=rule.seconds) - now).total_seconds())
-    if count > rule.count:
+    if estimate > rule.count:
         raise RateLimited(f"too many {action} requests; try again in {reset} s", retry_after=reset)
-    return Usage(limit=rule.count, remaining=rule.count - count, reset_seconds=reset)
+    remaining = max(0, rule.count - math.ceil(estimate))
+    return Usage(limit=rule.count, remaining=remaining, reset_seconds=reset)
