@@ -25,7 +25,7 @@ from sqlalchemy import Engine, false, select
 
 from paperwire.config import Settings
 from paperwire.db.models import Paper
-from paperwire.search.lexical import IndexDoc, LexicalIndex
+from paperwire.search.lexical import COMPACT_SHARE, IndexDoc, LexicalIndex
 
 if TYPE_CHECKING:
     from paperwire.search.embedder import Embedder
@@ -269,6 +269,9 @@ def _sync_lexical(
         if removed:
             lexical.remove(conn, removed)
         lexical.set_state("synced", "yes")
+    touched = len(changed) + len(removed)
+    if touched and touched >= COMPACT_SHARE * lexical.size():
+        lexical.compact()
 
 
 def _sync_vectors(

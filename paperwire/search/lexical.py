@@ -46,14 +46,22 @@ CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5(
 );
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_vocab USING fts5vocab(docs, 'row');
+CREATE TABLE IF NOT EXISTS term_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
 """
 _TOKENIZER = "porter unicode61 remove_diacritics 2"
-# FTS5 computes BM25 for every document matching any word (it has no top-k pruning), so on a large
-# index a query word found in more than COMMON_SHARE of the papers is left out of the OR, as long
-# as MIN_KEPT rarer words remain: such words weigh little in BM25 but cost the most to score.
+# FTS5 computes BM25 for every document matching any word (it has no top-k pruning, and scoring
+# costs some microseconds per document), so on a large index the OR keeps the query's rarest words
+# while the papers they occur in add up to at most POSTINGS_BUDGET, and never a word found in more
+# than COMMON_SHARE of the papers, as long as MIN_KEPT words remain: common words weigh little in
+# BM25 but cost the most to score. bench/lexical_scale.py measures the effect on latency and on
+# SciFact nDCG@10 at 1,000,000 papers.
 LARGE_INDEX = 100_000
 COMMON_SHARE = 0.01
+POSTINGS_BUDGET = 20_000
 MIN_KEPT = 3
+# A sync that changed at least this share of the index merges its segments and counts the papers
+# each word occurs in (``compact``).
+COMPACT_SHARE = 0.1
 
 
 @dataclass(frozen=True)
@@ -247,12 +255,18 @@ class LexicalIndex:
             return list(terms)
         freq = self._document_frequencies(terms)
         limit = COMMON_SHARE * size
-        by_rarity = sorted(range(len(terms)), key=lambda i: freq[i])
-        keep = {i for n, i in enumerate(by_rarity) if n < MIN_KEPT or freq[i] <= limit}
+        keep: set[int] = set()
+        postings = 0
+        for n, i in enumerate(sorted(range(len(terms)), key=lambda i: freq[i])):
+            if n < MIN_KEPT or (freq[i] <= limit and postings + freq[i] <= POSTINGS_BUDGET):
+                keep.add(i)
+                postings += freq[i]
         return [t for i, t in enumerate(terms) if i in keep]
 
     def _document_frequencies(self, terms: Sequence[str]) -> list[int]:
-        """Per term, the fewest papers any of its (stemmed) tokens occurs in."""
+        """Per term, the fewest papers any of its (stemmed) tokens occurs in: from ``term_df`` once
+        ``compact`` filled it (a word new since then counts as rare), else counted by fts5vocab,
+        which reads the word's whole posting list."""
         conn = self.conn
         # The index's own tokenizer stems the words, through a scratch table in memory.
         conn.execute(
@@ -267,10 +281,13 @@ class LexicalIndex:
         for row, token in conn.execute("SELECT doc, term FROM temp.qv"):
             tokens.setdefault(row, set()).add(token)
         wanted = sorted({t for group in tokens.values() for t in group})
+        table = "term_df" if self.get_state("term_df") else "docs_vocab"
+        column = "df" if table == "term_df" else "doc"
         counts = (
             dict(
                 conn.execute(
-                    f"SELECT term, doc FROM docs_vocab WHERE term IN ({','.join('?' * len(wanted))})",
+                    f"SELECT term, {column} FROM {table}"
+                    f" WHERE term IN ({','.join('?' * len(wanted))})",
                     wanted,
                 ).fetchall()
             )
@@ -280,6 +297,20 @@ class LexicalIndex:
         return [
             min((counts.get(t, 0) for t in tokens.get(i, ())), default=0) for i in range(len(terms))
         ]
+
+    def compact(self) -> None:
+        """Merge the full-text index into one segment (queries then read one b-tree per word instead
+        of one per segment) and, on a large index, store how many papers each word occurs in, which
+        ``prune_common`` reads instead of counting posting lists at query time."""
+        conn = self.conn
+        conn.execute("INSERT INTO docs(docs) VALUES ('optimize')")
+        with self.transaction():
+            conn.execute("DELETE FROM term_df")
+            if self.size() >= LARGE_INDEX:
+                conn.execute("INSERT INTO term_df(term, df) SELECT term, doc FROM docs_vocab")
+                self.set_state("term_df", str(self.size()))
+            else:
+                conn.execute("DELETE FROM state WHERE key = 'term_df'")
 
     def is_empty(self) -> bool:
         return self.conn.execute("SELECT 1 FROM meta LIMIT 1").fetchone() is None
@@ -342,7 +373,7 @@ class LexicalIndex:
             )
 
     def clear(self, conn: sqlite3.Connection) -> None:
-        for table in ("docs", "categories", "meta", "state"):
+        for table in ("docs", "categories", "meta", "state", "term_df"):
             conn.execute(f"DELETE FROM {table}")
         # Searchers elsewhere drop the vectors they hold when this changes.
         self.set_state("vectors_version", "cleared")
@@ -395,11 +426,20 @@ class LexicalIndex:
         """Ranked (paper_id, BM25 score), best first; higher is better."""
         where, params = filter_sql(filters)
         weights = ", ".join(str(float(w)) for w in self.weights)
-        sql = (
-            f"SELECT m.paper_id, bm25(docs, {weights}) AS r FROM docs"
-            f" JOIN meta m ON m.rowid = docs.rowid"
-            f" WHERE docs MATCH ? AND {where} ORDER BY r LIMIT ?"
-        )
+        if filters.active:
+            sql = (
+                f"SELECT m.paper_id, bm25(docs, {weights}) AS r FROM docs"
+                f" JOIN meta m ON m.rowid = docs.rowid"
+                f" WHERE docs MATCH ? AND {where} ORDER BY r LIMIT ?"
+            )
+        else:
+            # Without filters the paper ids are looked up for the top ``limit`` rows only, not for
+            # every matching one.
+            sql = (
+                f"SELECT m.paper_id, d.r FROM (SELECT rowid, bm25(docs, {weights}) AS r FROM docs"
+                " WHERE docs MATCH ? ORDER BY r LIMIT ?) d JOIN meta m ON m.rowid = d.rowid"
+                " ORDER BY d.r"
+            )
         rows = self.conn.execute(sql, [expression, *params, limit]).fetchall()
         return [(pid, -float(r)) for pid, r in rows]
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -46,6 +47,9 @@ MAX_LIMIT = 200
 SEMANTIC_DEPTH = 100
 # A semantic query restricted by phrases or fielded words ranks at most this many of their matches.
 RESTRICTED_POOL = 20000
+# Query vectors kept per searcher: the next page, the same search from the API, the feed and the
+# page, or a digest's saved topic need no model run.
+QUERY_VECTORS = 512
 
 
 @dataclass
@@ -133,6 +137,7 @@ class Searcher:
         self._embedder: Embedder | None = None
         self._store: VectorStore | None = None
         self._store_version: str | None = None
+        self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self.semantic_error: str | None = None
 
     def semantic(self) -> tuple[Embedder, VectorStore] | None:
@@ -155,6 +160,20 @@ class Searcher:
                 self.semantic_error = f"{type(exc).__name__}: {exc}"
                 return None
             return self._embedder, self._store
+
+    def query_vector(self, embedder: Embedder, text: str) -> np.ndarray:
+        """The query's embedding, from the last ``QUERY_VECTORS`` queries when it is there."""
+        with self._lock:
+            vector = self._query_vectors.get(text)
+            if vector is not None:
+                self._query_vectors.move_to_end(text)
+                return vector
+        vector = np.asarray(embedder.encode_query(text), dtype=np.float32)
+        with self._lock:
+            self._query_vectors[text] = vector
+            while len(self._query_vectors) > QUERY_VECTORS:
+                self._query_vectors.popitem(last=False)
+        return vector
 
 
 _pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="paperwire-search")
@@ -283,7 +302,7 @@ def _rank(
         if result.mode == "hybrid"
         else None
     )
-    vector = np.asarray(embedder.encode_query(parsed.semantic_text), dtype=np.float32)
+    vector = searcher.query_vector(embedder, parsed.semantic_text)
     allowed = _allowed(lexical, parsed, filters)
     hits = store.search(vector, max(depth, SEMANTIC_DEPTH), allowed=allowed)
     # The vectors may still hold papers hidden since the last sync; the lexical index is current.
@@ -327,8 +346,16 @@ def _hybrid(
     lex_scores = dict(matches[: params.lexical_depth])
     sem_scores = dict(hits[: params.semantic_depth])
     candidates = list(dict.fromkeys([*lex_scores, *sem_scores]))
-    missing_lex = [c for c in candidates if c not in lex_scores]
-    if missing_lex:
+    # BM25 of the lexical matches below the fused depth is already known; only papers beyond all
+    # ``matches`` need the index again.
+    ranked_lex = dict(matches)
+    missing_lex = []
+    for c in candidates:
+        if c in ranked_lex:
+            lex_scores[c] = ranked_lex[c]
+        elif c not in lex_scores:
+            missing_lex.append(c)
+    if missing_lex and len(matches) >= MAX_RESULTS:
         lex_scores.update(lexical.scores_for(expression, missing_lex))
     for c in candidates:
         if c not in sem_scores:

@@ -264,3 +264,26 @@ def test_a_large_index_leaves_the_most_common_words_out_of_the_or(
     assert lexical.prune_common(terms) == ["protein", "halos", "kaplan"]
     assert lexical.prune_common(["covid 19", "的"]) == ["covid 19", "的"]
     lexical.close()
+
+
+def test_a_large_index_counts_words_once_and_keeps_the_rarest_within_a_budget(
+    settings: Settings, engine: Engine, corpus: list[PaperRecord], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("paperwire.search.lexical.LARGE_INDEX", 1)
+    index.sync(settings, engine, embed=False)  # a first sync changes everything: it compacts
+    lexical = index.open_lexical(settings)
+    assert lexical.get_state("term_df") == str(lexical.size())
+    terms = ["models", "protein", "halos", "kaplan"]
+    stored = lexical._document_frequencies(terms)
+    lexical.set_state("term_df", "")  # the same counts straight from the posting lists
+    assert lexical._document_frequencies(terms) == stored
+    lexical.set_state("term_df", str(lexical.size()))
+    first, second, *_ = sorted(range(len(terms)), key=lambda i: stored[i])
+    assert stored[first] > 0
+    monkeypatch.setattr("paperwire.search.lexical.MIN_KEPT", 1)
+    monkeypatch.setattr("paperwire.search.lexical.COMMON_SHARE", 1.0)
+    monkeypatch.setattr("paperwire.search.lexical.POSTINGS_BUDGET", stored[first] + stored[second])
+    kept = lexical.prune_common(terms)
+    assert kept == [t for i, t in enumerate(terms) if i in (first, second)]
+    assert ids(settings, engine, "models protein halos kaplan") != []
+    lexical.close()
