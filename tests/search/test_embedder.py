@@ -47,7 +47,7 @@ def test_default_setting_loads_the_shipped_runtime(tmp_path: Path) -> None:
     chosen = load_embedder(settings)
     assert isinstance(chosen, OnnxEmbedder)
     assert chosen.dim == 384
-    assert chosen.name == "all-MiniLM-L6-v2-onnx-int8"
+    assert chosen.name.startswith("all-MiniLM-L6-v2-onnx-int8")
 
 
 def test_vectors_are_unit_float32_and_rank_sensibly(embedder: OnnxEmbedder) -> None:
@@ -121,7 +121,9 @@ def test_shipped_runtime_loads_offline_without_torch(tmp_path: Path) -> None:
         [sys.executable, "-c", script], capture_output=True, text=True, env=env, cwd=tmp_path
     )
     assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["all-MiniLM-L6-v2-onnx-int8", "384", "1.0", "False"]
+    name, dim, norm, torch_loaded = done.stdout.split()
+    assert name.startswith("all-MiniLM-L6-v2-onnx-int8")
+    assert (dim, norm, torch_loaded) == ("384", "1.0", "False")
 
 
 def test_shipped_model_is_small() -> None:
