@@ -10,7 +10,7 @@ from paperwire.config import Settings
 from paperwire.errors import PaperNotFound
 from paperwire.papers.records import PaperRecord
 from paperwire.search import index
-from paperwire.search.service import search
+from paperwire.search.service import get_searcher, search
 from paperwire.search.similar import similar
 from tests.search.search_data import add, hide, paper
 
@@ -92,3 +92,17 @@ def test_a_rebuild_is_seen_by_a_searcher_already_open(
     assert (report.added, report.embedded) == (5, 5)
     assert "2606.00006" not in ranked(settings, engine, query, "semantic")
     assert ranked(settings, engine, "dark matter", "hybrid")[0] == "2606.00003"
+
+
+def test_a_repeated_query_reuses_its_vector(
+    settings: Settings, engine: Engine, corpus: list[PaperRecord]
+) -> None:
+    index.sync(settings, engine)
+    query = "galaxies and halos of invisible mass"
+    first = ranked(settings, engine, query, "hybrid")
+    cached = get_searcher(settings)._query_vectors[query]
+    assert ranked(settings, engine, query, "semantic")[0] == first[0]
+    assert ranked(settings, engine, f"{query} page two", "hybrid") != []
+    # The same array object: the second search did not run the model for this text.
+    assert get_searcher(settings)._query_vectors[query] is cached
+    assert list(get_searcher(settings)._query_vectors)[-1] == f"{query} page two"
