@@ -5,7 +5,6 @@ phone layout that never scrolls sideways. Screenshots go to test-artifacts/scree
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
@@ -14,49 +13,20 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
-from paperwire.db.engine import make_engine, session_scope
-from paperwire.db.migrate import upgrade
+from paperwire.db.engine import session_scope
 from paperwire.papers.records import EntryRecord, PaperRecord
 from paperwire.papers.store import upsert_papers
 from tests.recording import RecordingServer
+from tests.web.chromium import OUT
 from tests.web.members import PASSWORD, add_member
 from tests.web.recorded_arxiv import serve_recorded_arxiv
 from tests.web.served import Site, load_sample, start_site
-from tests.web.test_screenshots import CHROMIUM, CHROMIUM_ARGS, OUT
 
 HOSTILE_TEX_ID = "2406.00007"
 HOSTILE_TEX_TITLE = (
     "Eta: $\\href{javascript:window.pwned=1}{click}$ and "
     '$<img src=x onerror="window.pwned=2">$ with a real $\\frac{a}{b}$'
 )
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
-@pytest.fixture
-def sqlite_env(tmp_path: Path) -> Iterator[tuple[Engine, dict[str, str]]]:
-    """A migrated SQLite file and the environment of a process bound to it. The browser sees the
-    same pages on PostgreSQL (the HTTP tests cover both), so the browser tests run once."""
-    url = f"sqlite:///{tmp_path / 'paperwire.db'}"
-    engine = make_engine(url)
-    upgrade(engine)
-    env = {
-        **os.environ,
-        "PAPERWIRE_HOME": str(tmp_path / "home"),
-        "PAPERWIRE_DATABASE_URL": url,
-        "PAPERWIRE_SECRET_KEY": "test-secret",
-    }
-    yield engine, env
-    engine.dispose()
 
 
 @pytest.fixture

@@ -12,12 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from tests.web.chromium import OUT
 from tests.web.members import PASSWORD, add_member, post_form, signed_in
 from tests.web.served import Site, load_sample, start_site
-from tests.web.test_browser_browse import browser, sqlite_env
-from tests.web.test_screenshots import OUT
-
-__all__ = ["browser", "sqlite_env"]  # fixtures shared with the browse tests
 
 PAPER = "/papers/2406.00001"  # five imported upvotes
 HOSTILE = "/papers/2406.00005"  # an abstract with <script>alert("pwned")</script>

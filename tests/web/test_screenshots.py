@@ -4,12 +4,9 @@ saved under test-artifacts/screenshots/ for a person to look at; the pages must 
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import Engine
 
 from paperwire.db.engine import session_scope
@@ -21,19 +18,9 @@ from paperwire.papers.records import (
     parse_time,
 )
 from paperwire.papers.store import upsert_papers
+from tests.web.chromium import OUT
 from tests.web.served import Site, load_sample, start_site
 
-REPO = Path(__file__).resolve().parents[2]
-OUT = REPO / "test-artifacts" / "screenshots"
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 WIDTHS = (375, 1280)
 
 
@@ -73,27 +60,13 @@ def _hf_records(path: Path) -> list[PaperRecord]:
     return records
 
 
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    with sync_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
-
-
 def test_pages_look_right_on_phone_and_desktop(
     browser: Any,
-    engine: Engine,
-    env: dict[str, str],
-    database_url: str,
+    sqlite_env: tuple[Engine, dict[str, str]],
     tmp_path: Path,
     shared_data: Path,
 ) -> None:
-    if not database_url.startswith("sqlite"):
-        pytest.skip("the pages look the same on PostgreSQL; screenshots are taken once, on SQLite")
+    engine, env = sqlite_env
     load_sample(engine)
     with session_scope(engine) as session:
         for name in ("daily_papers_2026-04-20.json", "daily_papers_2026-04-21.json"):
