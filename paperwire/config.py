@@ -51,6 +51,12 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("community", "PAPERWIRE_COMMUNITY", "paperwire", "community named in the site header"),
     Setting(
+        "api_rate_limit",
+        "PAPERWIRE_API_RATE_LIMIT",
+        "600",
+        "JSON API requests per minute per client or token (0: no limit)",
+    ),
+    Setting(
         "embedding_model",
         "PAPERWIRE_EMBEDDING_MODEL",
         "all-MiniLM-L6-v2",
@@ -72,6 +78,7 @@ class Settings:
     embedding_model: str = "all-MiniLM-L6-v2"
     arxiv_api_url: str = "https://export.arxiv.org/api/query"
     submit_max_age_days: int | None = None
+    api_rate_limit: int = 600
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -111,8 +118,15 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         values[setting.name] = raw if raw not in (None, "") else setting.default
     home = Path(values["home"] or "./paperwire-data").expanduser().resolve()
     database_url = values["database_url"] or f"sqlite:///{home / 'paperwire.db'}"
+    try:
+        api_rate_limit = int(values["api_rate_limit"] or 600)
+    except ValueError:
+        raise ConfigError(
+            f"PAPERWIRE_API_RATE_LIMIT must be a whole number, not {values['api_rate_limit']!r}"
+        ) from None
     return Settings(
         home=home,
+        api_rate_limit=api_rate_limit,
         database_url=database_url,
         smtp_url=values["smtp_url"],
         base_url=(values["base_url"] or "http://localhost:8000").rstrip("/"),

@@ -33,9 +33,10 @@ class SourceError(PaperwireError):
 class RateLimited(PaperwireError):
     http_status = 429
 
-    def __init__(self, message: str, retry_after: int = 60) -> None:
+    def __init__(self, message: str, retry_after: int = 60, limit: int | None = None) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.limit = limit
 
 
 class InvalidEmail(PaperwireError):
@@ -75,4 +76,14 @@ class SubmissionRefused(PaperwireError):
 class CollectionNotFound(PaperwireError):
     """No such collection, or a private one of somebody else's (which must look the same)."""
 
+    http_status = 404
+
+
+class TokenNotFound(PaperwireError):
+    """No such API token among the member's own (another member's token is not theirs to see)."""
+
+    http_status = 404
+
+
+class SavedSearchNotFound(PaperwireError):
     http_status = 404

@@ -48,12 +48,20 @@ class Usage:
     reset_seconds: int
 
 
-def hit(session: Session, action: str, key: str, *, now: datetime | None = None) -> Usage:
+def hit(
+    session: Session,
+    action: str,
+    key: str,
+    *,
+    now: datetime | None = None,
+    rule: Limit | None = None,
+) -> Usage:
     """Count one ``action`` by ``key``; raise ``RateLimited`` (with Retry-After) past the limit.
+    ``rule`` replaces the action's entry of ``LIMITS`` (an operator's setting).
 
     Commits nothing itself: the caller's transaction carries the counter.
     """
-    rule = LIMITS[action]
+    rule = rule or LIMITS[action]
     now = now or now_utc()
     epoch = int(now.timestamp())
     start = datetime.fromtimestamp(epoch - epoch % rule.seconds)
@@ -79,6 +87,10 @@ def hit(session: Session, action: str, key: str, *, now: datetime | None = None)
         )
     reset = int((start + timedelta(seconds=rule.seconds) - now).total_seconds())
     if estimate > rule.count:
-        raise RateLimited(f"too many {action} requests; try again in {reset} s", retry_after=reset)
+        raise RateLimited(
+            f"too many {action} requests; try again in {reset} s",
+            retry_after=reset,
+            limit=rule.count,
+        )
     remaining = max(0, rule.count - math.ceil(estimate))
     return Usage(limit=rule.count, remaining=remaining, reset_seconds=reset)

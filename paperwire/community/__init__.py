@@ -1,1 +1,2 @@
-"""The members' community: comments on papers, moderation (hiding comments and papers), and collections."""
+"""The members' community: comments on papers, moderation (hiding comments and papers),
+collections and saved searches."""

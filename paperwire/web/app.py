@@ -12,6 +12,13 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from paperwire import __version__
+from paperwire.accounts.tokens import user_for_token
+from paperwire.api import comments as comments_api
+from paperwire.api import hf as hf_api
+from paperwire.api import own as own_api
+from paperwire.api.docs import install_docs
+from paperwire.api.limits import install_limits
 from paperwire.config import Settings, load_settings
 from paperwire.db.engine import get_engine
 from paperwire.web import auth, errors
@@ -20,14 +27,20 @@ from paperwire.web.routes import (
     collections,
     community,
     digest_admin,
+    feeds,
     health,
     pages,
     search,
+    tokens,
 )
 from paperwire.web.routes import submit as submit_routes
 from paperwire.web.routes import subscribe as subscribe_routes
 
 STATIC = Path(__file__).parent / "static"
+API_DESCRIPTION = (
+    "The Hugging Face papers API (`huggingface_hub`'s `HfApi(endpoint=...)` works unchanged) and "
+    "paperwire's own endpoints. Personal tokens are sent as `Authorization: Bearer`."
+)
 
 # Nothing on these pages runs script or loads from elsewhere; the policy makes sure of it even if
 # some text were ever rendered unescaped.
@@ -72,9 +85,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings.check_production()
     app = FastAPI(
         title="paperwire",
-        docs_url=None,
+        version=__version__,
+        description=API_DESCRIPTION,
+        docs_url=None,  # /docs is served from local assets by install_docs
         redoc_url=None,
-        openapi_url=None,
+        openapi_url="/openapi.json",
         dependencies=[Depends(auth.csrf_protect)],
     )
     app.state.settings = settings
@@ -83,7 +98,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(SecurityHeaders)
 
+    install_limits(app)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    install_docs(app)
     app.include_router(health.router)
     app.include_router(pages.router)
     app.include_router(search.router)
@@ -93,4 +110,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(community.router)
     app.include_router(submit_routes.router)
     app.include_router(collections.router)
+    app.include_router(hf_api.router)
+    app.include_router(feeds.router)
+    app.include_router(own_api.router)
+    app.include_router(own_api.members)
+    app.include_router(comments_api.router)
+    app.include_router(tokens.router)
+    auth.register_bearer_lookup(user_for_token)
     return app

@@ -6,6 +6,8 @@ import logging
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
@@ -54,16 +56,40 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 
 
 async def _domain_error(request: Request, exc: Exception) -> Response:
+    if isinstance(exc, RateLimited):
+        return rate_limited_response(request, exc)
     status = exc.http_status if isinstance(exc, PaperwireError) else 500
     api = request.url.path.startswith("/api/")
     if isinstance(exc, NotSignedIn) and not api and request.method == "GET":
         # A page that needs a member: sign in, then come back here.
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         return RedirectResponse(f"/login?{urlencode({'next': target})}", status_code=303)
-    response = error_response(request, status, str(exc))
-    if isinstance(exc, RateLimited):
-        response.headers["Retry-After"] = str(max(1, exc.retry_after))
+    return error_response(request, status, str(exc))
+
+
+def rate_limited_response(request: Request, exc: RateLimited) -> Response:
+    """A 429 with ``Retry-After`` and, when the limit is known, the ``RateLimit-*`` headers."""
+    response = error_response(request, 429, str(exc))
+    wait = str(max(1, exc.retry_after))
+    response.headers["Retry-After"] = wait
+    if exc.limit is not None:
+        response.headers["RateLimit-Limit"] = str(exc.limit)
+        response.headers["RateLimit-Remaining"] = "0"
+        response.headers["RateLimit-Reset"] = wait
     return response
+
+
+async def _invalid_request(request: Request, exc: Exception) -> Response:
+    """Under ``/api/``, one sentence naming each bad parameter; pages keep FastAPI's answer."""
+    if not isinstance(exc, RequestValidationError) or not request.url.path.startswith("/api/"):
+        return await request_validation_exception_handler(request, exc)  # type: ignore[arg-type]
+    problems = []
+    for error in exc.errors():
+        where = [
+            str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body")
+        ]
+        problems.append(f"{'.'.join(where) or 'request'}: {error.get('msg', 'invalid')}")
+    return error_response(request, 422, "; ".join(problems))
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
@@ -74,4 +100,5 @@ async def _server_error(request: Request, exc: Exception) -> Response:
 def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(PaperwireError, _domain_error)
+    app.add_exception_handler(RequestValidationError, _invalid_request)
     app.add_exception_handler(Exception, _server_error)

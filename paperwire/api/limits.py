@@ -1,0 +1,106 @@
+"""The API's rate limit and its cross-origin rule, applied to every ``/api`` address at once.
+
+Every ``/api`` request counts against ``PAPERWIRE_API_RATE_LIMIT`` per minute, keyed by the client
+address; answers carry ``RateLimit-Limit/-Remaining/-Reset`` and a 429 adds ``Retry-After``.
+Reading is open to any origin (GET and HEAD, no credentials): the API, Markdown papers, feeds and
+exports; nothing else is, so a page elsewhere can never write with a member's token.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import Headers, MutableHeaders
+from starlette.responses import PlainTextResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from paperwire import ratelimit
+from paperwire.db.engine import session_scope
+from paperwire.errors import RateLimited
+from paperwire.web.deps import client_address
+from paperwire.web.errors import rate_limited_response
+
+READ_METHODS = ("GET", "HEAD")
+PUBLIC_SUFFIXES = (".md", ".atom", ".bib", ".jsonl")
+EXPOSED = "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After, ETag, Last-Modified"
+
+
+def is_api(path: str) -> bool:
+    return path.startswith("/api/")
+
+
+def is_public_read(path: str) -> bool:
+    """The addresses any origin may read: the API, Markdown papers, feeds and exports."""
+    return is_api(path) or path.endswith(PUBLIC_SUFFIXES)
+
+
+def _count(request: Request) -> ratelimit.Usage | None:
+    per_minute = request.app.state.settings.api_rate_limit
+    if per_minute <= 0:
+        return None
+    rule = ratelimit.Limit("api", per_minute, 60)
+    with session_scope(request.app.state.engine) as session:
+        return ratelimit.hit(session, "api", client_address(request), rule=rule)
+
+
+def _preflight(request: Request) -> Response:
+    wanted = request.headers.get("access-control-request-method", "")
+    if wanted not in READ_METHODS:
+        return PlainTextResponse("only GET is allowed from other origins", status_code=403)
+    return Response(
+        status_code=204,
+        headers={
+            "Access-Control-Allow-Origin": "*",
+            "Access-Control-Allow-Methods": "GET, HEAD",
+            "Access-Control-Max-Age": "86400",
+        },
+    )
+
+
+class ApiLimits:
+    """Counts and caps ``/api`` requests and answers cross-origin reads of public addresses. Plain
+    ASGI (as ``web.app.SecurityHeaders``): the ``@app.middleware`` form costs every request."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path, method = scope["path"], scope["method"]
+        cross_origin = "origin" in Headers(scope=scope) and is_public_read(path)
+        extra: dict[str, str] = {}
+        if cross_origin and method in READ_METHODS:
+            extra = {"Access-Control-Allow-Origin": "*", "Access-Control-Expose-Headers": EXPOSED}
+        if cross_origin and method == "OPTIONS":
+            await _preflight(Request(scope))(scope, receive, send)
+            return
+        if is_api(path):
+            request = Request(scope)
+            try:
+                usage = await run_in_threadpool(_count, request)
+            except RateLimited as exc:
+                refused = rate_limited_response(request, exc)
+                refused.headers.update(extra)
+                await refused(scope, receive, send)
+                return
+            if usage is not None:
+                extra["RateLimit-Limit"] = str(usage.limit)
+                extra["RateLimit-Remaining"] = str(usage.remaining)
+                extra["RateLimit-Reset"] = str(max(1, usage.reset_seconds))
+        if not extra:
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                MutableHeaders(scope=message).update(extra)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def install_limits(app: FastAPI) -> None:
+    """Count and cap ``/api`` requests, and answer cross-origin reads of public addresses."""
+    app.add_middleware(ApiLimits)

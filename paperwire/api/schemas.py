@@ -1,0 +1,267 @@
+"""What the JSON API answers, as pydantic models (the OpenAPI document is generated from them).
+
+The Hugging Face-compatible shapes keep Hugging Face's key names (camelCase, a nested ``paper`` in
+daily-list items, times as ``2024-10-22T17:59:30.000Z``) so that ``huggingface_hub`` reads them
+unchanged; keys Hugging Face does not send (``categories``, ``arxivId``...) are paperwire's own
+additions. Models are built from ``papers.listing.ListedPaper``, never from table rows directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from pydantic import BaseModel, Field, TypeAdapter
+from starlette.responses import Response
+
+from paperwire.papers.listing import ListedPaper
+from paperwire.papers.views import Submitter, author_names
+
+
+def hf_time(value: datetime | None) -> str | None:
+    """A stored (naive UTC) time as Hugging Face writes it: milliseconds and a ``Z``."""
+    if value is None:
+        return None
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def daily_json(items: Sequence[ListedPaper]) -> Response:
+    """``items`` as a JSON array of ``DailyPaperPublic``, serialised once (the models are built
+    and checked here, so FastAPI's second pass through ``response_model`` is skipped)."""
+    body = _DAILY_LIST.dump_json([DailyPaperPublic.of(item) for item in items], exclude_none=True)
+    return Response(body, media_type="application/json")
+
+
+def paper_json(item: ListedPaper) -> Response:
+    return Response(
+        PaperPublic.of(item).model_dump_json(exclude_none=True), media_type="application/json"
+    )
+
+
+class ErrorPublic(BaseModel):
+    error: str = Field(description="What was wrong, naming the parameter")
+
+
+class AuthorPublic(BaseModel):
+    name: str
+    hidden: bool = False
+
+
+class UserPublic(BaseModel):
+    """Who put a paper on a daily list (``name`` and ``user`` both hold the user name)."""
+
+    name: str
+    user: str
+    fullname: str | None = None
+    avatarUrl: str | None = None
+    type: str = "user"
+
+    @classmethod
+    def of(cls, submitter: Submitter | None) -> UserPublic | None:
+        if submitter is None:
+            return None
+        return cls(
+            name=submitter.name,
+            user=submitter.name,
+            fullname=submitter.fullname or submitter.name,
+            avatarUrl=submitter.avatar_url,
+        )
+
+
+class OrganizationPublic(BaseModel):
+    name: str
+
+
+class PaperPublic(BaseModel):
+    """A paper, as ``GET /api/papers/{id}`` answers and as the ``paper`` of a daily-list item."""
+
+    id: str
+    title: str
+    summary: str
+    authors: list[AuthorPublic]
+    publishedAt: str | None = Field(None, description="first published (arXiv)")
+    submittedOnDailyAt: str | None = Field(None, description="when it entered its daily list")
+    submittedOnDailyBy: UserPublic | None = None
+    upvotes: int
+    numComments: int
+    discussionId: str | None = None
+    projectPage: str | None = None
+    githubRepo: str | None = None
+    githubStars: int | None = None
+    ai_summary: str | None = None
+    ai_keywords: list[str] | None = None
+    organization: OrganizationPublic | None = None
+    # paperwire's own additions
+    arxivId: str | None = None
+    version: int | None = None
+    categories: list[str] = []
+    dailyDate: str | None = Field(None, description="the date of its daily list (YYYY-MM-DD)")
+    doi: str | None = None
+    journalRef: str | None = None
+
+    @classmethod
+    def of(cls, item: ListedPaper) -> PaperPublic:
+        paper, entry, extras = item.paper, item.entry, item.extras
+        keywords = extras.get("ai_keywords")
+        stars = extras.get("github_stars")
+        organization = extras.get("hf_organization")
+        return cls(
+            id=paper.id,
+            title=paper.title,
+            summary=paper.abstract or "",
+            authors=[AuthorPublic(name=name) for name in author_names(paper.authors)],
+            publishedAt=hf_time(paper.published_at),
+            submittedOnDailyAt=hf_time(entry.submitted_at) if entry else None,
+            submittedOnDailyBy=UserPublic.of(item.submitter),
+            upvotes=item.upvotes,
+            numComments=item.comments,
+            discussionId=extras.get("hf_discussion_id"),
+            projectPage=item.first_link("project", "project_page"),
+            githubRepo=item.first_link("code", "github_repo"),
+            githubStars=stars if isinstance(stars, int) else None,
+            ai_summary=extras.get("ai_summary"),
+            ai_keywords=[str(k) for k in keywords] if isinstance(keywords, list) else None,
+            organization=OrganizationPublic(name=organization) if organization else None,
+            arxivId=paper.arxiv_id,
+            version=paper.version,
+            categories=[str(c) for c in paper.categories or []],
+            dailyDate=entry.list_date.isoformat() if entry else None,
+            doi=paper.doi,
+            journalRef=paper.journal_ref,
+        )
+
+
+class DailyPaperPublic(BaseModel):
+    """One item of ``GET /api/daily_papers`` and ``GET /api/papers/search``."""
+
+    paper: PaperPublic
+    publishedAt: str | None = Field(None, description="when the paper entered its daily list")
+    title: str
+    summary: str
+    thumbnail: str | None = None
+    mediaUrls: list[str] | None = None
+    numComments: int
+    submittedBy: UserPublic | None = None
+    organization: OrganizationPublic | None = None
+
+    @classmethod
+    def of(cls, item: ListedPaper) -> DailyPaperPublic:
+        paper = PaperPublic.of(item)
+        media = item.extras.get("media_urls")
+        return cls(
+            paper=paper,
+            publishedAt=paper.submittedOnDailyAt or paper.publishedAt,
+            title=paper.title,
+            summary=paper.summary,
+            thumbnail=item.extras.get("thumbnail"),
+            mediaUrls=[str(m) for m in media] if isinstance(media, list) else None,
+            numComments=paper.numComments,
+            submittedBy=paper.submittedOnDailyBy,
+            organization=paper.organization,
+        )
+
+
+_DAILY_LIST = TypeAdapter(list[DailyPaperPublic])
+
+
+# --- paperwire's own endpoints ------------------------------------------------------------------
+
+
+class MePublic(BaseModel):
+    """The member a request acts for."""
+
+    username: str
+    role: str
+
+
+class VotePublic(BaseModel):
+    paperId: str
+    voted: bool = Field(description="whether your vote stands after the call")
+    upvotes: int = Field(description="imported upvotes plus members' votes")
+
+
+class SavedSearchCreate(BaseModel):
+    name: str = Field("", max_length=200)
+    query: str = Field(min_length=1, max_length=250)
+
+
+class SavedSearchPublic(BaseModel):
+    id: int
+    name: str
+    query: str
+    createdAt: str
+    feed: str = Field(description="the search's Atom feed")
+
+
+class SubmissionCreate(BaseModel):
+    id: str = Field(min_length=1, max_length=300, description="an arXiv id or abs/pdf URL")
+
+
+class SubmissionPublic(BaseModel):
+    id: str
+    title: str
+    dailyDate: str
+    added: bool = Field(description="false when the paper was already in a daily list")
+
+
+class SearchResultPublic(BaseModel):
+    id: str
+    title: str
+    authors: list[str]
+    publishedAt: str | None = None
+    categories: list[str]
+    upvotes: int
+    numComments: int
+    score: float
+    snippet: str
+
+
+class SearchPagePublic(BaseModel):
+    query: str
+    mode: str
+    sort: str
+    page: int
+    limit: int
+    total: int
+    pages: int
+    notes: list[str]
+    results: list[SearchResultPublic]
+
+
+class CommentCreate(BaseModel):
+    body: str = Field(min_length=1, max_length=10_000, description="Markdown")
+
+
+class CommentPublic(BaseModel):
+    id: int
+    paperId: str
+    author: str
+    html: str = Field(description="the Markdown rendered and sanitised")
+    body: str | None = Field(None, description="the Markdown source, for its author only")
+    hidden: bool
+    createdAt: str
+    editedAt: str | None = None
+
+
+class CollectionCreate(BaseModel):
+    name: str = Field(min_length=1, max_length=200)
+    description: str = Field("", max_length=2000)
+    isPublic: bool = False
+
+
+class CollectionChange(BaseModel):
+    name: str | None = Field(None, min_length=1, max_length=200)
+    description: str | None = Field(None, max_length=2000)
+    isPublic: bool | None = None
+
+
+class CollectionPublic(BaseModel):
+    id: int
+    owner: str
+    name: str
+    slug: str
+    description: str
+    isPublic: bool
+    numPapers: int
+    updatedAt: str
+    feed: str = Field(description="the collection's Atom feed (public collections)")

@@ -1,0 +1,1 @@
+"""Exports of papers and lists: BibTeX (``bibtex``) and JSON lines (``jsonl``)."""

@@ -1,0 +1,108 @@
+"""BibTeX for papers: one ``@misc`` entry per paper in arXiv's style (eprint, archivePrefix,
+primaryClass), with unique citation keys across a list (``cheng2024breaking``, ``...a``).
+
+Text is escaped for LaTeX outside ``$...$`` (where TeX from abstracts and titles is kept as written).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Sequence
+
+from paperwire.papers.ids import abs_url
+from paperwire.papers.listing import ListedPaper
+from paperwire.papers.views import author_names
+
+_SPECIAL = re.compile(r"([&%#_])")
+_MATH = re.compile(r"(\$[^$]*\$)")
+_WORD = re.compile(r"[A-Za-z]+")
+SKIP_WORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "towards", "toward"}
+
+
+def _ascii(text: str) -> str:
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+def latex(text: str) -> str:
+    """``text`` safe inside a BibTeX field: specials escaped outside maths, braces balanced."""
+    parts = _MATH.split(" ".join(text.split()))
+    out = "".join(
+        p if p.startswith("$") and p.endswith("$") else _SPECIAL.sub(r"\\\1", p) for p in parts
+    )
+    depth = 0
+    for char in out:
+        depth += {"{": 1, "}": -1}.get(char, 0)
+        if depth < 0:
+            break
+    return out if depth == 0 else out.replace("{", "").replace("}", "")
+
+
+def bib_name(name: str) -> str:
+    """``Zesen Cheng`` → ``Cheng, Zesen`` (one-word and already inverted names stay)."""
+    name = " ".join(name.split())
+    if "," in name or " " not in name:
+        return latex(name)
+    first, last = name.rsplit(" ", 1)
+    return latex(f"{last}, {first}")
+
+
+def citation_key(item: ListedPaper) -> str:
+    paper = item.paper
+    names = author_names(paper.authors)
+    last = _WORD.findall(_ascii(names[0].split(",")[0].split()[-1])) if names else []
+    year = paper.published_at.year if paper.published_at else ""
+    word = next(
+        (w.lower() for w in _WORD.findall(_ascii(paper.title)) if w.lower() not in SKIP_WORDS),
+        "",
+    )
+    key = f"{(last[0] if last else 'paper').lower()}{year}{word}"
+    return key or re.sub(r"\W", "", paper.id)
+
+
+def bibtex_entry(item: ListedPaper, key: str | None = None) -> str:
+    """One ``@misc`` entry."""
+    paper = item.paper
+    fields: list[tuple[str, str]] = [
+        ("title", "{" + latex(paper.title) + "}"),
+        ("author", " and ".join(bib_name(n) for n in author_names(paper.authors))),
+    ]
+    if paper.published_at:
+        fields.append(("year", str(paper.published_at.year)))
+        fields.append(("month", paper.published_at.strftime("%b").lower()))
+    if paper.arxiv_id:
+        fields += [
+            ("eprint", paper.arxiv_id),
+            ("archivePrefix", "arXiv"),
+            ("url", abs_url(paper.arxiv_id)),
+        ]
+        if paper.primary_category:
+            fields.append(("primaryClass", paper.primary_category))
+    if paper.doi:
+        fields.append(("doi", latex(paper.doi)))
+    if paper.journal_ref:
+        fields.append(("note", latex(paper.journal_ref)))
+    lines = [f"@misc{{{key or citation_key(item)},"]
+    lines += [f"  {name} = {{{value}}}," for name, value in fields if value]
+    return "\n".join(lines) + "\n}\n"
+
+
+def bibtex(items: Sequence[ListedPaper]) -> str:
+    """Entries for ``items`` in order, their keys made unique with a, b, c..."""
+    seen: dict[str, int] = {}
+    entries = []
+    for item in items:
+        key = citation_key(item)
+        count = seen.get(key, 0)
+        seen[key] = count + 1
+        suffix = "" if count == 0 else _suffix(count)
+        entries.append(bibtex_entry(item, key + suffix))
+    return "\n".join(entries)
+
+
+def _suffix(count: int) -> str:
+    letters = ""
+    while count > 0:
+        count, rest = divmod(count - 1, 26)
+        letters = chr(ord("a") + rest) + letters
+    return letters

@@ -1,0 +1,37 @@
+"""A paper as Markdown (``GET /papers/{id}.md``), from the same ``PaperDetail`` the paper page shows."""
+
+from __future__ import annotations
+
+from paperwire.papers.views import PaperDetail
+
+
+def paper_markdown(paper: PaperDetail, page_url: str) -> str:
+    """Title, authors, dates, links and abstract of ``paper`` as one Markdown document."""
+    lines = [f"# {' '.join(paper.title.split())}", ""]
+    if paper.authors:
+        lines += [f"**Authors:** {', '.join(paper.authors)}", ""]
+    facts = []
+    if paper.published_at:
+        facts.append(f"Published: {paper.published_at:%Y-%m-%d}")
+    if paper.entry:
+        facts.append(f"Daily list: {paper.entry.list_date.isoformat()}")
+    facts.append(f"Upvotes: {paper.upvotes}")
+    if paper.categories:
+        facts.append(f"Categories: {', '.join(paper.categories)}")
+    lines += [" · ".join(facts), ""]
+    links = [("Paper page", page_url)]
+    if paper.abs_url:
+        links.append(("arXiv", paper.abs_url))
+    if paper.pdf_url:
+        links.append(("PDF", paper.pdf_url))
+    links += [("Code", url) for url in paper.code_links]
+    links += [("Project page", url) for url in paper.project_links]
+    if paper.doi:
+        links.append(("DOI", f"https://doi.org/{paper.doi}"))
+    lines += [f"- {label}: <{url}>" for label, url in links]
+    lines += ["", "## Abstract", ""]
+    for paragraph in paper.abstract:
+        lines += [" ".join(paragraph.split()), ""]
+    if paper.ai_summary:
+        lines += ["## AI summary", "", paper.ai_summary, ""]
+    return "\n".join(lines).rstrip() + "\n"

@@ -1,0 +1,49 @@
+"""The API token pages: ``/settings/tokens`` lists a member's tokens; a form creates one (shown
+once) or revokes one. The tokens themselves live in ``paperwire.accounts.tokens``."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import RedirectResponse
+from starlette.responses import Response
+
+from paperwire.accounts import tokens
+from paperwire.db.models import User
+from paperwire.errors import UsageError
+from paperwire.web.auth import CurrentUser
+from paperwire.web.deps import SessionDep
+from paperwire.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page(
+    request: Request, db: SessionDep, user: User, status: int = 200, **extra: object
+) -> Response:
+    context = {"user": user, "tokens": tokens.list_tokens(db, user), "error": None, **extra}
+    return render(request, "tokens.html", context, status_code=status)
+
+
+@router.get("/settings/tokens", name="tokens")
+def tokens_page(request: Request, db: SessionDep, user: CurrentUser) -> Response:
+    return _page(request, db, user)
+
+
+@router.post("/settings/tokens")
+async def create_token(request: Request, db: SessionDep, user: CurrentUser) -> Response:
+    form = await request.form()
+    name = form.get("name")
+    try:
+        created = tokens.create_token(db, user, name if isinstance(name, str) else "")
+    except UsageError as exc:
+        db.rollback()
+        return _page(request, db, user, status=400, error=str(exc))
+    db.commit()
+    return _page(request, db, user, new_secret=created.secret, new_name=created.token.name)
+
+
+@router.post("/settings/tokens/{token_id:int}/revoke")
+def revoke_token(token_id: int, db: SessionDep, user: CurrentUser) -> Response:
+    tokens.revoke_token(db, user, token_id)
+    db.commit()
+    return RedirectResponse("/settings/tokens", status_code=303)

@@ -1,0 +1,40 @@
+"""One served instance per database, loaded with recorded Hugging Face lists, shared by every test
+of this folder (ingest and indexing take most of the time)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from paperwire.db.engine import make_engine
+from paperwire.db.migrate import upgrade
+from tests.api.hf_data import Recorded, environment, hf_site, recorded_items
+from tests.conftest import _truncate_pg
+from tests.web.served import Site
+
+
+@pytest.fixture(scope="package", params=["sqlite", "postgresql"])
+def loaded_site(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, shared_data: Path
+) -> Iterator[Site]:
+    folder = tmp_path_factory.mktemp("hf-site")
+    if request.param == "sqlite":
+        url = f"sqlite:///{folder / 'paperwire.db'}"
+    else:
+        url = request.getfixturevalue("pg_server_url")
+    engine = make_engine(url)
+    if request.param == "sqlite":
+        upgrade(engine)
+    else:
+        _truncate_pg(engine)
+    engine.dispose()
+    env = environment(url, folder / "home", PAPERWIRE_API_RATE_LIMIT="0")
+    with hf_site(env, shared_data, folder) as site:
+        yield site
+
+
+@pytest.fixture(scope="package")
+def recording(shared_data: Path) -> dict[str, Recorded]:
+    return recorded_items(shared_data)
