@@ -29,7 +29,6 @@ from paperwire.api.schemas import (
 )
 from paperwire.community import saved_searches
 from paperwire.db.models import SavedSearch
-from paperwire.ingest import arxiv_api
 from paperwire.ingest.http import Fetcher
 from paperwire.ingest.submit import submit_paper
 from paperwire.papers import votes
@@ -157,19 +156,24 @@ def retract_vote(paper_id: PaperId, session: SessionDep, user: CurrentUser) -> V
     summary="Submit a paper to today's daily list",
 )
 def submit(
-    request: Request, body: SubmissionCreate, session: SessionDep, user: CurrentUser
+    request: Request,
+    body: SubmissionCreate,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
 ) -> SubmissionPublic:
     """By arXiv id or URL; a paper already listed stays on its date (``added`` false)."""
     ratelimit.hit(session, "submit", f"user:{user.id}")
     session.commit()
-    with Fetcher(source="arxiv") as fetcher:
+    with Fetcher(source="arxiv", retries=2, backoff=1.0, max_wait=10, timeout=20) as fetcher:
         result = submit_paper(
             request.app.state.engine,
             fetcher,
-            arxiv_api.DEFAULT_BASE_URL,
+            settings.arxiv_api_url,
             body.id,
             submitted_by_id=user.id,
             submitter_name=user.username,
+            max_age_days=settings.submit_max_age_days,
         )
     return SubmissionPublic(
         id=result.paper_id,

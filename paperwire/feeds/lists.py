@@ -1,5 +1,5 @@
 """The lists that feeds and exports serve, by name: the daily list (latest lists, or a date, week
-or month), trending, a search. Each is a title, the page it mirrors and its papers, all from the
+or month), trending, a search, a public collection. Each is a title, the page it mirrors and its papers, all from the
 same service functions the pages and the API use."""
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from urllib.parse import urlencode
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
+from paperwire.community import collections
 from paperwire.config import Settings
 from paperwire.papers.listing import ListedPaper, daily_papers, listed_papers, parse_period
 from paperwire.papers.trending import trending
@@ -75,4 +76,16 @@ def search_list(
         subtitle=f"Search results for {q}",
         page_path="/search?" + urlencode(query),
         items=listed_papers(session, [result.id for result in page.results]),
+    )
+
+
+def collection_list(session: Session, settings: Settings, username: str, slug: str) -> PaperList:
+    """A public collection's papers, newest addition first (a private one is not found)."""
+    page = collections.collection_page(session, username, slug, None)
+    summary = page.summary
+    return PaperList(
+        title=f"{summary.name} · a collection by {summary.owner}",
+        subtitle=summary.description or f"Papers {summary.owner} keeps in {summary.name}",
+        page_path=f"/collections/{summary.owner}/{summary.slug}",
+        items=listed_papers(session, [card.id for card in page.papers]),
     )

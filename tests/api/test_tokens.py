@@ -7,6 +7,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import feedparser
 import httpx
 import pytest
 from sqlalchemy import Engine, select
@@ -184,3 +185,42 @@ def test_comments_through_the_api(member_site: Site) -> None:
     assert as_alice.delete(f"/api/comments/{comment['id']}").status_code == 204
     assert member_site.get("/api/papers/2406.00001/comments").json() == []
     assert as_alice.post("/api/papers/2406.00001/comments", json={"body": ""}).status_code == 422
+
+
+def test_collections_api_feed_and_bibtex(member_site: Site) -> None:
+    alice = signed_in(member_site, "alice")
+    as_alice = httpx.Client(
+        base_url=member_site.url, headers=bearer(new_token(alice, "a")), timeout=30
+    )
+    as_bob = httpx.Client(
+        base_url=member_site.url,
+        headers=bearer(new_token(signed_in(member_site, "bob"), "b")),
+        timeout=30,
+    )
+    made = as_alice.post("/api/collections", json={"name": "Reading list", "isPublic": True})
+    assert made.status_code == 201, made.text
+    shelf = made.json()
+    assert shelf["owner"] == "alice" and shelf["numPapers"] == 0
+    for pid in ("2406.00001", "hep-th/9901001"):
+        assert as_alice.put(f"/api/collections/{shelf['id']}/papers/{pid}").status_code == 204
+    assert as_bob.put(f"/api/collections/{shelf['id']}/papers/2406.00002").status_code == 404
+
+    papers = member_site.get(f"/api/collections/alice/{shelf['slug']}").json()
+    assert {p["paper"]["id"] for p in papers} == {"2406.00001", "hep-th/9901001"}
+    feed_path = shelf["feed"]
+    feed = feedparser.parse(member_site.get(feed_path).content)
+    assert not feed.bozo and len(feed.entries) == 2
+    assert "Reading list" in feed.feed.title
+    page = member_site.get(f"/collections/alice/{shelf['slug']}").text.split("</head>")[0]
+    assert f'href="{feed_path}"' in page
+    bib = member_site.get(feed_path.replace(".atom", ".bib")).text
+    assert bib.count("@misc{") == 2 and "eprint = {hep-th/9901001}" in bib
+
+    hidden = as_alice.patch(f"/api/collections/{shelf['id']}", json={"isPublic": False})
+    assert hidden.status_code == 200 and hidden.json()["isPublic"] is False
+    assert member_site.get(f"/api/collections/alice/{shelf['slug']}").status_code == 404
+    assert as_bob.get(f"/api/collections/alice/{shelf['slug']}").status_code == 404
+    assert member_site.get(feed_path).status_code == 404
+    assert len(as_alice.get(f"/api/collections/alice/{shelf['slug']}").json()) == 2
+    assert as_bob.delete(f"/api/collections/{shelf['id']}").status_code == 404
+    assert as_alice.delete(f"/api/collections/{shelf['id']}").status_code == 204

@@ -1,4 +1,5 @@
-"""Feeds and exports of lists: ``/daily``, ``/papers/trending`` and ``/search`` as ``.atom``
+"""Feeds and exports of lists: ``/daily``, ``/papers/trending``, ``/search`` and a public collection's
+``/collections/{member}/{slug}/papers`` as ``.atom``
 (Atom feed), ``.jsonl`` (JSON lines) or ``.bib`` (BibTeX), and ``/papers/{id}.bib``.
 
 Every answer carries ETag and Last-Modified and is 304 when unchanged; lists come from
@@ -92,3 +93,10 @@ def paper_bibtex(request: Request, paper_id: str, session: SessionDep) -> Respon
         raise PaperNotFound(f"There is no paper {paper_id} here (yet).")
     body = bibtex([item]).encode()
     return conditional_response(request, body, MEDIA["bib"], last_modified([item]))
+
+
+@router.get("/collections/{username}/{slug}/papers.{fmt}", name="collection_feed")
+def collection_feed(
+    request: Request, username: str, slug: str, fmt: str, session: SessionDep, settings: SettingsDep
+) -> Response:
+    return _answer(request, fmt, lists.collection_list(session, settings, username, slug))
