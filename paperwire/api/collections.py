@@ -62,7 +62,7 @@ def _own(collection: Collection, owner: User, count: int) -> CollectionPublic:
 
 
 @router.get(
-    "/collections/{username}",
+    "/members/{username}/collections",
     response_model=list[CollectionPublic],
     summary="A member's collections (public ones, or all of your own)",
 )
@@ -73,7 +73,7 @@ def member_collections(
 
 
 @router.get(
-    "/collections/{username}/{slug}",
+    "/members/{username}/collections/{slug}",
     response_model=list[DailyPaperPublic],
     response_model_exclude_none=True,
     summary="The papers of a collection, newest addition first",
@@ -97,7 +97,7 @@ def create(body: CollectionCreate, session: SessionDep, user: CurrentUser) -> Co
 
 
 @router.patch(
-    "/collections/{collection_id}",
+    "/collections/{collection_id:int}",
     response_model=CollectionPublic,
     summary="Rename, describe, or make public or private",
 )
@@ -122,7 +122,7 @@ def change(
     )
 
 
-@router.delete("/collections/{collection_id}", status_code=204, summary="Delete a collection")
+@router.delete("/collections/{collection_id:int}", status_code=204, summary="Delete a collection")
 def delete(collection_id: CollectionId, session: SessionDep, user: CurrentUser) -> Response:
     collections.delete_collection(session, user, collection_id)
     session.commit()
@@ -130,7 +130,7 @@ def delete(collection_id: CollectionId, session: SessionDep, user: CurrentUser) 
 
 
 @router.put(
-    "/collections/{collection_id}/papers/{paper_id:paper_id}",
+    "/collections/{collection_id:int}/papers/{paper_id:paper_id}",
     status_code=204,
     summary="Add a paper (adding twice changes nothing)",
 )
@@ -143,7 +143,7 @@ def add_paper(
 
 
 @router.delete(
-    "/collections/{collection_id}/papers/{paper_id:paper_id}",
+    "/collections/{collection_id:int}/papers/{paper_id:paper_id}",
     status_code=204,
     summary="Remove a paper",
 )

@@ -205,7 +205,7 @@ def test_collections_api_feed_and_bibtex(member_site: Site) -> None:
         assert as_alice.put(f"/api/collections/{shelf['id']}/papers/{pid}").status_code == 204
     assert as_bob.put(f"/api/collections/{shelf['id']}/papers/2406.00002").status_code == 404
 
-    papers = member_site.get(f"/api/collections/alice/{shelf['slug']}").json()
+    papers = member_site.get(f"/api/members/alice/collections/{shelf['slug']}").json()
     assert {p["paper"]["id"] for p in papers} == {"2406.00001", "hep-th/9901001"}
     feed_path = shelf["feed"]
     feed = feedparser.parse(member_site.get(feed_path).content)
@@ -218,9 +218,9 @@ def test_collections_api_feed_and_bibtex(member_site: Site) -> None:
 
     hidden = as_alice.patch(f"/api/collections/{shelf['id']}", json={"isPublic": False})
     assert hidden.status_code == 200 and hidden.json()["isPublic"] is False
-    assert member_site.get(f"/api/collections/alice/{shelf['slug']}").status_code == 404
-    assert as_bob.get(f"/api/collections/alice/{shelf['slug']}").status_code == 404
+    assert member_site.get(f"/api/members/alice/collections/{shelf['slug']}").status_code == 404
+    assert as_bob.get(f"/api/members/alice/collections/{shelf['slug']}").status_code == 404
     assert member_site.get(feed_path).status_code == 404
-    assert len(as_alice.get(f"/api/collections/alice/{shelf['slug']}").json()) == 2
+    assert len(as_alice.get(f"/api/members/alice/collections/{shelf['slug']}").json()) == 2
     assert as_bob.delete(f"/api/collections/{shelf['id']}").status_code == 404
     assert as_alice.delete(f"/api/collections/{shelf['id']}").status_code == 204
