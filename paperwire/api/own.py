@@ -12,6 +12,7 @@ from fastapi import APIRouter, Path, Query, Request
 from starlette.responses import Response
 
 from paperwire import ratelimit
+from paperwire.accounts.tokens import user_for_token
 from paperwire.api.hf import ERRORS, PaperId, canonical_id
 from paperwire.api.schemas import (
     DailyPaperPublic,
@@ -35,7 +36,7 @@ from paperwire.papers import votes
 from paperwire.papers.listing import listed_papers
 from paperwire.search import service
 from paperwire.search.similar import similar
-from paperwire.web.auth import CurrentUser
+from paperwire.web.auth import CurrentUser, register_bearer_lookup
 from paperwire.web.deps import SessionDep, SettingsDep
 
 MEMBER_ERRORS: dict[int | str, dict[str, Any]] = {
@@ -43,6 +44,10 @@ MEMBER_ERRORS: dict[int | str, dict[str, Any]] = {
     401: {"model": ErrorPublic, "description": "No valid session or API token"},
     403: {"model": ErrorPublic, "description": "Not allowed"},
 }
+
+# Personal tokens sign requests in for every member dependency (once, at import: a test may put
+# its own lookup in place for the app it builds).
+register_bearer_lookup(user_for_token)
 
 router = APIRouter(prefix="/api", tags=["paperwire"], responses=ERRORS)
 members = APIRouter(prefix="/api", tags=["members"], responses=MEMBER_ERRORS)

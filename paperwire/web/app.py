@@ -13,7 +13,6 @@ from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperwire import __version__
-from paperwire.accounts.tokens import user_for_token
 from paperwire.api import collections as collections_api
 from paperwire.api import comments as comments_api
 from paperwire.api import hf as hf_api
@@ -118,5 +117,4 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(comments_api.router)
     app.include_router(collections_api.router)
     app.include_router(tokens.router)
-    auth.register_bearer_lookup(user_for_token)
     return app
