@@ -118,13 +118,15 @@ def main() -> None:
         if not reused:
             index.compact()
         compact = time.perf_counter() - started
-        if reused:
-            print(f"reusing the index in {tmp}: build and compaction times are not measured")
         size = sum(p.stat().st_size for p in Path(tmp).iterdir()) / 2**20
         peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        built = (
+            "reused"
+            if reused
+            else f"build {build:.0f} s ({args.papers / build:,.0f} papers/s), compaction {compact:.0f} s"
+        )
         print(
-            f"papers {args.papers:,}: build {build:.0f} s ({args.papers / build:,.0f} papers/s),"
-            f" compaction {compact:.0f} s, index {size:,.0f} MiB, peak memory {peak:,.0f} MiB"
+            f"papers {args.papers:,}: {built}, index {size:,.0f} MiB, peak memory {peak:,.0f} MiB"
         )
         if args.compare:
             print(f"all words, {label}: {measure(index, queries, record_of, False)}")
