@@ -265,3 +265,7 @@ class RateLimitHit(Base):
 
 
 Index("ix_daily_entries_date_submitted", DailyEntry.list_date, DailyEntry.submitted_at)
+# Trending reads the newest submissions (its window, and the latest one when nothing is recent);
+# the API filters daily lists by submitter.
+Index("ix_daily_entries_submitted_at", DailyEntry.submitted_at)
+Index("ix_daily_entries_submitter_name", DailyEntry.submitter_name)
