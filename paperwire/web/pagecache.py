@@ -8,6 +8,9 @@ extra SQLite connection that only asks ``PRAGMA data_version``, which changes wh
 connection, in any process, commits: a cached page is served only while that number is unchanged
 (and never after ``MAX_AGE`` seconds), so a vote, a comment, a submission or a hidden paper shows
 at once. PostgreSQL has no signal that cheap, so there nothing is cached.
+
+Signed-in members get pages of their own (their votes, their form tokens), but the list under
+them is everyone's: ``cached_data`` keeps such data (immutable view objects) under the same rule.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 from fastapi import Request
 from sqlalchemy.engine import make_url
@@ -26,12 +30,14 @@ from starlette.responses import HTMLResponse, Response
 MAX_ENTRIES = 512
 MAX_AGE = 60.0
 
+T = TypeVar("T")
+
 
 @dataclass(frozen=True)
 class _Entry:
     version: int
     stored: float
-    body: bytes
+    body: Any
 
 
 class PageCache:
@@ -46,7 +52,7 @@ class PageCache:
         with self._lock:
             return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
 
-    def get(self, key: str, version: int) -> bytes | None:
+    def get(self, key: str, version: int) -> Any:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -57,7 +63,7 @@ class PageCache:
             self._entries.move_to_end(key)
             return entry.body
 
-    def put(self, key: str, version: int, body: bytes) -> None:
+    def put(self, key: str, version: int, body: Any) -> None:
         with self._lock:
             self._entries[key] = _Entry(version, time.monotonic(), body)
             self._entries.move_to_end(key)
@@ -98,3 +104,18 @@ def cached_page(request: Request, build: Callable[[], Response]) -> Response:
     if response.status_code == 200 and "set-cookie" not in response.headers:
         cache.put(key, version, bytes(response.body))
     return response
+
+
+def cached_data(request: Request, key: str, build: Callable[[], T]) -> T:
+    """``build()``'s result (an immutable view object the same for every visitor), or the one
+    built earlier in this process when nothing has been committed since."""
+    cache = _cache_for(request)
+    if cache is None:
+        return build()
+    version = cache.version()
+    found = cache.get("data:" + key, version)
+    if found is not None:
+        return found
+    data = build()
+    cache.put("data:" + key, version, data)
+    return data

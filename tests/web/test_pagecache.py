@@ -48,3 +48,19 @@ def test_list_pages_show_every_change_at_once(site: Site, engine: Engine) -> Non
     # Visitors with cookies are never served a shared page.
     with_cookie = site.get("/papers/date/2026-06-05", cookies={"pw_csrf": "x"})
     assert with_cookie.status_code == 200 and "Beta: three" in with_cookie.text
+
+
+def test_lists_built_for_visitors_with_cookies_show_every_change_at_once(
+    site: Site, engine: Engine
+) -> None:
+    """Pages for visitors with cookies are built each time, on list data that any commit drops."""
+    cookies = {"pw_csrf": "x"}
+    path = "/papers/date/2026-06-05"
+    first = site.get(path, cookies=cookies).text
+    assert "Alpha: a paper" in first
+    with engine.begin() as conn:
+        conn.execute(update(Paper).where(Paper.id == "2406.00001").values(title="Alpha renamed"))
+    assert "Alpha renamed" in site.get(path, cookies=cookies).text
+    with engine.begin() as conn:
+        conn.execute(update(Paper).where(Paper.id == "2406.00001").values(hidden=True))
+    assert "Alpha renamed" not in site.get(path, cookies=cookies).text

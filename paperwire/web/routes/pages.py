@@ -22,7 +22,7 @@ from paperwire.papers.periods import Period, month_of, parse_month, parse_week, 
 from paperwire.search.similar import similar
 from paperwire.web import auth
 from paperwire.web.deps import SessionDep, SettingsDep
-from paperwire.web.pagecache import cached_page
+from paperwire.web.pagecache import cached_data, cached_page
 from paperwire.web.templating import paper_url, render
 
 router = APIRouter()
@@ -58,7 +58,12 @@ def _paging(request: Request) -> dict[str, Any]:
 def _daily_page(
     request: Request, session: SessionDep, day: date, page: str, latest: bool
 ) -> Response:
-    listing = daily_list(session, day, page=page_number(page), per_page=PER_PAGE)
+    number = page_number(page)
+    listing = cached_data(
+        request,
+        f"daily:{day.isoformat()}:{number}",
+        lambda: daily_list(session, day, page=number, per_page=PER_PAGE),
+    )
     return render(
         request,
         "daily.html",
