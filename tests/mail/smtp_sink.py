@@ -3,10 +3,10 @@ as a file.
 
 What it can be asked to do is what real servers do: answer chosen recipients with scripted codes
 (``451`` then ``250``, or ``550``); speak TLS (STARTTLS or implicit TLS) with a given certificate;
-require a login; be slow, by sleeping before it answers the DATA command (``data_delay``) or before
-it takes the finished message (``accept_delay``, a slow content check). Nothing else is changed:
-like aiosmtpd itself, it abandons a transaction whose client vanished before the final ``.``
-was processed.
+require a login; be slow for chosen recipients, by sleeping before it answers the DATA command or
+before it takes the finished message (a slow content check before queueing). Nothing else is
+changed: like aiosmtpd itself, it abandons a transaction whose client vanished before the final
+``.`` was read, or while its handler was still awaiting.
 
 Run as ``python smtp_sink.py PORT FOLDER RULES.json OPTIONS.json``; ``smtp_sink`` starts and stops it.
 """
@@ -57,7 +57,9 @@ class _Handler:
         import asyncio
 
         _event(self.folder, f"accepting {' '.join(envelope.rcpt_tos)}")
-        await asyncio.sleep(float(self.options.get("accept_delay", 0)))
+        delay = _delay(self.folder, "accept", envelope.rcpt_tos)
+        if delay:  # only then an await: aiosmtpd cancels a handler awaiting when the client goes
+            await asyncio.sleep(delay)
         name = f"{time.time_ns()}-{uuid.uuid4().hex}"
         login = session.auth_data.login.decode() if session.authenticated else None
         tls = server.transport.get_extra_info("ssl_object") is not None
@@ -67,6 +69,16 @@ class _Handler:
         tmp.write_bytes(envelope.original_content or envelope.content)
         os.replace(tmp, self.folder / f"{name}.eml")
         return "250 Message accepted"
+
+
+def _delays_file(folder: Path) -> Path:
+    return folder.parent / f"{folder.name}-delays.json"
+
+
+def _delay(folder: Path, step: str, recipients: list[str]) -> float:
+    path = _delays_file(folder)
+    delays = json.loads(path.read_text()).get(step, {}) if path.exists() else {}
+    return max((float(delays.get(r.lower(), 0)) for r in recipients), default=0.0)
 
 
 def _event(folder: Path, line: str) -> None:
@@ -90,15 +102,19 @@ def serve(port: int, folder: Path, rules: Path, options: dict[str, Any]) -> None
     def authenticator(
         server: Any, session: Any, envelope: Any, mechanism: str, auth_data: Any
     ) -> AuthResult:
-        ok = isinstance(auth_data, LoginPassword) and users.get(
-            auth_data.login.decode()
-        ) == auth_data.password.decode()
+        ok = (
+            isinstance(auth_data, LoginPassword)
+            and users.get(auth_data.login.decode()) == auth_data.password.decode()
+        )
         return AuthResult(success=ok, handled=False, auth_data=auth_data if ok else None)
 
     class SlowSMTP(SMTP):
         async def smtp_DATA(self, arg: str) -> None:
-            _event(folder, f"DATA {' '.join(self.envelope.rcpt_tos if self.envelope else [])}")
-            await asyncio.sleep(float(options.get("data_delay", 0)))
+            recipients = list(self.envelope.rcpt_tos) if self.envelope else []
+            _event(folder, f"DATA {' '.join(recipients)}")
+            delay = _delay(folder, "data", recipients)
+            if delay:
+                await asyncio.sleep(delay)
             await super().smtp_DATA(arg)
 
     class SinkController(Controller):
@@ -141,7 +157,9 @@ class SmtpSink:
 
     @property
     def url(self) -> str:
-        scheme = {"starttls": "smtp+starttls", "smtps": "smtps"}.get(self.options.get("tls"), "smtp")
+        scheme = {"starttls": "smtp+starttls", "smtps": "smtps"}.get(
+            self.options.get("tls"), "smtp"
+        )
         return f"{scheme}://127.0.0.1:{self.port}"
 
     def url_with_login(self, user: str, password: str) -> str:
@@ -153,6 +171,15 @@ class SmtpSink:
         current = json.loads(self.rules.read_text()) if self.rules.exists() else {}
         current[address.lower()] = list(codes)
         self.rules.write_text(json.dumps(current))
+
+    def slow(self, address: str, *, data: float = 0, accept: float = 0) -> None:
+        """For ``address``, sleep ``data`` seconds before answering DATA and ``accept`` seconds
+        after the final ``.`` before taking the message (0 and 0: answer at once again)."""
+        path = _delays_file(self.folder)
+        current = json.loads(path.read_text()) if path.exists() else {}
+        current.setdefault("data", {})[address.lower()] = data
+        current.setdefault("accept", {})[address.lower()] = accept
+        path.write_text(json.dumps(current))
 
     def messages(self, to: str | None = None) -> list[EmailMessage]:
         found = []
@@ -198,8 +225,7 @@ def smtp_sink(folder: Path, port: int | None = None, **options: Any) -> Iterator
     """Start the sink process on ``port`` (default: a free loopback port) and stop it afterwards.
 
     ``options``: ``tls`` (``"starttls"`` or ``"smtps"``) with ``cert`` and ``key`` (PEM paths),
-    ``users`` ({login: password}, then a login over TLS is required), ``data_delay`` and
-    ``accept_delay`` (seconds)."""
+    ``users`` ({login: password}, then a login over TLS is required)."""
     folder.mkdir(parents=True, exist_ok=True)
     sink = SmtpSink(
         port or free_port(), folder, folder.parent / f"{folder.name}-rules.json", options

@@ -43,6 +43,11 @@ def _sender(tmp_path: Path, url: str, ca: PrivateCA | None) -> SmtpSender:
     return sender
 
 
+def _send_one(tmp_path: Path, url: str, ca: PrivateCA | None) -> None:
+    with _sender(tmp_path, url, ca) as sender:
+        sender.send(_message())
+
+
 def _tls_sink(tmp_path: Path, mode: str, cert: ServerCert):  # type: ignore[no-untyped-def]
     return smtp_sink(
         tmp_path / f"mailbox-{mode}",
@@ -71,8 +76,7 @@ def test_tls_and_login_deliver_to_a_server_signed_by_the_configured_ca(
 
 def _refused(tmp_path: Path, smtp: SmtpSink, ca: PrivateCA | None) -> MailServerError:
     with pytest.raises(MailServerError) as refused:
-        with _sender(tmp_path, smtp.url_with_login(USER, PASSWORD), ca) as sender:
-            sender.send(_message())
+        _send_one(tmp_path, smtp.url_with_login(USER, PASSWORD), ca)
     assert smtp.count() == 0
     assert f"127.0.0.1:{smtp.port}" in str(refused.value)
     assert PASSWORD not in str(refused.value)
@@ -95,9 +99,7 @@ def test_a_certificate_no_trusted_ca_signed_is_refused(tmp_path: Path, mode: str
 def test_a_private_ca_certificate_is_refused_unless_configured(tmp_path: Path) -> None:
     ca = PrivateCA(tmp_path / "ca")
     with _tls_sink(tmp_path, "starttls", ca.issue("server")) as smtp:
-        assert "unable to get local issuer certificate" in str(
-            _refused(tmp_path, smtp, None)
-        )
+        assert "unable to get local issuer certificate" in str(_refused(tmp_path, smtp, None))
 
 
 def test_a_certificate_for_another_host_is_refused(tmp_path: Path) -> None:
@@ -114,8 +116,7 @@ def test_a_wrong_password_names_the_server_and_user_never_the_password(
     caplog.set_level(logging.DEBUG)
     with _tls_sink(tmp_path, mode, ca.issue("server")) as smtp:
         with pytest.raises(MailServerError) as refused:
-            with _sender(tmp_path, smtp.url_with_login(USER, "wrong " + PASSWORD), ca) as sender:
-                sender.send(_message())
+            _send_one(tmp_path, smtp.url_with_login(USER, "wrong " + PASSWORD), ca)
         assert smtp.count() == 0
     error = refused.value
     assert str(error).startswith(f"mail server {smtp.url} refused the login of user '{USER}': 535")
@@ -129,19 +130,21 @@ def test_no_login_where_one_is_required_is_the_servers_refusal_not_a_bounce(
     tmp_path: Path,
 ) -> None:
     ca = PrivateCA(tmp_path / "ca")
-    with _tls_sink(tmp_path, "starttls", ca.issue("server")) as smtp:
-        with pytest.raises(MailServerError) as refused:
-            with _sender(tmp_path, smtp.url, ca) as sender:
-                sender.send(_message())
+    with (
+        _tls_sink(tmp_path, "starttls", ca.issue("server")) as smtp,
+        pytest.raises(MailServerError) as refused,
+    ):
+        _send_one(tmp_path, smtp.url, ca)
     assert f"mail server {smtp.url} refused the sender" in str(refused.value)
     assert refused.value.code == 530
 
 
 def test_login_over_plain_smtp_to_a_server_that_allows_it_only_over_tls(tmp_path: Path) -> None:
-    with smtp_sink(tmp_path / "mailbox", users={USER: PASSWORD}) as smtp:
-        with pytest.raises(MailServerError) as refused:
-            with _sender(tmp_path, smtp.url_with_login(USER, PASSWORD), None) as sender:
-                sender.send(_message())
+    with (
+        smtp_sink(tmp_path / "mailbox", users={USER: PASSWORD}) as smtp,
+        pytest.raises(MailServerError) as refused,
+    ):
+        _send_one(tmp_path, smtp.url_with_login(USER, PASSWORD), None)
     assert f"mail server {smtp.url}" in str(refused.value) and "AUTH" in str(refused.value)
 
 
