@@ -231,3 +231,39 @@ def test_a_refused_login_stops_the_run_without_pausing_anyone_or_showing_the_pas
         )
         assert _recipients(smtp) == Counter({email: 1 for email in emails})
         assert smtp.sessions() == [{"tls": True, "login": user}] * 3
+
+
+def test_a_server_that_dies_after_storing_a_message_unanswered_does_not_get_it_twice(
+    engine: Engine, papers: list[PaperRecord], mail_env: dict[str, str], tmp_path: Path
+) -> None:
+    """RFC 1047's duplicate: the server keeps the message, then dies before its ``250``. The send
+    stays recorded; the run stops on the dead server and the next run sends only the rest."""
+    first, unanswered, last = add_subscribers(engine, 3)
+    port = free_port()
+    settings = load_settings()
+    reports: list[delivery.SendReport] = []
+    with smtp_sink(tmp_path / "dying", port=port) as dying:
+        dying.slow(unanswered, answer=60)
+        sending = threading.Thread(
+            target=lambda: reports.append(
+                delivery.send_digests(
+                    settings, engine, SmtpSender(dying.url), day=FRIDAY, retry_delays=(0.0,)
+                )
+            )
+        )
+        sending.start()
+        deadline = time.monotonic() + 60
+        while f"stored {unanswered}" not in dying.events():
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        dying.kill()
+        sending.join(60)
+        assert _recipients(dying) == {first: 1, unanswered: 1}
+    (report,) = reports
+    assert (report.sent, report.retry) == (2, 1) and not report.complete
+    assert f"{unanswered}: sent, but the server's answer was lost" in report.errors[0]
+    with smtp_sink(tmp_path / "back", port=port) as back:
+        again = delivery.send_digests(settings, engine, SmtpSender(back.url), day=FRIDAY)
+        assert again.sent == 1 and again.complete
+        assert _recipients(back) == {last: 1}
+    assert _statuses(engine) == {"sent": 3}

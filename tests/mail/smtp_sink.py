@@ -68,6 +68,10 @@ class _Handler:
         tmp = self.folder / f".{name}.tmp"
         tmp.write_bytes(envelope.original_content or envelope.content)
         os.replace(tmp, self.folder / f"{name}.eml")
+        _event(self.folder, f"stored {' '.join(envelope.rcpt_tos)}")
+        delay = _delay(self.folder, "answer", envelope.rcpt_tos)
+        if delay:
+            await asyncio.sleep(delay)
         return "250 Message accepted"
 
 
@@ -154,6 +158,7 @@ class SmtpSink:
     folder: Path
     rules: Path
     options: dict[str, Any] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
 
     @property
     def url(self) -> str:
@@ -172,14 +177,21 @@ class SmtpSink:
         current[address.lower()] = list(codes)
         self.rules.write_text(json.dumps(current))
 
-    def slow(self, address: str, *, data: float = 0, accept: float = 0) -> None:
-        """For ``address``, sleep ``data`` seconds before answering DATA and ``accept`` seconds
-        after the final ``.`` before taking the message (0 and 0: answer at once again)."""
+    def slow(self, address: str, *, data: float = 0, accept: float = 0, answer: float = 0) -> None:
+        """For ``address``, sleep ``data`` seconds before answering DATA, ``accept`` seconds after
+        the final ``.`` before taking the message, ``answer`` seconds after storing it before
+        saying so (all 0: answer at once again)."""
         path = _delays_file(self.folder)
         current = json.loads(path.read_text()) if path.exists() else {}
-        current.setdefault("data", {})[address.lower()] = data
-        current.setdefault("accept", {})[address.lower()] = accept
+        for step, seconds in (("data", data), ("accept", accept), ("answer", answer)):
+            current.setdefault(step, {})[address.lower()] = seconds
         path.write_text(json.dumps(current))
+
+    def kill(self) -> None:
+        """SIGKILL the server process, as a crash would."""
+        if self.process is not None:
+            self.process.kill()
+            self.process.wait()
 
     def messages(self, to: str | None = None) -> list[EmailMessage]:
         found = []
@@ -198,7 +210,8 @@ class SmtpSink:
         ]
 
     def events(self) -> list[str]:
-        """``DATA <recipient>`` when a DATA command arrives, ``accepting <recipient>`` at its end."""
+        """``DATA <recipient>`` when a DATA command arrives, ``accepting <recipient>`` at its
+        final ``.``, ``stored <recipient>`` once the message is kept."""
         log = self.folder.parent / f"{self.folder.name}-events.log"
         return log.read_text().splitlines() if log.exists() else []
 
@@ -232,7 +245,7 @@ def smtp_sink(folder: Path, port: int | None = None, **options: Any) -> Iterator
     )
     settings = folder.parent / f"{folder.name}-options.json"
     settings.write_text(json.dumps(options))
-    process = subprocess.Popen(
+    process = sink.process = subprocess.Popen(
         [sys.executable, __file__, str(sink.port), str(folder), str(sink.rules), str(settings)]
     )
     try:
