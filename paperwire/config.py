@@ -63,6 +63,13 @@ SETTINGS: tuple[Setting, ...] = (
         "search embeddings: all-MiniLM-L6-v2 (the shipped ONNX int8 runtime) or any"
         " sentence-transformers model name or local path",
     ),
+    Setting(
+        "smtp_ca_file",
+        "PAPERWIRE_SMTP_CA_FILE",
+        None,
+        "PEM file of the CA(s) that sign the mail server's certificate, trusted instead of the"
+        " system's (a private CA)",
+    ),
 )
 
 
@@ -79,6 +86,7 @@ class Settings:
     arxiv_api_url: str = "https://export.arxiv.org/api/query"
     submit_max_age_days: int | None = None
     api_rate_limit: int = 600
+    smtp_ca_file: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -136,5 +144,6 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         community=values["community"] or "paperwire",
         arxiv_api_url=values["arxiv_api_url"] or "https://export.arxiv.org/api/query",
         submit_max_age_days=_days(values["submit_max_age_days"], "PAPERWIRE_SUBMIT_MAX_AGE_DAYS"),
+        smtp_ca_file=values["smtp_ca_file"],
         extra={k: v for k, v in from_file.items() if k not in {s.name for s in SETTINGS}},
     )

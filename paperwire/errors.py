@@ -87,3 +87,32 @@ class TokenNotFound(PaperwireError):
 
 class SavedSearchNotFound(PaperwireError):
     http_status = 404
+
+
+class DeliveryError(PaperwireError):
+    """The mail server refused a message or could not be reached.
+
+    ``temporary`` for 4xx answers and lost connections; ``outcome_unknown`` when the connection
+    failed after the final ``.`` was sent, so the server may or may not have accepted the message.
+    """
+
+    http_status = 503
+
+    def __init__(
+        self, message: str, *, code: int | None, temporary: bool, outcome_unknown: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.temporary = temporary
+        self.outcome_unknown = outcome_unknown
+
+
+class MailServerError(DeliveryError):
+    """The mail server itself failed (unreachable, its certificate or our login refused), not one
+    recipient: every message would fail the same way, so a run stops instead of trying each."""
+
+
+class DigestsNotSent(PaperwireError):
+    """A digest run ended with digests still to send; the next run sends them."""
+
+    http_status = 503

@@ -8,6 +8,7 @@ not run again.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from sqlalchemy.orm import Session
 from paperwire.config import Settings
 from paperwire.db.models import JobLock
 from paperwire.digests.delivery import holder_id, send_digests
+from paperwire.errors import DigestsNotSent, PaperwireError
 from paperwire.mail.sender import get_sender
 from paperwire.papers.records import now_utc
 
@@ -43,7 +45,10 @@ def _index(settings: Settings, engine: Engine) -> str:
 
 def _digests(frequency: str) -> Callable[[Settings, Engine], str]:
     def run(settings: Settings, engine: Engine) -> str:
-        return send_digests(settings, engine, get_sender(settings), frequency=frequency).summary()
+        report = send_digests(settings, engine, get_sender(settings), frequency=frequency)
+        if not report.complete:
+            raise DigestsNotSent(report.summary())
+        return report.summary()
 
     return run
 
@@ -81,13 +86,15 @@ def acquire(engine: Engine, job: Job, holder: str) -> bool:
         return created is not None
 
 
-def release(engine: Engine, job: Job, holder: str) -> None:
+def release(engine: Engine, job: Job, holder: str, *, done: bool = True) -> None:
+    """Give the lease back; a job not ``done`` (it failed) stays due for the next round."""
     now = now_utc()
+    values = {"expires_at": now, "last_run_at": now} if done else {"expires_at": now}
     with Session(engine) as session:
         session.execute(
             update(JobLock)
             .where(JobLock.name == job.name, JobLock.holder == holder)
-            .values(expires_at=now, last_run_at=now)
+            .values(**values)
         )
         session.commit()
 
@@ -95,19 +102,29 @@ def release(engine: Engine, job: Job, holder: str) -> None:
 def run_due(
     settings: Settings, engine: Engine, log: Callable[[str], None], only: set[str] | None = None
 ) -> list[str]:
-    """Run every due job this worker can lease, one after the other; returns the jobs run."""
+    """Run every due job this worker can lease, one after the other; returns the jobs run. A job
+    that fails is logged and stays due; once every job has had its turn, the first failure is
+    raised."""
     holder = holder_id()
     ran = []
+    failed: list[PaperwireError] = []
     for job in JOBS:
         if only is not None and job.name not in only:
             continue
         if not acquire(engine, job, holder):
             continue
+        done = False
         try:
             log(f"{job.name}: {job.run(settings, engine)}")
             ran.append(job.name)
+            done = True
+        except PaperwireError as exc:
+            log(f"{job.name}: failed: {exc}")
+            failed.append(exc)
         finally:
-            release(engine, job, holder)
+            release(engine, job, holder, done=done)
+    if failed:
+        raise failed[0]
     return ran
 
 
@@ -115,5 +132,7 @@ def run_forever(
     settings: Settings, engine: Engine, log: Callable[[str], None], poll: float = 60.0
 ) -> None:
     while True:
-        run_due(settings, engine, log)
+        # run_due logged any failure; the failed job is due again next round.
+        with contextlib.suppress(PaperwireError):
+            run_due(settings, engine, log)
         time.sleep(poll)

@@ -9,7 +9,7 @@ import typer
 from paperwire.cli.context import console, ready_engine, settings
 from paperwire.digests import delivery
 from paperwire.digests.compose import Digest, render
-from paperwire.errors import UsageError
+from paperwire.errors import DigestsNotSent, UsageError
 from paperwire.mail.sender import get_sender
 
 app = typer.Typer(help="E-mail digests.", no_args_is_help=True)
@@ -54,6 +54,16 @@ def send(
     for digest in report.dry_run:
         _print(digest)
     console.print(report.summary(), markup=False, highlight=False)
+    for line in report.errors[:20]:
+        console.print(line, markup=False, highlight=False)
+    if len(report.errors) > 20:
+        console.print(f"... and {len(report.errors) - 20} more", markup=False, highlight=False)
+    if not report.complete:
+        raise DigestsNotSent(
+            f"{report.retry} digests not sent"
+            + (f" ({report.server_error})" if report.server_error else "")
+            + "; the next `paperwire digest send` sends them"
+        )
 
 
 @app.command("preview")
@@ -88,6 +98,6 @@ def worker(
         console.print(line, markup=False, highlight=False)
 
     if once:
-        jobs.run_due(cfg, engine, log, set(job) if job else None)
+        jobs.run_due(cfg, engine, log, set(job) if job else None)  # raises if a job failed
     else:
         jobs.run_forever(cfg, engine, log)

@@ -1,17 +1,39 @@
-"""Delivering a period's digests exactly once per (subscription, period).
+"""Delivering a period's digests at most once per (subscription, period), and in practice once.
 
 Each sender claims rows of ``digest_deliveries`` with ``INSERT ... ON CONFLICT DO NOTHING RETURNING``,
 so two senders running together get disjoint subscribers; the claim commits before any mail goes
-out. The row turns ``sent``, with the papers sent, in a transaction committed while the SMTP server
-holds the whole message but before the final ``.`` asks it to accept it (``SmtpSender.send``): a
-sender killed before that commit leaves the server an unfinished message it discards, so the rerun
-sends it; killed after it, the send is recorded and never repeated. A claim left ``sending`` by a
-sender that died is taken over when its lease has expired or, on the same machine, as soon as its
-process is gone. The one loss a crash can cause is a kill in the instant between that commit and
-the final ``.``: at most once, never twice.
+out. A claim left ``sending`` by a sender that died is taken over when its lease has expired or, on
+the same machine, as soon as its process is gone; every later write of the row is conditional on
+the claim (holder and time) still being the sender's own, so a sender stalled past its lease and
+taken over sends nothing more for that row.
 
-4xx answers are retried with back-off, then left ``retry`` for the next run; 5xx answers pause the
-address (``subscriptions.status = 'bounced'``) and record the error for the admin page.
+Per message the sender sends MAIL, RCPT, DATA and the whole body, then commits the row ``sent`` (with
+the papers sent), and only then sends the final ``.`` that asks the server to accept the message
+(``SmtpSender.send``). SMTP cannot make a send and its record one atomic step (RFC 1047), so this
+order picks "at most once" and leaves a loss window, never a duplicate one. Where a SIGKILL of the
+sender lands decides:
+
+- before the commit is durable: the server holds an unfinished message and discards it when the
+  connection closes; the row stays ``sending`` and the rerun sends it. Exactly once.
+- after the commit is durable but before the ``.`` has been written to the socket: the message is
+  recorded sent but the server never gets it. **Lost.** The window is the few microseconds after
+  SQLite's commit, and on PostgreSQL also the COMMIT's round trip (the server has committed before
+  the client reads its answer): a fraction of a millisecond per message.
+- after the ``.`` was written: the kernel still delivers it. A real MTA (Postfix, Exim) queues a
+  complete message whether or not the client is still there to read the ``250``. aiosmtpd also
+  keeps it when its handler finishes without awaiting, but cancels a handler that is still
+  awaiting something (a slow check before queueing) when the client goes: such a server loses the
+  message (recorded sent). Never resent, so never twice.
+
+A connection lost after the ``.`` (server crash, network) is the same ambiguity: the send stays
+recorded, is reported, and is not resent.
+
+4xx answers are retried with back-off, then left ``retry`` for the next run; 5xx answers to RCPT or
+the message pause the address (``subscriptions.status = 'bounced'``) and record the error for the
+admin page. A failure of the server itself (unreachable, certificate or login refused, sender
+refused: ``MailServerError``) is retried briefly, then stops the run: no address is paused, nothing
+is marked sent, every claimed row is left ``retry`` and the report says why, so the next run sends
+each digest once.
 """
 
 from __future__ import annotations
@@ -34,13 +56,17 @@ from paperwire.config import Settings
 from paperwire.db.models import DigestDelivery, DigestItem, Subscription
 from paperwire.digests import subscriptions
 from paperwire.digests.compose import Digest, Period, PeriodContent, compose, period_for, render
+from paperwire.errors import DeliveryError, MailServerError
 from paperwire.mail.message import build_message
-from paperwire.mail.sender import DeliveryError, Sender
+from paperwire.mail.sender import Sender
 from paperwire.papers.records import now_utc
 
 LEASE = timedelta(minutes=10)
 BATCH = 200
 RETRY_DELAYS = (1.0, 4.0, 15.0)
+# A server that cannot be reached (or refuses our session) fails every message alike: the run tries
+# it a little while and then stops, leaving the rest for the next run instead of trying each.
+SERVER_RETRY_DELAYS = (1.0, 4.0)
 
 
 @dataclass
@@ -52,11 +78,18 @@ class SendReport:
     bounced: int = 0
     dry_run: list[Digest] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    server_error: str | None = None
+
+    @property
+    def complete(self) -> bool:
+        """Every due digest sent, skipped or bounced: nothing is left for the next run."""
+        return self.retry == 0 and self.server_error is None
 
     def summary(self) -> str:
+        stopped = f"; stopped: {self.server_error}" if self.server_error else ""
         return (
             f"digest {self.period}: {self.sent} sent, {self.skipped} skipped (nothing new), "
-            f"{self.retry} to retry, {self.bounced} bounced"
+            f"{self.retry} to retry, {self.bounced} bounced{stopped}"
         )
 
 
@@ -87,7 +120,22 @@ def _due(session: Session, frequency: str) -> list[int]:
     )
 
 
-def _claim(session: Session, ids: Sequence[int], period: str, holder: str) -> list[int]:
+@dataclass(frozen=True)
+class Claim:
+    """Who holds a row of ``digest_deliveries`` and since when: a takeover changes ``at``, so a
+    sender stalled past its lease can tell that its row is no longer its own."""
+
+    holder: str
+    at: datetime
+
+
+class ClaimLost(Exception):
+    """Another sender took the row over (this one outlived its lease): it must send nothing."""
+
+
+def _claim(
+    session: Session, ids: Sequence[int], period: str, holder: str
+) -> tuple[list[int], Claim]:
     """Claim the given subscriptions for ``period``; returns those this sender now holds."""
     now = now_utc()
     upsert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
@@ -145,7 +193,7 @@ def _claim(session: Session, ids: Sequence[int], period: str, holder: str) -> li
             if taken is not None:
                 claimed.add(taken)
         session.commit()
-    return [sid for sid in ids if sid in claimed]
+    return [sid for sid in ids if sid in claimed], Claim(holder, now)
 
 
 def send_digests(
@@ -175,11 +223,42 @@ def send_digests(
             return report
         with sender:
             for start in range(0, len(due), BATCH):
-                mine = _claim(session, due[start : start + BATCH], period.key, holder)
+                mine, claim = _claim(session, due[start : start + BATCH], period.key, holder)
                 subs = session.scalars(select(Subscription).where(Subscription.id.in_(mine)))
-                for sub in sorted(subs, key=lambda s: s.id):
-                    _deliver(session, settings, sender, content, sub, report, retry_delays, sleep)
+                try:
+                    for sub in sorted(subs, key=lambda s: s.id):
+                        _deliver(
+                            session,
+                            settings,
+                            sender,
+                            content,
+                            sub,
+                            claim,
+                            report,
+                            retry_delays,
+                            sleep,
+                        )
+                except MailServerError as exc:
+                    report.server_error = str(exc)
+                    report.retry += _release(session, period, holder, str(exc))
+                    break
     return report
+
+
+def _release(session: Session, period: Period, holder: str, error: str) -> int:
+    """Hand back this sender's unsent claims as ``retry`` (the next run takes them at once)."""
+    released = session.execute(
+        update(DigestDelivery)
+        .where(
+            DigestDelivery.period == period.key,
+            DigestDelivery.claimed_by == holder,
+            DigestDelivery.status == "sending",
+        )
+        .values(status="retry", error=f"not tried: {error}")
+        .returning(DigestDelivery.id)
+    ).all()
+    session.commit()
+    return len(released)
 
 
 def _send_in_child(settings: Settings, frequency: str, day: date) -> SendReport:
@@ -210,6 +289,7 @@ def send_parallel(
         total.retry += part.retry
         total.bounced += part.bounced
         total.errors += part.errors
+        total.server_error = total.server_error or part.server_error
     return total
 
 
@@ -231,12 +311,23 @@ def message_for(settings: Settings, digest: Digest, sub: Subscription) -> tuple[
     return subject, message
 
 
-def _finish(session: Session, sub: Subscription, period: Period, **values: object) -> None:
-    session.execute(
+def _finish(
+    session: Session, sub: Subscription, period: Period, claim: Claim, **values: object
+) -> bool:
+    """Update the row if this sender's claim on it still stands; False if it was taken over."""
+    changed = session.execute(
         update(DigestDelivery)
-        .where(DigestDelivery.subscription_id == sub.id, DigestDelivery.period == period.key)
+        .where(
+            DigestDelivery.subscription_id == sub.id,
+            DigestDelivery.period == period.key,
+            DigestDelivery.status == "sending",
+            DigestDelivery.claimed_by == claim.holder,
+            DigestDelivery.claimed_at == claim.at,
+        )
         .values(**values)
-    )
+        .returning(DigestDelivery.id)
+    ).all()
+    return bool(changed)
 
 
 def _deliver(
@@ -245,6 +336,7 @@ def _deliver(
     sender: Sender,
     content: PeriodContent,
     sub: Subscription,
+    claim: Claim,
     report: SendReport,
     retry_delays: Sequence[float],
     sleep: Callable[[float], None],
@@ -253,7 +345,7 @@ def _deliver(
     digest = compose(session, content, sub)
     now = now_utc()
     if digest.is_empty and sub.skip_empty:
-        _finish(session, sub, period, status="skipped", sent_at=now)
+        _finish(session, sub, period, claim, status="skipped", sent_at=now)
         session.commit()
         report.skipped += 1
         return
@@ -264,16 +356,19 @@ def _deliver(
     def record_sent() -> None:
         # Committed before the server is asked to accept the message (see SmtpSender.send).
         nonlocal recorded
-        _finish(
+        if not _finish(
             session,
             sub,
             period,
+            claim,
             status="sent",
             sent_at=now,
             attempts=attempts,
             message_id=str(message["Message-ID"]),
             error=None,
-        )
+        ):
+            session.rollback()
+            raise ClaimLost(sub.email)
         if digest.paper_ids:
             session.execute(
                 insert(DigestItem),
@@ -291,30 +386,56 @@ def _deliver(
         recorded = True
 
     error: DeliveryError | None = None
-    for delay in (*retry_delays, None):
+    delays = list(retry_delays)
+    server_down = False
+    while True:
         attempts += 1
         try:
             sender.send(message, record_sent)
             error = None
             break
+        except ClaimLost:
+            # The row now belongs to the sender that took it over; the connection was closed
+            # before the final dot, so the server discards this copy.
+            return
         except DeliveryError as exc:
             error = exc
-            if recorded:
-                _unrecord(session, sub, period)
-                recorded = False
-            if not exc.temporary or delay is None:
+            if recorded and exc.outcome_unknown:
+                # The connection failed after the final dot: the server may hold the message.
+                # Resending could deliver it twice, so the recorded send stands (at most once).
+                report.errors.append(f"{sub.email}: sent, but the server's answer was lost: {exc}")
+                error = None
                 break
-            sleep(delay)
+            if recorded:
+                _unrecord(session, sub, period, claim)
+                recorded = False
+            if isinstance(exc, MailServerError) and not server_down:
+                server_down = True
+                delays = [
+                    min(a, b) for a, b in zip(SERVER_RETRY_DELAYS, retry_delays, strict=False)
+                ]
+            if not exc.temporary or not delays:
+                break
+            sleep(delays.pop(0))
     now = now_utc()
     if error is None:
         report.sent += 1
+    elif isinstance(error, MailServerError):
+        # Not this subscriber's fault: never a bounce; the run stops and the next one retries.
+        _finish(session, sub, period, claim, status="retry", attempts=attempts, error=str(error))
+        session.commit()
+        report.retry += 1
+        raise error
     elif error.temporary:
-        _finish(session, sub, period, status="retry", attempts=attempts, error=str(error))
+        _finish(session, sub, period, claim, status="retry", attempts=attempts, error=str(error))
         session.commit()
         report.retry += 1
         report.errors.append(f"{sub.email}: {error}")
+    elif not _finish(
+        session, sub, period, claim, status="failed", attempts=attempts, error=str(error)
+    ):
+        session.rollback()
     else:
-        _finish(session, sub, period, status="failed", attempts=attempts, error=str(error))
         sub.status = "bounced"
         sub.last_error = str(error)
         sub.updated_at = now
@@ -323,14 +444,23 @@ def _deliver(
         report.errors.append(f"{sub.email}: {error}")
 
 
-def _unrecord(session: Session, sub: Subscription, period: Period) -> None:
+def _unrecord(session: Session, sub: Subscription, period: Period, claim: Claim) -> None:
     """Undo a send recorded before the server refused the message at its end."""
     session.execute(
         delete(DigestItem).where(
             DigestItem.subscription_id == sub.id, DigestItem.period == period.key
         )
     )
-    _finish(session, sub, period, status="sending", sent_at=None, message_id=None)
+    session.execute(
+        update(DigestDelivery)
+        .where(
+            DigestDelivery.subscription_id == sub.id,
+            DigestDelivery.period == period.key,
+            DigestDelivery.claimed_by == claim.holder,
+            DigestDelivery.claimed_at == claim.at,
+        )
+        .values(status="sending", sent_at=None, message_id=None)
+    )
     session.commit()
 
 
