@@ -14,6 +14,7 @@ from sqlalchemy import Engine, create_engine, text
 from paperwire.db.engine import make_engine
 from paperwire.db.migrate import upgrade
 from paperwire.db.models import Base
+from tests.no_skip import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401
 from tests.recording import RecordingServer
 
 REPO = Path(__file__).resolve().parent.parent
