@@ -8,6 +8,11 @@ cd "$(dirname "$0")/.."
 if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ]; then
   apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
 fi
+chromium="${PAPERWIRE_TEST_CHROMIUM:-$(command -v chromium || echo /usr/bin/chromium)}"
+if [ ! -x "$chromium" ]; then
+  echo "scripts/test.sh: no Chromium at $chromium (run this as root to install it, or" \
+    "apt-get install chromium): the browser tests will fail" >&2
+fi
 
 # PostgreSQL: the suite runs every database test on it as well as on SQLite.
 if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then

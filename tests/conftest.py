@@ -1,5 +1,5 @@
-"""Shared fixtures: a real database per test (SQLite file and PostgreSQL server), the shared data
-folder, and a local HTTP server that replays recorded responses."""
+"""Shared fixtures: a real database per test (SQLite file and PostgreSQL server), the recorded data
+in tests/fixtures/data, and a local HTTP server that replays recorded responses."""
 
 from __future__ import annotations
 
@@ -14,10 +14,12 @@ from sqlalchemy import Engine, create_engine, text
 from paperwire.db.engine import make_engine
 from paperwire.db.migrate import upgrade
 from paperwire.db.models import Base
+from tests.no_skip import pytest_make_collect_report, pytest_runtest_makereport  # noqa: F401
 from tests.recording import RecordingServer
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_DATA = Path(os.environ.get("PAPERWIRE_SHARED_DATA", REPO.parent / "shared" / "data"))
+# Recorded real data, copied from ../shared/data by scripts/make_test_data.py (see its README there).
+FIXTURE_DATA = REPO / "tests" / "fixtures" / "data"
 PG_ADMIN_URL = os.environ.get(
     "PAPERWIRE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
@@ -26,9 +28,9 @@ REQUIRE_PG = os.environ.get("PAPERWIRE_REQUIRE_POSTGRES") == "1"
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    if not SHARED_DATA.is_dir():
-        pytest.skip(f"shared data folder not found at {SHARED_DATA}")
-    return SHARED_DATA
+    """The recorded data the tests read, laid out as ../shared/data is but kept in the repository:
+    the suite never reads ../shared (only benchmarks and ``paperwire eval`` do)."""
+    return FIXTURE_DATA
 
 
 # --- databases -------------------------------------------------------------------------------

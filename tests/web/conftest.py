@@ -33,10 +33,15 @@ def empty_site(env: dict[str, str], tmp_path: Path) -> Iterator[Site]:
 
 @pytest.fixture
 def browser() -> Iterator[Any]:
-    """Headless Chromium (Debian's), one per test."""
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    """Headless Chromium (Debian's), one per test. Without it the test fails, never skips."""
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(
+            f"no Chromium at {CHROMIUM}: the browser tests need Debian's chromium"
+            " (scripts/test.sh installs it as root: apt-get install chromium)",
+            pytrace=False,
+        )
+    from playwright import sync_api
+
     with sync_api.sync_playwright() as playwright:
         instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield instance
