@@ -53,19 +53,13 @@ def make_engine(database_url: str, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"timeout": lock_timeout}, **_JSON)
-        event.listen(
-            engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, busy_ms)
-        )
+        event.listen(engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, busy_ms))
         return engine
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     # Without a lock_timeout PostgreSQL waits for a row lock forever, and the request with it.
-    return create_engine(
-        url,
-        pool_pre_ping=True,
-        connect_args={"options": f"-c lock_timeout={busy_ms}"},
-        **_JSON,
-    )
+    options = " ".join(filter(None, [url.query.get("options"), f"-c lock_timeout={busy_ms}"]))
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": options}, **_JSON)
 
 
 def get_engine(settings: Settings) -> Engine:

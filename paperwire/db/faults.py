@@ -50,8 +50,9 @@ def unavailable(error: BaseException) -> DatabaseUnavailable | None:
     if isinstance(error, sa_exc.TimeoutError):
         return DatabaseUnavailable(f"no database connection free: {_first_line(error)}")
     if isinstance(error, sa_exc.DBAPIError):
-        if error.connection_invalidated or _temporary_driver_error(error.orig):
-            return DatabaseUnavailable(_first_line(error.orig))
+        driver = error.orig if error.orig is not None else error
+        if error.connection_invalidated or _temporary_driver_error(driver):
+            return DatabaseUnavailable(_first_line(driver))
         return None
     if _temporary_driver_error(error):
         return DatabaseUnavailable(_first_line(error))

@@ -88,9 +88,7 @@ def rate_limited_response(request: Request, exc: RateLimited) -> Response:
 def unavailable_response(request: Request, exc: DatabaseUnavailable) -> Response:
     """A 503 with ``Retry-After``: the database is locked or unreachable for now. The page is
     rendered without asking the database who the visitor is (it may be the part that is down)."""
-    log.warning(
-        "database unavailable on %s %s: %s", request.method, request.url.path, exc.reason
-    )
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.reason)
     if getattr(request.state, "visitor", None) is None:
         request.state.visitor = auth.ANONYMOUS
     response = error_response(request, 503, str(exc))

@@ -14,10 +14,24 @@ import pytest
 from paperwire.papers.records import PaperRecord
 from tests.search.search_data import paper
 
-WORDS = (
-    "quasar spectra redshift survey telescope photometry galaxies lensing cluster halo"
-    " emission absorption calibration catalogue variability luminosity"
-).split()
+WORDS = [
+    "quasar",
+    "spectra",
+    "redshift",
+    "survey",
+    "telescope",
+    "photometry",
+    "galaxies",
+    "lensing",
+    "cluster",
+    "halo",
+    "emission",
+    "absorption",
+    "calibration",
+    "catalogue",
+    "variability",
+    "luminosity",
+]
 
 
 def quasar_papers(count: int, start: int = 0) -> list[PaperRecord]:
@@ -60,10 +74,9 @@ def fill(folder: Path, leave: int) -> Path:
     back ``leave`` bytes. Delete the returned file to free the space."""
     ballast = folder / "ballast"
     chunk = b"\0" * 65536
-    with open(ballast, "wb") as fh:
-        with suppress(OSError):
-            while True:
-                fh.write(chunk)
-                fh.flush()
+    with open(ballast, "wb") as fh, suppress(OSError):
+        while True:
+            fh.write(chunk)
+            fh.flush()
     os.truncate(ballast, max(0, ballast.stat().st_size - leave))
     return ballast
