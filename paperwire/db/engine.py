@@ -58,7 +58,10 @@ def make_engine(database_url: str, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     # Without a lock_timeout PostgreSQL waits for a row lock forever, and the request with it.
-    options = " ".join(filter(None, [url.query.get("options"), f"-c lock_timeout={busy_ms}"]))
+    given = url.query.get("options") or ()
+    options = " ".join(
+        [*([given] if isinstance(given, str) else given), f"-c lock_timeout={busy_ms}"]
+    )
     return create_engine(url, pool_pre_ping=True, connect_args={"options": options}, **_JSON)
 
 
