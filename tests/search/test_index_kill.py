@@ -71,7 +71,7 @@ def test_a_sync_killed_halfway_leaves_a_usable_index_and_the_rerun_completes_it(
 
     with sqlite3.connect(lexical_file) as conn:
         assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-    assert len(_found(settings, engine, "quasar", "lexical")) == 100
+    assert len(_found(settings, engine, "quasar", "lexical")) == len(new)
     assert _found(settings, engine, QUERY, "semantic") == semantic_before
 
     rerun = index.sync(settings, engine)
