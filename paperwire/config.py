@@ -14,6 +14,7 @@ from pathlib import Path
 from paperwire.errors import ConfigError
 
 PLACEHOLDER_SECRET = "change-me"
+DEFAULT_LOCK_TIMEOUT = 30.0
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,13 @@ SETTINGS: tuple[Setting, ...] = (
         "PEM file of the CA(s) that sign the mail server's certificate, trusted instead of the"
         " system's (a private CA)",
     ),
+    Setting(
+        "db_lock_timeout",
+        "PAPERWIRE_DB_LOCK_TIMEOUT",
+        "30",
+        "seconds a statement waits for another connection's lock before the request answers 503"
+        " (SQLite busy timeout, PostgreSQL lock_timeout)",
+    ),
 )
 
 
@@ -87,6 +95,7 @@ class Settings:
     submit_max_age_days: int | None = None
     api_rate_limit: int = 600
     smtp_ca_file: str | None = None
+    db_lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -105,6 +114,16 @@ def _days(value: str | None, name: str) -> int | None:
     if not value.strip().isdigit() or int(value) < 1:
         raise ConfigError(f"{name} must be a whole number of days (1 or more), not {value!r}")
     return int(value)
+
+
+def _seconds(value: str | None, name: str) -> float:
+    try:
+        seconds = float(value or DEFAULT_LOCK_TIMEOUT)
+    except ValueError:
+        seconds = -1.0
+    if not 0 < seconds <= 3600:
+        raise ConfigError(f"{name} must be a number of seconds between 0 and 3600, not {value!r}")
+    return seconds
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -133,6 +152,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
             f"PAPERWIRE_API_RATE_LIMIT must be a whole number, not {values['api_rate_limit']!r}"
         ) from None
     return Settings(
+        db_lock_timeout=_seconds(values["db_lock_timeout"], "PAPERWIRE_DB_LOCK_TIMEOUT"),
         home=home,
         api_rate_limit=api_rate_limit,
         database_url=database_url,

@@ -116,3 +116,30 @@ class DigestsNotSent(PaperwireError):
     """A digest run ended with digests still to send; the next run sends them."""
 
     http_status = 503
+
+
+class DatabaseUnavailable(PaperwireError):
+    """The database is locked by another writer past the lock timeout, or cannot be reached.
+
+    A temporary state: the request's transaction was rolled back, so nothing is half written and
+    the same request can simply be sent again. ``reason`` is the driver's own words, for logs and
+    the CLI (not shown on public pages)."""
+
+    http_status = 503
+    exit_code = 75  # EX_TEMPFAIL: try again later
+
+    def __init__(self, reason: str, retry_after: int = 5) -> None:
+        super().__init__(
+            "The database is busy or unreachable right now, so nothing was changed."
+            " Please try again in a few seconds."
+        )
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+class IndexWriteFailed(PaperwireError):
+    """The search index could not be written (disk full, I/O error). Searches keep answering from
+    the last complete sync; the next ``paperwire index`` redoes what was not written."""
+
+    exit_code = 74  # EX_IOERR
+    http_status = 503

@@ -4,13 +4,28 @@ from __future__ import annotations
 
 import sys
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from paperwire.cli.app import app
-from paperwire.errors import PaperwireError
+from paperwire.db.faults import unavailable
+from paperwire.errors import DatabaseUnavailable, PaperwireError
+
+
+def _fail(exc: PaperwireError) -> None:
+    line = str(exc)
+    if isinstance(exc, DatabaseUnavailable):
+        line += f" ({exc.reason})"
+    print(f"error: {line}", file=sys.stderr)
+    sys.exit(exc.exit_code)
 
 
 def main() -> None:
     try:
         app()
     except PaperwireError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(exc.exit_code)
+        _fail(exc)
+    except SQLAlchemyError as exc:
+        found = unavailable(exc)
+        if found is None:
+            raise
+        _fail(found)

@@ -1,4 +1,9 @@
-"""Engines and sessions for SQLite (WAL, foreign keys on) and PostgreSQL."""
+"""Engines and sessions for SQLite (WAL, foreign keys on) and PostgreSQL.
+
+Both wait at most ``PAPERWIRE_DB_LOCK_TIMEOUT`` seconds for a lock another connection holds (SQLite's
+busy timeout, PostgreSQL's ``lock_timeout``); past it the statement fails, the transaction rolls
+back, and ``db.faults`` turns the failure into ``DatabaseUnavailable`` (a 503 with Retry-After).
+"""
 
 from __future__ import annotations
 
@@ -12,17 +17,17 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
-from paperwire.config import Settings
+from paperwire.config import DEFAULT_LOCK_TIMEOUT, Settings
 
 _engines: dict[str, Engine] = {}
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any, busy_ms: int) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA busy_timeout=30000")
+    cur.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     # Pages read through a memory map (shared by every connection and process) and a larger page
     # cache: a daily list touches hundreds of paper rows, and with SQLite's 2 MB default each
     # request read them again through system calls.
@@ -39,25 +44,33 @@ def _json_dumps(value: Any) -> str:
 _JSON = {"json_serializer": _json_dumps, "json_deserializer": orjson.loads}
 
 
-def make_engine(database_url: str) -> Engine:
-    """A new engine for ``database_url``; SQLite files get their folder created and WAL turned on."""
+def make_engine(database_url: str, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -> Engine:
+    """A new engine for ``database_url``; SQLite files get their folder created and WAL turned on.
+    A statement waits at most ``lock_timeout`` seconds for another connection's lock."""
     url = make_url(database_url)
+    busy_ms = max(1, int(lock_timeout * 1000))
     if url.get_backend_name() == "sqlite":
         if url.database and url.database != ":memory:":
             Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30}, **_JSON)
-        event.listen(engine, "connect", _sqlite_pragmas)
+        engine = create_engine(url, connect_args={"timeout": lock_timeout}, **_JSON)
+        event.listen(engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, busy_ms))
         return engine
     if url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
-    return create_engine(url, pool_pre_ping=True, **_JSON)
+    # Without a lock_timeout PostgreSQL waits for a row lock forever, and the request with it.
+    given = url.query.get("options") or ()
+    options = " ".join(
+        [*([given] if isinstance(given, str) else given), f"-c lock_timeout={busy_ms}"]
+    )
+    return create_engine(url, pool_pre_ping=True, connect_args={"options": options}, **_JSON)
 
 
 def get_engine(settings: Settings) -> Engine:
     """The process-wide engine for these settings (created once)."""
     engine = _engines.get(settings.database_url)
     if engine is None:
-        engine = _engines[settings.database_url] = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, settings.db_lock_timeout)
+        _engines[settings.database_url] = engine
     return engine
 
 

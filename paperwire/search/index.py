@@ -25,6 +25,7 @@ from sqlalchemy import Engine, false, select
 
 from paperwire.config import Settings
 from paperwire.db.models import Paper
+from paperwire.errors import IndexWriteFailed
 from paperwire.search.lexical import COMPACT_SHARE, IndexDoc, LexicalIndex
 
 if TYPE_CHECKING:
@@ -105,15 +106,20 @@ class EmbeddingCache:
         return out
 
     def put_many(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
+        rows = [
+            (h, int(v.shape[0]), np.ascontiguousarray(v, dtype=np.float32).tobytes())
+            for h, v in zip(hashes, vectors, strict=True)
+        ]
         self.conn.execute("BEGIN")
-        self.conn.executemany(
-            "INSERT OR REPLACE INTO vectors(hash, dim, data) VALUES (?, ?, ?)",
-            [
-                (h, int(v.shape[0]), np.ascontiguousarray(v, dtype=np.float32).tobytes())
-                for h, v in zip(hashes, vectors, strict=True)
-            ],
-        )
-        self.conn.execute("COMMIT")
+        try:
+            self.conn.executemany(
+                "INSERT OR REPLACE INTO vectors(hash, dim, data) VALUES (?, ?, ?)", rows
+            )
+            self.conn.execute("COMMIT")
+        except BaseException:
+            if self.conn.in_transaction:
+                self.conn.execute("ROLLBACK")
+            raise
 
     def close(self) -> None:
         self.conn.close()
@@ -186,22 +192,57 @@ def sync(
     folder = index_dir(settings)
     report = SyncReport()
     with _sync_lock(folder):
-        if rebuild:
-            _clear(folder)
-        started = time.perf_counter()
-        lexical = open_lexical(settings)
         try:
-            _sync_lexical(engine, lexical, report, progress)
-            report.seconds["lexical"] = time.perf_counter() - started
-            if embed and (embed_limit is None or lexical.count_unembedded() <= embed_limit):
-                started = time.perf_counter()
-                _sync_vectors(settings, lexical, report, progress, cache_dir, embedder)
-                report.seconds["embed"] = time.perf_counter() - started
-            else:
-                report.pending_embeddings = lexical.count_unembedded()
-        finally:
-            lexical.close()
+            if rebuild:
+                _clear(folder)
+            _remove_leftovers(folder)
+            started = time.perf_counter()
+            lexical = open_lexical(settings)
+            try:
+                _sync_lexical(engine, lexical, report, progress)
+                report.seconds["lexical"] = time.perf_counter() - started
+                if embed and (embed_limit is None or lexical.count_unembedded() <= embed_limit):
+                    started = time.perf_counter()
+                    _sync_vectors(settings, lexical, report, progress, cache_dir, embedder)
+                    report.seconds["embed"] = time.perf_counter() - started
+                else:
+                    report.pending_embeddings = lexical.count_unembedded()
+            finally:
+                lexical.close()
+        except (OSError, sqlite3.Error) as exc:
+            if not _write_failure(exc):
+                raise
+            raise IndexWriteFailed(
+                f"the search index in {folder} could not be written ({exc}); searches answer"
+                " from the last complete sync; free some space and run paperwire index again"
+            ) from exc
     return report
+
+
+# SQLite result codes that mean the file system refused a write, not a bug of ours.
+_WRITE_FAILURES = {
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_READONLY,
+}
+
+
+def _write_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` is the disk refusing a write (full, read-only, I/O error)."""
+    if isinstance(exc, OSError):
+        return True
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF in _WRITE_FAILURES
+
+
+def _remove_leftovers(folder: Path) -> None:
+    """Delete the temporary files of a vector flush that was killed or ran out of space (the
+    sync lock is held, so no flush is writing them now)."""
+    vectors = folder / VECTORS_DIR
+    if vectors.is_dir():
+        for path in vectors.glob(".*.tmp"):
+            path.unlink(missing_ok=True)
 
 
 def _clear(folder: Path) -> None:

@@ -223,14 +223,18 @@ class LexicalIndex:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it is committed, or none (a failed COMMIT included)."""
         conn = self.conn
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
+            conn.execute("COMMIT")
         except BaseException:
-            conn.execute("ROLLBACK")
+            # On a full disk or an I/O error SQLite may have rolled back already; a second
+            # ROLLBACK would raise "no transaction is active" and hide the real error.
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
             raise
-        conn.execute("COMMIT")
 
     # --- state --------------------------------------------------------------------------------
 

@@ -9,10 +9,13 @@ from fastapi import FastAPI, Request
 from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from paperwire.errors import NotSignedIn, PaperwireError, RateLimited
+from paperwire.db.faults import unavailable
+from paperwire.errors import DatabaseUnavailable, NotSignedIn, PaperwireError, RateLimited
+from paperwire.web import auth
 from paperwire.web.templating import render
 
 log = logging.getLogger("paperwire.web")
@@ -25,6 +28,7 @@ TITLES = {
     405: "Not allowed",
     429: "Too many requests",
     500: "Something went wrong",
+    503: "Temporarily unavailable",
 }
 GENERIC = {
     404: "There is no page at this address.",
@@ -58,6 +62,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 async def _domain_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, RateLimited):
         return rate_limited_response(request, exc)
+    if isinstance(exc, DatabaseUnavailable):
+        return unavailable_response(request, exc)
     status = exc.http_status if isinstance(exc, PaperwireError) else 500
     api = request.url.path.startswith("/api/")
     if isinstance(exc, NotSignedIn) and not api and request.method == "GET":
@@ -79,6 +85,26 @@ def rate_limited_response(request: Request, exc: RateLimited) -> Response:
     return response
 
 
+def unavailable_response(request: Request, exc: DatabaseUnavailable) -> Response:
+    """A 503 with ``Retry-After``: the database is locked or unreachable for now. The page is
+    rendered without asking the database who the visitor is (it may be the part that is down)."""
+    log.warning("database unavailable on %s %s: %s", request.method, request.url.path, exc.reason)
+    if getattr(request.state, "visitor", None) is None:
+        request.state.visitor = auth.ANONYMOUS
+    response = error_response(request, 503, str(exc))
+    response.headers["Retry-After"] = str(max(1, exc.retry_after))
+    return response
+
+
+async def _database_error(request: Request, exc: Exception) -> Response:
+    """A database that is locked or unreachable is a 503; any other database error is a bug and
+    goes on to the 500 handler as before."""
+    found = unavailable(exc)
+    if found is None:
+        raise exc
+    return unavailable_response(request, found)
+
+
 async def _invalid_request(request: Request, exc: Exception) -> Response:
     """Under ``/api/``, one sentence naming each bad parameter; pages keep FastAPI's answer."""
     if not isinstance(exc, RequestValidationError) or not request.url.path.startswith("/api/"):
@@ -93,6 +119,10 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
 
 
 async def _server_error(request: Request, exc: Exception) -> Response:
+    # Middleware (the API's rate limit counter) reaches the database outside the route handlers.
+    found = unavailable(exc)
+    if found is not None:
+        return unavailable_response(request, found)
     log.error("unhandled error on %s", request.url.path, exc_info=exc)
     return error_response(request, 500, GENERIC[500])
 
@@ -101,4 +131,5 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(HTTPException, _http_error)
     app.add_exception_handler(PaperwireError, _domain_error)
     app.add_exception_handler(RequestValidationError, _invalid_request)
+    app.add_exception_handler(SQLAlchemyError, _database_error)
     app.add_exception_handler(Exception, _server_error)
