@@ -49,7 +49,8 @@ def mailed_link(site: Site, smtp: SmtpSink, address: str, path: str) -> str:
 
 
 def _sign_up(browser: httpx.Client, username: str, email: str) -> httpx.Response:
-    data = {"username": username, "email": email, "next": "/settings"}
+    # A password too, as the form asked for before: it must not make an account at once.
+    data = {"username": username, "email": email, "password": PASSWORD, "next": "/settings"}
     return post_form(browser, "/signup", "/signup", data)
 
 
