@@ -59,6 +59,18 @@ def _validate(username: str, email: str, password: str, role: str) -> None:
         raise InvalidAccount(f"the password must have at most {MAX_PASSWORD} characters")
 
 
+def check_new_account(session: Session, username: str, email: str) -> bool:
+    """Check a sign-up's name and address: ``InvalidAccount`` if malformed, ``AccountExists`` if
+    the user name is taken (names are public anyway); returns whether the address is registered,
+    which the caller must not reveal."""
+    username = (username or "").strip()
+    email = normalise_email(email)
+    _validate(username, email, "x" * MIN_PASSWORD, "member")
+    if session.scalar(select(User.id).where(func.lower(User.username) == username.lower())):
+        raise AccountExists(f"user name {username!r} is already taken")
+    return session.scalar(select(User.id).where(User.email == email)) is not None
+
+
 def find_user(session: Session, name_or_email: str) -> User | None:
     """The account with this user name (any case) or e-mail address, or None."""
     key = (name_or_email or "").strip()
@@ -77,8 +89,12 @@ def create_user(
     role: str = "member",
     *,
     password_hash: str | None = None,
+    verified: bool = True,
 ) -> User:
     """Add an account (flushed, not committed); ``InvalidAccount`` or ``AccountExists`` say why not.
+
+    Its address counts as verified (``verified``): an operator (``paperwire user create``, the demo)
+    vouches for it, and the sign-up form creates an account only from a link mailed to the address.
 
     ``password_hash``, when given, is ``hash_password(password)`` made earlier by the caller: a batch
     of accounts sharing one password (the demo members) pays for the deliberately slow hash once.
@@ -106,6 +122,8 @@ def create_user(
         is_active=True,
         created_at=now_utc(),
     )
+    if verified:
+        user.email_verified_at = user.created_at
     session.add(user)
     try:
         session.flush()

@@ -2,7 +2,8 @@
 and deleted by their author only, hidden and shown again by moderators, and counted for cards.
 
 A hidden comment disappears for everyone but moderators (who see it marked) and its author (who
-sees that it was hidden); counts leave it out.
+sees that it was hidden); counts leave it out. A hidden paper's comments are not found, like the
+paper, for everyone but moderators: nobody reads, edits or deletes them until it is shown again.
 """
 
 from __future__ import annotations
@@ -113,8 +114,16 @@ def get_comment(session: Session, comment_id: int) -> Comment:
     return comment
 
 
+def _paper_visible_to(session: Session, paper_id: str, viewer: User | None) -> bool:
+    """Whether the paper exists and ``viewer`` may see it (a hidden one: moderators only)."""
+    hidden = session.scalar(select(Paper.hidden).where(Paper.id == paper_id))
+    return hidden is not None and (not hidden or has_role(viewer, "moderator"))
+
+
 def _own(session: Session, user: User, comment_id: int, verb: str) -> Comment:
     comment = get_comment(session, comment_id)
+    if not _paper_visible_to(session, comment.paper_id, user):
+        raise CommentNotFound(f"There is no comment {comment_id}.")
     if comment.user_id != user.id:
         raise Forbidden(f"Only its author can {verb} a comment.")
     return comment
@@ -153,7 +162,10 @@ def set_comment_hidden(session: Session, moderator: User, comment_id: int, hidde
 
 
 def comments_for(session: Session, paper_id: str, viewer: User | None) -> list[CommentView]:
-    """The paper's comments, oldest first, as ``viewer`` (None: anonymous) may see them."""
+    """The paper's comments, oldest first, as ``viewer`` (None: anonymous) may see them;
+    ``PaperNotFound`` for a missing paper, and for a hidden one unless ``viewer`` moderates."""
+    if not _paper_visible_to(session, paper_id, viewer):
+        raise PaperNotFound(f"There is no paper {paper_id} here (yet).")
     moderator = has_role(viewer, "moderator")
     viewer_id = viewer.id if viewer is not None else None
     rows = session.execute(

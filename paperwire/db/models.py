@@ -82,6 +82,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default="member")
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    # None until the owner of the address followed a link mailed to it (accounts made before 0005).
+    email_verified_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class LoginSession(Base):

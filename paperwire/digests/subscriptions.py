@@ -2,7 +2,9 @@
 
 Links are signed with ``PAPERWIRE_SECRET_KEY`` (itsdangerous) and carry the subscription's
 ``link_version``; unsubscribing bumps it, so every link sent before stops working.
-Nothing but the confirmation e-mail is ever sent to an address that is not confirmed.
+Nothing but the confirmation e-mail is ever sent to an address that is not confirmed, and requests
+mail one address at most as often as ``accounts.recipients`` allows, whoever sends them.
+A member sees a subscription in their settings only once their account's address is verified.
 """
 
 from __future__ import annotations
@@ -11,11 +13,12 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from paperwire.accounts.recipients import may_mail
 from paperwire.config import Settings
-from paperwire.db.models import Subscription
+from paperwire.db.models import Subscription, User
 from paperwire.errors import InvalidLink, SubscriptionNotFound, UsageError
 from paperwire.mail.message import build_message, clean_address
 from paperwire.mail.sender import Sender
@@ -123,7 +126,8 @@ def subscribe(
     user_id: int | None = None,
 ) -> None:
     """Record a subscription and e-mail a confirmation link (or, to a confirmed address, its manage
-    link). Says nothing about whether the address was known, so it cannot reveal subscribers."""
+    link). Says nothing about whether the address was known, so it cannot reveal subscribers, nor
+    whether the address's mail budget (``recipients.may_mail``) let the e-mail go."""
     address = clean_address(email)
     now = now_utc()
     sub = session.scalar(
@@ -133,8 +137,10 @@ def subscribe(
         sub = Subscription(email=address, created_at=now, status="pending", link_version=1)
         session.add(sub)
     if sub.status in ("active", "paused"):
+        allowed = may_mail(session, address)
         session.commit()
-        _send_manage_link(settings, sender, sub)
+        if allowed:
+            _send_manage_link(settings, sender, sub)
         return
     if sub.status == "bounced":
         session.commit()
@@ -146,7 +152,10 @@ def subscribe(
     sub.skip_empty = prefs.skip_empty
     sub.user_id = sub.user_id or user_id
     sub.updated_at = now
+    allowed = may_mail(session, address)
     session.commit()
+    if not allowed:
+        return
     confirm_url = link(settings, sub, "confirm")
     text = (
         f"Someone (hopefully you) asked for the {settings.community} {sub.frequency} digest at this "
@@ -232,9 +241,14 @@ def unsubscribe(session: Session, sub: Subscription) -> None:
     session.commit()
 
 
-def for_user(session: Session, user_id: int) -> Subscription | None:
-    """A member's own subscription, for the settings page."""
-    return session.scalar(select(Subscription).where(Subscription.user_id == user_id))
+def for_user(session: Session, user: User) -> Subscription | None:
+    """A member's own subscription, for the settings page: the one to their account's address, once
+    that address is verified (an unverified account may have been made with someone else's)."""
+    if user.email_verified_at is None:
+        return None
+    return session.scalar(
+        select(Subscription).where(func.lower(Subscription.email) == user.email.lower())
+    )
 
 
 def get(session: Session, subscription_id: int) -> Subscription:

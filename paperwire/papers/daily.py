@@ -272,7 +272,8 @@ def paper_detail(session: Session, paper_id: str) -> PaperDetail | None:
         return None
     entry = session.get(DailyEntry, paper_id)
     info = None
-    comments = _comment_counts(session, [paper_id]).get(paper_id, 0)
+    comments = local_comments = _comment_counts(session, [paper_id]).get(paper_id, 0)
+    imported_comments = 0
     if entry is not None:
         username = (
             session.scalar(select(User.username).where(User.id == entry.submitted_by_id))
@@ -285,7 +286,8 @@ def paper_detail(session: Session, paper_id: str) -> PaperDetail | None:
             submitter=_submitter(entry, username),
             source=entry.source,
         )
-        comments += entry.imported_comments or 0
+        imported_comments = entry.imported_comments or 0
+        comments += imported_comments
     extras = paper.extras or {}
     keywords = extras.get("ai_keywords")
     summary = extras.get("ai_summary")
@@ -312,4 +314,14 @@ def paper_detail(session: Session, paper_id: str) -> PaperDetail | None:
         entry=info,
         ai_summary=summary if isinstance(summary, str) and summary else None,
         ai_keywords=[str(k) for k in keywords] if isinstance(keywords, list) else [],
+        local_comments=local_comments,
+        imported_comments=imported_comments,
+        source_discussion_url=_source_discussion(paper, info),
     )
+
+
+def _source_discussion(paper: Paper, entry: EntryInfo | None) -> str | None:
+    """The page of the discussion a paper has where it was imported from (Hugging Face's)."""
+    if entry is None or entry.source != "hf" or not paper.arxiv_id:
+        return None
+    return f"https://huggingface.co/papers/{paper.arxiv_id}"

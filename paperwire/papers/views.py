@@ -172,3 +172,8 @@ class PaperDetail(_Serialisable):
     entry: EntryInfo | None
     ai_summary: str | None = None
     ai_keywords: list[str] = field(default_factory=list)
+    # ``comment_count`` adds the source's imported count (as the HF-compatible API reports it);
+    # the page counts only the comments it lists and links to the source's own discussion.
+    local_comments: int = 0
+    imported_comments: int = 0
+    source_discussion_url: str | None = None

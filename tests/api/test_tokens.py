@@ -187,6 +187,29 @@ def test_comments_through_the_api(member_site: Site) -> None:
     assert as_alice.post("/api/papers/2406.00001/comments", json={"body": ""}).status_code == 422
 
 
+def test_a_hidden_papers_comments_answer_404_like_the_paper(
+    member_site: Site, engine: Engine
+) -> None:
+    add_member(engine, "mod", "moderator")
+    as_alice = httpx.Client(
+        base_url=member_site.url,
+        headers=bearer(new_token(signed_in(member_site, "alice"), "a")),
+        timeout=30,
+    )
+    url = "/api/papers/2406.00001/comments"
+    comment = as_alice.post(url, json={"body": "Before hiding"}).json()
+    moderator = signed_in(member_site, "mod")
+    assert post_form(moderator, "/papers/2406.00001", "/papers/2406.00001/hide", {}).is_redirect
+    assert member_site.get("/papers/2406.00001").status_code == 404
+    assert member_site.get(url).status_code == 404
+    assert as_alice.get(url).status_code == 404
+    edit = as_alice.patch(f"/api/comments/{comment['id']}", json={"body": "After hiding"})
+    assert edit.status_code == 404
+    assert as_alice.delete(f"/api/comments/{comment['id']}").status_code == 404
+    assert [c["html"] for c in moderator.get(url).json()] == ["<p>Before hiding</p>\n"]
+    assert member_site.get("/api/papers/2406.99999/comments").status_code == 404
+
+
 def test_collections_api_feed_and_bibtex(member_site: Site) -> None:
     alice = signed_in(member_site, "alice")
     as_alice = httpx.Client(

@@ -10,7 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from paperwire.community import comments, moderation
-from paperwire.db.models import Paper, User
+from paperwire.db.models import Comment, Paper, User
 from paperwire.errors import Forbidden, PaperNotFound
 from tests.web.members import add_member
 from tests.web.served import load_sample
@@ -119,3 +119,27 @@ def test_moderators_hide_and_show_papers(db: Session) -> None:
     assert paper is not None and not paper.hidden
     with pytest.raises(PaperNotFound):
         moderation.set_paper_hidden(db, _user(db, "mod"), "2406.99999", True)
+
+
+def test_a_hidden_papers_comments_are_not_found_but_by_moderators(db: Session) -> None:
+    ada, mod = _user(db, "ada"), _user(db, "mod")
+    comment = comments.add_comment(db, ada, PAPER, "my take")
+    moderation.set_paper_hidden(db, mod, PAPER, True)
+    db.commit()
+    for viewer in (None, ada, _user(db, "bob")):
+        with pytest.raises(PaperNotFound):
+            comments.comments_for(db, PAPER, viewer)
+    with pytest.raises(PaperNotFound):
+        comments.comments_for(db, "2406.99999", None)  # a missing paper looks the same
+    with pytest.raises(comments.CommentNotFound):
+        comments.edit_comment(db, ada, comment.id, "changed while hidden")
+    with pytest.raises(comments.CommentNotFound):
+        comments.delete_comment(db, ada, comment.id)
+    assert [c.body for c in comments.comments_for(db, PAPER, mod)] == [""]
+    assert [c.author for c in comments.comments_for(db, PAPER, mod)] == ["ada"]
+    db.rollback()
+    stored = db.get(Comment, comment.id)
+    assert stored is not None and stored.body == "my take"
+    moderation.set_paper_hidden(db, mod, PAPER, False)
+    db.commit()
+    assert comments.edit_comment(db, ada, comment.id, "shown again").body == "shown again"

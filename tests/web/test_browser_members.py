@@ -1,4 +1,5 @@
-"""Members in headless Chromium against a real ``paperwire serve``: sign up, upvote and see the count
+"""Members in headless Chromium against a real ``paperwire serve``: sign up (by the link mailed to a
+real SMTP server process), upvote and see the count
 change without a reload, un-vote, comment (a ``<script>`` in it never runs), edit the comment, sign
 out; sign in as a moderator and hide a comment; vote with JavaScript off. Screenshots of the
 sign-in, sign-up and paper-with-comments pages go to test-artifacts/screenshots/."""
@@ -12,24 +13,33 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine
 
+from tests.mail.smtp_sink import SmtpSink, smtp_sink
 from tests.web.chromium import OUT
 from tests.web.members import PASSWORD, add_member, post_form, signed_in
 from tests.web.served import Site, load_sample, start_site
+from tests.web.test_signup_mail import BASE_URL, mailed_link
 
 PAPER = "/papers/2406.00001"  # five imported upvotes
 HOSTILE = "/papers/2406.00005"  # an abstract with <script>alert("pwned")</script>
 
 
 @pytest.fixture
+def smtp(tmp_path: Path) -> Iterator[SmtpSink]:
+    with smtp_sink(tmp_path / "mailbox") as sink:
+        yield sink
+
+
+@pytest.fixture
 def members_site(
-    sqlite_env: tuple[Engine, dict[str, str]], tmp_path: Path
+    sqlite_env: tuple[Engine, dict[str, str]], smtp: SmtpSink, tmp_path: Path
 ) -> Iterator[tuple[Site, Engine]]:
     engine, env = sqlite_env
     load_sample(engine)
     add_member(engine, "ada")
     add_member(engine, "mod", "moderator")
     OUT.mkdir(parents=True, exist_ok=True)
-    with start_site(env, tmp_path / "serve.log") as running:
+    mail_env = {**env, "PAPERWIRE_SMTP_URL": smtp.url, "PAPERWIRE_BASE_URL": BASE_URL}
+    with start_site(mail_env, tmp_path / "serve.log") as running:
         yield running, engine
 
 
@@ -51,7 +61,7 @@ def _expect() -> Any:
 
 
 def test_sign_up_vote_unvote_comment_edit_and_sign_out(
-    page: Any, members_site: tuple[Site, Engine]
+    page: Any, members_site: tuple[Site, Engine], smtp: SmtpSink
 ) -> None:
     site, _ = members_site
     expect = _expect()
@@ -59,7 +69,11 @@ def test_sign_up_vote_unvote_comment_edit_and_sign_out(
     page.screenshot(path=str(OUT / "signup-1280.png"))
     page.get_by_label("User name").fill("newcomer")
     page.get_by_label("E-mail address").fill("newcomer@example.org")
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Create account").click()
+    expect(page.locator("h1")).to_have_text("Check your inbox")
+    page.goto(mailed_link(site, smtp, "newcomer@example.org", "/signup/confirm/"))
+    page.get_by_label("Password", exact=True).fill(PASSWORD)
+    page.get_by_label("Password again").fill(PASSWORD)
     page.get_by_role("button", name="Create account").click()
     page.wait_for_url(site.url + PAPER)
     expect(page.locator(".account-nav")).to_contain_text("Signed in as newcomer")

@@ -6,10 +6,10 @@ from __future__ import annotations
 import re
 
 import httpx
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from paperwire.db.engine import session_scope
-from paperwire.db.models import Comment, Subscription
+from paperwire.db.models import Comment, DailyEntry, Subscription
 from paperwire.papers.records import now_utc
 from paperwire.ratelimit import LIMITS
 from tests.web.members import add_member, client, csrf_token, post_form, signed_in
@@ -169,3 +169,30 @@ def test_a_member_subscribing_their_own_address_sees_it_in_settings(
         bob, "/subscribe", "/subscribe", {"email": "someone@example.org", "frequency": "daily"}
     )
     assert "You get no digest" in bob.get("/settings").text
+
+
+def test_the_discussion_counts_the_comments_it_lists_and_links_the_imported_ones(
+    site: Site, engine: Engine
+) -> None:
+    with session_scope(engine) as session:
+        session.execute(
+            update(DailyEntry)
+            .where(DailyEntry.paper_id == "2406.00001")
+            .values(source="hf", imported_comments=2)
+        )
+    page = client(site).get(PAPER).text
+    heading = re.search(r'<h2 id="discussion-title">(.*?)</h2>', page, re.S)
+    assert heading and " ".join(re.sub(r"<[^>]+>", " ", heading.group(1)).split()) == (
+        "Discussion (0)"
+    )
+    assert "No comments here yet" in page
+    assert (
+        '2 comments on <a href="https://huggingface.co/papers/2406.00001" rel="noopener">'
+        "Hugging Face</a>" in page
+    )
+    add_member(engine, "ada")
+    _comment(signed_in(site, "ada"), "A local comment")
+    page = client(site).get(PAPER).text
+    assert 'Discussion <span class="muted">(1)</span>' in page
+    # A paper from a source without a discussion of its own links nowhere.
+    assert "huggingface.co/papers" not in client(site).get("/papers/2406.00002").text

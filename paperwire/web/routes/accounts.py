@@ -1,5 +1,6 @@
-"""Member pages: ``/signup``, ``/login``, ``/logout`` and ``/settings`` (password change, the e-mail
-digest block, API tokens). Accounts and sessions live in ``paperwire.accounts``; this reads forms."""
+"""Member pages: ``/signup`` (and the link it mails), ``/login``, ``/logout`` and ``/settings``
+(password change, address verification, the e-mail digest block, API tokens). Accounts and sessions
+live in ``paperwire.accounts``; this reads forms."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from starlette.responses import Response
 
 from paperwire import ratelimit
 from paperwire.accounts import sessions, users
+from paperwire.accounts import signup as signups
 from paperwire.db.models import User
 from paperwire.digests import subscriptions
 from paperwire.errors import PaperwireError
@@ -37,20 +39,54 @@ def signup_page(request: Request, next: str = "/") -> Response:
 
 
 @router.post("/signup")
-async def signup(request: Request, db: SessionDep) -> Response:
+async def signup(request: Request, db: SessionDep, settings: SettingsDep) -> Response:
+    """Mail a link to finish the account; the answer is the same whether the address is
+    registered or not (only a taken user name, which is public, is a form error)."""
     form = await form_fields(request)
     ratelimit.hit(db, "signup", client_address(request))
     db.commit()
+    next_url = safe_next(form.get("next"))
     try:
-        user = users.create_user(
-            db, form.get("username", ""), form.get("email", ""), form.get("password", "")
+        address = signups.start(
+            db, settings, form.get("username", ""), form.get("email", ""), next_url
         )
     except PaperwireError as exc:
         db.rollback()
         kept = {"username": form.get("username", ""), "email": form.get("email", "")}
-        context = {"form": kept, "error": str(exc), "next": safe_next(form.get("next"))}
+        context = {"form": kept, "error": str(exc), "next": next_url}
         return render(request, "signup.html", context, status_code=exc.http_status)
-    return _signed_in_redirect(request, db, user, form.get("next", "/"))
+    return render(request, "signup_sent.html", {"email": address})
+
+
+@router.get("/signup/confirm/{token}")
+def signup_confirm_page(request: Request, settings: SettingsDep, token: str) -> Response:
+    username, address, _ = signups.pending(settings, token)
+    context = {"username": username, "email": address, "token": token, "error": None}
+    return render(request, "signup_confirm.html", context)
+
+
+@router.post("/signup/confirm/{token}")
+async def signup_confirm(
+    request: Request, db: SessionDep, settings: SettingsDep, token: str
+) -> Response:
+    form = await form_fields(request)
+    username, address, _ = signups.pending(settings, token)
+    context = {"username": username, "email": address, "token": token, "error": None}
+    if form.get("password", "") != form.get("confirm_password", ""):
+        context["error"] = "The password and its repetition differ."
+        return render(request, "signup_confirm.html", context, status_code=400)
+    try:
+        user, next_url = signups.finish(db, settings, token, form.get("password", ""))
+    except PaperwireError as exc:
+        db.rollback()
+        context["error"] = (
+            "This link was used already, or the user name was taken meanwhile: sign in, or "
+            "sign up again."
+            if isinstance(exc, users.AccountExists)
+            else str(exc)
+        )
+        return render(request, "signup_confirm.html", context, status_code=exc.http_status)
+    return _signed_in_redirect(request, db, user, next_url)
 
 
 @router.get("/login")
@@ -83,7 +119,7 @@ def logout(request: Request, db: SessionDep) -> Response:
 
 
 def _settings_context(db: SessionDep, settings: SettingsDep, user: User) -> dict[str, Any]:
-    sub = subscriptions.for_user(db, user.id)
+    sub = subscriptions.for_user(db, user)
     manage = subscriptions.link(settings, sub, "manage") if sub is not None else None
     return {"user": user, "subscription": sub, "manage_url": manage, "message": None, "error": None}
 
@@ -120,3 +156,28 @@ async def change_password(
         else ""
     )
     return render(request, "settings.html", context)
+
+
+@router.post("/settings/verify")
+async def send_verification(
+    request: Request, db: SessionDep, settings: SettingsDep, user: auth.CurrentUser
+) -> Response:
+    await form_fields(request)
+    signups.send_verification(db, settings, user)
+    context = _settings_context(db, settings, user)
+    context["message"] = f"A link to confirm your address is on its way to {user.email}."
+    return render(request, "settings.html", context)
+
+
+@router.get("/settings/verify/{token}")
+def verify_page(request: Request, db: SessionDep, settings: SettingsDep, token: str) -> Response:
+    """A page with a button: a mail scanner's prefetch of the link verifies nothing."""
+    user = signups.verification_user(db, settings, token)
+    return render(request, "verify_email.html", {"account": user, "token": token, "done": False})
+
+
+@router.post("/settings/verify/{token}")
+def verify(request: Request, db: SessionDep, settings: SettingsDep, token: str) -> Response:
+    user = signups.verify(db, settings, token)
+    db.commit()
+    return render(request, "verify_email.html", {"account": user, "token": token, "done": True})

@@ -49,7 +49,11 @@ def _subscribe(
     ratelimit.hit(session, "subscribe", client_address(request))
     session.commit()
     # A member subscribing their own account's address sees the digest in their settings.
-    own = member is not None and data.email.strip().lower() == member.email
+    own = (
+        member is not None
+        and member.email_verified_at is not None
+        and data.email.strip().lower() == member.email
+    )
     try:
         subscriptions.subscribe(
             session,
