@@ -40,7 +40,9 @@ def latex(text: str) -> str:
         depth += {"{": 1, "}": -1}.get(char, 0)
         if depth < 0:
             break
-    return out if depth == 0 else out.replace("{", "").replace("}", "")
+    out = out if depth == 0 else out.replace("{", "").replace("}", "")
+    # A trailing backslash would escape the brace that closes the field in LaTeX.
+    return out.rstrip("\\")
 
 
 def bib_name(name: str) -> str:
@@ -55,7 +57,9 @@ def bib_name(name: str) -> str:
 def citation_key(item: ListedPaper) -> str:
     paper = item.paper
     names = author_names(paper.authors)
-    last = _WORD.findall(_ascii(names[0].split(",")[0].split()[-1])) if names else []
+    # A stored name may be only white space or start with a comma: no surname then.
+    surname = names[0].split(",")[0].split() if names else []
+    last = _WORD.findall(_ascii(surname[-1])) if surname else []
     year = paper.published_at.year if paper.published_at else ""
     word = next(
         (w.lower() for w in _WORD.findall(_ascii(paper.title)) if w.lower() not in SKIP_WORDS),
@@ -87,7 +91,7 @@ def bibtex_fields(item: ListedPaper) -> list[tuple[str, str]]:
         fields.append(("doi", latex(paper.doi)))
     if paper.journal_ref:
         fields.append(("note", latex(paper.journal_ref)))
-    return [(name, value) for name, value in fields if value and value != "{}"]
+    return [(name, value) for name, value in fields if value]
 
 
 def bibtex_entry(item: ListedPaper, key: str | None = None) -> str:

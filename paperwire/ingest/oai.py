@@ -466,7 +466,11 @@ def parse_response(
     are still yielded; the error becomes ``page.problem``.
     """
     context = etree.iterparse(
-        MarkedReader(stream), events=("start", "end"), resolve_entities=False, no_network=True, huge_tree=True
+        MarkedReader(stream),
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=True,
     )
     root_seen = False
     try:

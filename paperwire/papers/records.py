@@ -165,7 +165,9 @@ def unstorable(record: PaperRecord) -> str | None:
         entry = record.entry
         char = _first_unstorable(entry.submitter_name) or _first_unstorable(entry.submitter_info)
         if char:
-            return f"submitter holds {_describe(char)}, which XML 1.0 and PostgreSQL text cannot hold"
+            return (
+                f"submitter holds {_describe(char)}, which XML 1.0 and PostgreSQL text cannot hold"
+            )
     return None
 
 
