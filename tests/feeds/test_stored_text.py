@@ -72,3 +72,11 @@ def test_exports_drop_the_characters(http: TestClient) -> None:
     lines = http.get("/daily.jsonl")
     assert lines.status_code == 200
     assert json.loads(lines.text.splitlines()[0])["id"] == PAPER
+
+
+@pytest.mark.parametrize("query", ["%01", "%00", "%EF%BF%BE", "Broken%01+title"])
+def test_a_search_feed_for_control_characters_is_valid_atom(http: TestClient, query: str) -> None:
+    response = http.get(f"/search.atom?q={query}")
+    assert response.status_code == 200
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo, feed.get("bozo_exception")
