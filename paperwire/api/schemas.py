@@ -65,7 +65,7 @@ class UserPublic(BaseModel):
             name=submitter.name,
             user=submitter.name,
             fullname=submitter.fullname or submitter.name,
-            avatarUrl=safe_url(submitter.avatar_url),
+            avatarUrl=safe_url(submitter.avatar_url, site_path=True),
         )
 
 
@@ -154,8 +154,10 @@ class DailyPaperPublic(BaseModel):
             publishedAt=paper.submittedOnDailyAt or paper.publishedAt,
             title=paper.title,
             summary=paper.summary,
-            thumbnail=safe_url(item.extras.get("thumbnail")),
-            mediaUrls=[m for m in map(safe_url, media) if m] if isinstance(media, list) else None,
+            thumbnail=safe_url(item.extras.get("thumbnail"), site_path=True),
+            mediaUrls=[m for m in (safe_url(x, site_path=True) for x in media) if m]
+            if isinstance(media, list)
+            else None,
             numComments=paper.numComments,
             submittedBy=paper.submittedOnDailyBy,
             organization=paper.organization,

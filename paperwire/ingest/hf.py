@@ -62,7 +62,7 @@ def _submitter(item: dict[str, Any], paper: dict[str, Any]) -> tuple[str | None,
     info = {
         "name": name,
         "fullname": _str(user.get("fullname")),
-        "avatarUrl": safe_url(user.get("avatarUrl")),
+        "avatarUrl": safe_url(user.get("avatarUrl"), site_path=True),
         "hf_user_id": _str(user.get("_id")),
     }
     return name, {k: v for k, v in info.items() if v}
@@ -86,9 +86,9 @@ def _links(paper: dict[str, Any], abstract: str) -> list[dict[str, str]]:
 def _extras(item: dict[str, Any], paper: dict[str, Any]) -> dict[str, Any]:
     media = item.get("mediaUrls")
     if isinstance(media, list):
-        media = [url for url in map(safe_url, media) if url]
+        media = [url for url in (safe_url(m, site_path=True) for m in media) if url]
     else:
-        single = safe_url(item.get("mediaUrl"))
+        single = safe_url(item.get("mediaUrl"), site_path=True)
         media = [single] if single else None
     organization = paper.get("organization") or item.get("organization")
     extras = {
@@ -104,7 +104,7 @@ def _extras(item: dict[str, Any], paper: dict[str, Any]) -> dict[str, Any]:
         else None,
         "hf_discussion_id": _str(paper.get("discussionId")),
         "media_urls": media or None,
-        "thumbnail": safe_url(item.get("thumbnail")),
+        "thumbnail": safe_url(item.get("thumbnail"), site_path=True),
         "hf_organization": _str(organization.get("name"))
         if isinstance(organization, dict)
         else None,

@@ -18,17 +18,21 @@ _SAFE_SCHEMES = ("http", "https")
 _UNSAFE_CHARS = re.compile(r"[\x00-\x20\x7f-\x9f<>\"\\`\ufffe\uffff\ud800-\udfff]")
 
 
-def safe_url(value: object) -> str | None:
+def safe_url(value: object, *, site_path: bool = False) -> str | None:
     """``value`` when it is an absolute http(s) address with a host; None otherwise.
 
     Ingested data is untrusted: a ``javascript:`` or ``data:`` address (any other scheme too, or a
-    relative one) must never become a live link, whatever page or format shows it.
+    relative one) must never become a live link, whatever page or format shows it. With
+    ``site_path``, a path on the source's own site (``/avatars/x.svg``, as Hugging Face gives its
+    avatars) is kept too: it cannot name a scheme.
     """
     if not isinstance(value, str):
         return None
     url = value.strip()
     if not url or len(url) > MAX_URL_CHARS or _UNSAFE_CHARS.search(url):
         return None
+    if site_path and url.startswith("/") and not url.startswith("//"):
+        return url
     try:
         parts = urlsplit(url)
         host = parts.hostname

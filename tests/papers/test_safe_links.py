@@ -123,3 +123,10 @@ def test_no_surface_renders_a_stored_hostile_link(http: TestClient) -> None:
     daily = http.get("/api/daily_papers")
     assert daily.status_code == 200 and daily.json()[0]["paper"]["id"] == PAPER
     _no_hostile_scheme(daily.text)
+
+
+def test_site_paths_are_kept_only_where_asked() -> None:
+    assert safe_url("/avatars/a.svg") is None
+    assert safe_url("/avatars/a.svg", site_path=True) == "/avatars/a.svg"
+    for url in ("//evil.example/a.svg", "javascript:x", "/a\\b", "/a b"):
+        assert safe_url(url, site_path=True) is None
