@@ -14,9 +14,13 @@ from typer.testing import CliRunner
 
 from paperwire.cli.app import app
 from paperwire.db.models import Paper
+from paperwire.errors import SourceError
 from paperwire.ingest import arxiv_api, hf, oai, snapshot
+from paperwire.ingest.http import Fetcher
 from paperwire.ingest.report import IngestReport
 from paperwire.ingest.runner import Item, run_ingest
+from paperwire.ingest.submit import submit_paper
+from tests.recording import RecordingServer, Reply
 
 BAD_TITLES = ["Broken\x00title", "Broken\x01title", "Broken\ufffetitle"]
 REASON = "which XML 1.0 and PostgreSQL text cannot hold"
@@ -167,3 +171,18 @@ def test_the_hf_command_rejects_the_record_and_exits_non_zero(
     assert f"rejected: hf: {path}: item 1: title holds the character U+0000 (NUL)" in result.stderr
     assert "hf: 2 added, 0 updated, 0 unchanged, 1 rejected" in result.stdout
     assert set(_stored(engine)) == {"2405.00001", "2405.00003"}
+
+
+def test_submitting_a_paper_whose_arxiv_entry_holds_one_is_a_source_error(
+    engine: Engine, recording_server: RecordingServer
+) -> None:
+    feed = (
+        "<?xml version='1.0' encoding='UTF-8'?>\n<feed xmlns='http://www.w3.org/2005/Atom'>\n"
+        + _atom_entry("2405.00002", "Broken\x01title")
+        + "</feed>\n"
+    ).encode()
+    recording_server.route("/api/query", lambda _path, _query: Reply(200, feed, {}))
+    fetcher = Fetcher(source="arxiv", min_interval=0.0, retries=1, backoff=0.01)
+    with fetcher, pytest.raises(SourceError, match="title holds a control character"):
+        submit_paper(engine, fetcher, recording_server.url + "/api/query", "2405.00002")
+    assert _stored(engine) == {}
