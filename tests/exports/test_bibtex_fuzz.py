@@ -24,7 +24,9 @@ def papers(draw: st.DrawFn):  # type: ignore[no-untyped-def]
         id=draw(st.sampled_from(["2401.00001", "hep-th/9901001"])),
         arxiv_id=draw(st.none() | TEXT),
         title=draw(TEXT),
-        authors=draw(st.lists(TEXT, max_size=3)),
+        authors=draw(
+            st.lists(TEXT | st.sampled_from([" ", ",", ", Ann", "Lee,", "\x00"]), max_size=3)
+        ),
         primary_category=category or None,
         categories=[category],
         doi=draw(st.none() | TEXT),
