@@ -22,7 +22,7 @@ _FORBIDDEN = re.compile(
     rb"|&#(?:[xX]([0-9a-fA-F]{1,16})|([0-9]{1,20}));"
 )
 _LONGEST_REFERENCE = 24
-_LONGEST_SEQUENCE = 2  # bytes of a three-byte sequence that may end one chunk
+_SEQUENCE_START = re.compile(rb"(?:\xef\xbf?|\xed[\xa0-\xbf]?)\Z")
 
 
 def _allowed(code: int) -> bool:
@@ -37,6 +37,12 @@ def _replace(match: re.Match[bytes]) -> bytes:
         return MARK
     code = int(hexa, 16) if hexa is not None else int(decimal)
     return match.group(0) if _allowed(code) else MARK
+
+
+def _partial_sequence(data: bytes) -> int:
+    """How many bytes at the end of ``data`` may begin a forbidden three-byte sequence."""
+    found = _SEQUENCE_START.search(data, max(0, len(data) - 2))
+    return len(found.group(0)) if found else 0
 
 
 def _utf16(head: bytes) -> bool:
@@ -68,6 +74,11 @@ class MarkedReader:
         while True:
             chunk = self.raw.read(size if size and size > 0 else -1)
             if not self.checked:
+                while 0 < len(chunk) < 2:  # the encoding check needs two bytes
+                    more = self.raw.read(size if size and size > 0 else -1)
+                    if not more:
+                        break
+                    chunk += more
                 self.checked = True
                 self.passthrough = _utf16(chunk[:2])
             if self.passthrough:
@@ -75,7 +86,7 @@ class MarkedReader:
             data = self.tail + chunk
             self.tail = b""
             if chunk:
-                cut = max(0, len(data) - _LONGEST_SEQUENCE)
+                cut = len(data) - _partial_sequence(data)
                 amp = data.rfind(b"&", max(0, len(data) - _LONGEST_REFERENCE))
                 if amp != -1 and b";" not in data[amp:]:
                     cut = min(cut, amp)

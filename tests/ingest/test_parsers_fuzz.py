@@ -21,6 +21,7 @@ from hypothesis import strategies as st
 from paperwire.ingest import arxiv_api, hf, oai, snapshot
 from paperwire.ingest.report import Rejection
 from paperwire.ingest.runner import Item
+from paperwire.ingest.xmltext import MarkedReader, mark_controls
 from paperwire.papers.records import PaperRecord, storable_text, unstorable
 
 FUZZ = settings(
@@ -215,3 +216,42 @@ def test_hf_json_never_crashes(items: list[Any], dated: bool) -> None:
 @given(st.binary(max_size=300))
 def test_hf_bytes_never_crash(data: bytes) -> None:
     read_bytes(hf.read_file, data, "daily_papers_2024-05-27.json")
+
+
+# --- marking control characters in XML, whole or chunk by chunk ----------------------------------
+
+XML_BYTES = st.lists(
+    st.sampled_from(
+        [
+            b"<a>",
+            b"&#1;",
+            b"&#x1F;",
+            b"&#65;",
+            b"&#xFFFE;",
+            b"&amp;",
+            b"\x00",
+            b"\x01",
+            b"\t",
+            b"\n",
+            b"\xef\xbf\xbe",
+            b"\xef\xbf\xbd",
+            b"\xf4\x8f\xbf\xbf",
+            "é".encode(),
+            b"x",
+            b"&",
+            b";",
+        ]
+    ),
+    max_size=40,
+).map(b"".join)
+
+
+@FUZZ
+@given(XML_BYTES, st.integers(1, 7))
+def test_marking_in_chunks_is_marking_the_whole(data: bytes, size: int) -> None:
+    reader = MarkedReader(io.BytesIO(data))
+    chunks = iter(lambda: reader.read(size), b"")
+    marked = b"".join(chunks)
+    assert marked == mark_controls(data)
+    assert b"\x00" not in marked and b"&#1;" not in marked and b"\xef\xbf\xbe" not in marked
+    assert marked.count(b"\n") == data.count(b"\n")
