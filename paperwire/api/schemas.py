@@ -14,6 +14,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field, TypeAdapter
 from starlette.responses import Response
 
+from paperwire.papers.links import safe_url
 from paperwire.papers.listing import ListedPaper
 from paperwire.papers.views import Submitter, author_names
 
@@ -64,7 +65,7 @@ class UserPublic(BaseModel):
             name=submitter.name,
             user=submitter.name,
             fullname=submitter.fullname or submitter.name,
-            avatarUrl=submitter.avatar_url,
+            avatarUrl=safe_url(submitter.avatar_url, site_path=True),
         )
 
 
@@ -116,8 +117,8 @@ class PaperPublic(BaseModel):
             upvotes=item.upvotes,
             numComments=item.comments,
             discussionId=extras.get("hf_discussion_id"),
-            projectPage=item.first_link("project", "project_page"),
-            githubRepo=item.first_link("code", "github_repo"),
+            projectPage=safe_url(item.first_link("project", "project_page")),
+            githubRepo=safe_url(item.first_link("code", "github_repo")),
             githubStars=stars if isinstance(stars, int) else None,
             ai_summary=extras.get("ai_summary"),
             ai_keywords=[str(k) for k in keywords] if isinstance(keywords, list) else None,
@@ -153,8 +154,10 @@ class DailyPaperPublic(BaseModel):
             publishedAt=paper.submittedOnDailyAt or paper.publishedAt,
             title=paper.title,
             summary=paper.summary,
-            thumbnail=item.extras.get("thumbnail"),
-            mediaUrls=[str(m) for m in media] if isinstance(media, list) else None,
+            thumbnail=safe_url(item.extras.get("thumbnail"), site_path=True),
+            mediaUrls=[m for m in (safe_url(x, site_path=True) for x in media) if m]
+            if isinstance(media, list)
+            else None,
             numComments=paper.numComments,
             submittedBy=paper.submittedOnDailyBy,
             organization=paper.organization,

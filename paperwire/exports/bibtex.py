@@ -1,7 +1,11 @@
 """BibTeX for papers: one ``@misc`` entry per paper in arXiv's style (eprint, archivePrefix,
 primaryClass), with unique citation keys across a list (``cheng2024breaking``, ``...a``).
 
-Text is escaped for LaTeX outside ``$...$`` (where TeX from abstracts and titles is kept as written).
+Every field value goes through ``latex``, whatever its origin (an arXiv id and a category are as
+untrusted as a title: a category ``cs.CL}}, note = {{x`` must not close its field and open another):
+specials are escaped outside ``$...$`` (where TeX from titles is kept as written), characters XML
+1.0 and PostgreSQL text cannot hold are dropped, and braces are kept only when they balance, so a
+value can never end its field early. The citation key is made of letters and digits only.
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from collections.abc import Sequence
 
 from paperwire.papers.ids import abs_url
 from paperwire.papers.listing import ListedPaper
+from paperwire.papers.records import storable_text
 from paperwire.papers.views import author_names
 
 _SPECIAL = re.compile(r"([&%#_])")
@@ -26,7 +31,7 @@ def _ascii(text: str) -> str:
 
 def latex(text: str) -> str:
     """``text`` safe inside a BibTeX field: specials escaped outside maths, braces balanced."""
-    parts = _MATH.split(" ".join(text.split()))
+    parts = _MATH.split(" ".join(storable_text(text).split()))
     out = "".join(
         p if p.startswith("$") and p.endswith("$") else _SPECIAL.sub(r"\\\1", p) for p in parts
     )
@@ -35,7 +40,9 @@ def latex(text: str) -> str:
         depth += {"{": 1, "}": -1}.get(char, 0)
         if depth < 0:
             break
-    return out if depth == 0 else out.replace("{", "").replace("}", "")
+    out = out if depth == 0 else out.replace("{", "").replace("}", "")
+    # A trailing backslash would escape the brace that closes the field in LaTeX.
+    return out.rstrip("\\")
 
 
 def bib_name(name: str) -> str:
@@ -50,18 +57,20 @@ def bib_name(name: str) -> str:
 def citation_key(item: ListedPaper) -> str:
     paper = item.paper
     names = author_names(paper.authors)
-    last = _WORD.findall(_ascii(names[0].split(",")[0].split()[-1])) if names else []
+    # A stored name may be only white space or start with a comma: no surname then.
+    surname = names[0].split(",")[0].split() if names else []
+    last = _WORD.findall(_ascii(surname[-1])) if surname else []
     year = paper.published_at.year if paper.published_at else ""
     word = next(
         (w.lower() for w in _WORD.findall(_ascii(paper.title)) if w.lower() not in SKIP_WORDS),
         "",
     )
     key = f"{(last[0] if last else 'paper').lower()}{year}{word}"
-    return key or re.sub(r"\W", "", paper.id)
+    return key or re.sub(r"[^A-Za-z0-9]", "", paper.id) or "paper"
 
 
-def bibtex_entry(item: ListedPaper, key: str | None = None) -> str:
-    """One ``@misc`` entry."""
+def bibtex_fields(item: ListedPaper) -> list[tuple[str, str]]:
+    """The fields of ``item``'s entry, in order, each value escaped (empty ones left out)."""
     paper = item.paper
     fields: list[tuple[str, str]] = [
         ("title", "{" + latex(paper.title) + "}"),
@@ -72,18 +81,23 @@ def bibtex_entry(item: ListedPaper, key: str | None = None) -> str:
         fields.append(("month", paper.published_at.strftime("%b").lower()))
     if paper.arxiv_id:
         fields += [
-            ("eprint", paper.arxiv_id),
+            ("eprint", latex(paper.arxiv_id)),
             ("archivePrefix", "arXiv"),
-            ("url", abs_url(paper.arxiv_id)),
+            ("url", latex(abs_url(paper.arxiv_id))),
         ]
         if paper.primary_category:
-            fields.append(("primaryClass", paper.primary_category))
+            fields.append(("primaryClass", latex(paper.primary_category)))
     if paper.doi:
         fields.append(("doi", latex(paper.doi)))
     if paper.journal_ref:
         fields.append(("note", latex(paper.journal_ref)))
+    return [(name, value) for name, value in fields if value]
+
+
+def bibtex_entry(item: ListedPaper, key: str | None = None) -> str:
+    """One ``@misc`` entry."""
     lines = [f"@misc{{{key or citation_key(item)},"]
-    lines += [f"  {name} = {{{value}}}," for name, value in fields if value]
+    lines += [f"  {name} = {{{value}}}," for name, value in bibtex_fields(item)]
     return "\n".join(lines) + "\n}\n"
 
 

@@ -2,6 +2,9 @@
 
 An entry's id is the paper's page, its ``updated`` the time the paper entered its daily list (or
 was last changed), so the same list gives the same bytes and conditional GET can answer 304.
+
+Every string goes through ``_text``: a character XML 1.0 cannot hold (stored before ingest screened
+for them, or arriving in a search query) is dropped, so no stored paper can break a feed.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from datetime import UTC, datetime
 from feedgen.feed import FeedGenerator
 
 from paperwire.papers.listing import ListedPaper
+from paperwire.papers.records import storable_text
 from paperwire.papers.views import author_names
 
 EPOCH = datetime(2000, 1, 1)
@@ -26,6 +30,11 @@ class FeedInfo:
     subtitle: str
     feed_url: str
     page_url: str
+
+
+def _text(value: str) -> str:
+    """One line of XML-safe text."""
+    return " ".join(storable_text(value).split())
 
 
 def _utc(value: datetime) -> datetime:
@@ -46,30 +55,31 @@ def last_modified(items: Sequence[ListedPaper]) -> datetime:
 def atom_feed(info: FeedInfo, items: Sequence[ListedPaper], base_url: str) -> bytes:
     """The Atom document of ``items`` in their order."""
     feed = FeedGenerator()
-    feed.id(info.feed_url)
-    feed.title(info.title)
-    feed.subtitle(info.subtitle)
-    feed.link(href=info.page_url, rel="alternate", type="text/html")
-    feed.link(href=info.feed_url, rel="self", type="application/atom+xml")
+    feed.id(_text(info.feed_url))
+    feed.title(_text(info.title))
+    feed.subtitle(_text(info.subtitle))
+    feed.link(href=_text(info.page_url), rel="alternate", type="text/html")
+    feed.link(href=_text(info.feed_url), rel="self", type="application/atom+xml")
     feed.updated(_utc(last_modified(items)))
     feed.generator("paperwire")
     # feedgen prepends entries; adding in reverse keeps the list's order.
     for item in reversed(items):
         paper = item.paper
-        page = f"{base_url}/papers/{paper.id}"
+        page = _text(f"{base_url}/papers/{paper.id}")
         entry = feed.add_entry()
         entry.id(page)
-        entry.title(" ".join(paper.title.split()))
+        title = _text(paper.title)
+        entry.title(title)
         # One link only: feedgen 1.0 writes entry links without their rel, so a second one
         # (arXiv) would become the entry's alternate in readers.
         entry.link(href=page, rel="alternate", type="text/html")
         for name in author_names(paper.authors):
-            entry.author({"name": name})
-        entry.summary(" ".join((paper.abstract or "").split()) or paper.title)
+            entry.author({"name": _text(name)})
+        entry.summary(_text(paper.abstract or "") or title)
         if paper.published_at:
             entry.published(_utc(paper.published_at))
         entry.updated(_utc(entry_updated(item)))
         for category in paper.categories or []:
-            entry.category(term=str(category))
+            entry.category(term=_text(str(category)))
     body: bytes = feed.atom_str(pretty=True)
     return body

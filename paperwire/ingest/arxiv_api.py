@@ -20,6 +20,7 @@ from paperwire.errors import InvalidPaperId, SourceError
 from paperwire.ingest.http import Fetcher
 from paperwire.ingest.report import Rejection
 from paperwire.ingest.runner import Item
+from paperwire.ingest.xmltext import mark_controls
 from paperwire.papers.ids import parse_arxiv_id
 from paperwire.papers.links import extract_links
 from paperwire.papers.records import (
@@ -152,6 +153,7 @@ def _entry_item(entry: etree._Element, where: str, submit: bool) -> Item:
         comments=comments,
         links=extract_links(abstract, comments),
         extras={"affiliations": affiliations} if affiliations else {},
+        origin=place,
     )
     if submit and published is not None:
         record.entry = EntryRecord(list_date=published.date(), source="rule")
@@ -167,7 +169,7 @@ def parse_feed(data: bytes, where: str, *, submit: bool = False) -> Page:
         shown = f" ({title!r})" if title else ""
         raise FeedError(f"an HTML page{shown} instead of an Atom feed")
     try:
-        root = etree.fromstring(data, _PARSER)
+        root = etree.fromstring(mark_controls(data), _PARSER)
     except etree.XMLSyntaxError as exc:
         raise FeedError(f"malformed XML: {exc}") from exc
     if root.tag != f"{_ATOM}feed":

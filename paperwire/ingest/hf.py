@@ -23,7 +23,7 @@ from paperwire.ingest.http import Fetcher
 from paperwire.ingest.report import Rejection
 from paperwire.ingest.runner import Item
 from paperwire.papers.ids import try_parse_arxiv_id
-from paperwire.papers.links import extract_links
+from paperwire.papers.links import extract_links, safe_url
 from paperwire.papers.records import (
     EntryRecord,
     PaperRecord,
@@ -62,7 +62,7 @@ def _submitter(item: dict[str, Any], paper: dict[str, Any]) -> tuple[str | None,
     info = {
         "name": name,
         "fullname": _str(user.get("fullname")),
-        "avatarUrl": _str(user.get("avatarUrl")),
+        "avatarUrl": safe_url(user.get("avatarUrl"), site_path=True),
         "hf_user_id": _str(user.get("_id")),
     }
     return name, {k: v for k, v in info.items() if v}
@@ -70,7 +70,8 @@ def _submitter(item: dict[str, Any], paper: dict[str, Any]) -> tuple[str | None,
 
 def _links(paper: dict[str, Any], abstract: str) -> list[dict[str, str]]:
     links: list[dict[str, str]] = []
-    repo, page = _str(paper.get("githubRepo")), _str(paper.get("projectPage"))
+    # Only http(s) addresses are kept: a ``javascript:`` one must never become a link.
+    repo, page = safe_url(paper.get("githubRepo")), safe_url(paper.get("projectPage"))
     if repo:
         links.append({"kind": "code", "url": repo})
     if page:
@@ -84,13 +85,15 @@ def _links(paper: dict[str, Any], abstract: str) -> list[dict[str, str]]:
 
 def _extras(item: dict[str, Any], paper: dict[str, Any]) -> dict[str, Any]:
     media = item.get("mediaUrls")
-    if not isinstance(media, list):
-        single = _str(item.get("mediaUrl"))
+    if isinstance(media, list):
+        media = [url for url in (safe_url(m, site_path=True) for m in media) if url]
+    else:
+        single = safe_url(item.get("mediaUrl"), site_path=True)
         media = [single] if single else None
     organization = paper.get("organization") or item.get("organization")
     extras = {
-        "github_repo": _str(paper.get("githubRepo")),
-        "project_page": _str(paper.get("projectPage")),
+        "github_repo": safe_url(paper.get("githubRepo")),
+        "project_page": safe_url(paper.get("projectPage")),
         "ai_summary": _str(paper.get("ai_summary")),
         "ai_keywords": paper.get("ai_keywords")
         if isinstance(paper.get("ai_keywords"), list)
@@ -101,7 +104,7 @@ def _extras(item: dict[str, Any], paper: dict[str, Any]) -> dict[str, Any]:
         else None,
         "hf_discussion_id": _str(paper.get("discussionId")),
         "media_urls": media or None,
-        "thumbnail": _str(item.get("thumbnail")),
+        "thumbnail": safe_url(item.get("thumbnail"), site_path=True),
         "hf_organization": _str(organization.get("name"))
         if isinstance(organization, dict)
         else None,
@@ -173,10 +176,12 @@ def parse_item(item: object, list_date: date | None) -> PaperRecord | str:
 
 def _items(data: list[Any], place: str, list_date: date | None) -> Iterator[Item]:
     for index, item in enumerate(data):
+        where = f"{place}: item {index}"
         result = parse_item(item, list_date)
         if isinstance(result, str):
-            yield Rejection(SOURCE, f"{place}: item {index}", result)
+            yield Rejection(SOURCE, where, result)
         else:
+            result.origin = where
             yield result
 
 

@@ -28,6 +28,7 @@ from paperwire.errors import SourceError, UsageError
 from paperwire.ingest.http import Fetcher
 from paperwire.ingest.report import Rejection
 from paperwire.ingest.runner import DEFAULT_BATCH, Item
+from paperwire.ingest.xmltext import MarkedReader
 from paperwire.papers.ids import try_parse_arxiv_id
 from paperwire.papers.links import extract_links
 from paperwire.papers.records import (
@@ -452,6 +453,7 @@ def _record(el: Any, place: str, submit: bool) -> Item | None:
         links=extract_links(fields.abstract, fields.comments),
         extras=fields.extras,
         entry=entry,
+        origin=where,
     )
 
 
@@ -464,7 +466,11 @@ def parse_response(
     are still yielded; the error becomes ``page.problem``.
     """
     context = etree.iterparse(
-        stream, events=("start", "end"), resolve_entities=False, no_network=True, huge_tree=True
+        MarkedReader(stream),
+        events=("start", "end"),
+        resolve_entities=False,
+        no_network=True,
+        huge_tree=True,
     )
     root_seen = False
     try:

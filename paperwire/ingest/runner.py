@@ -1,4 +1,9 @@
-"""Store a stream of records in batches, each batch in its own transaction."""
+"""Store a stream of records in batches, each batch in its own transaction.
+
+Every record is screened first (``records.unstorable``): one holding a character the database or
+an XML feed cannot hold becomes a rejection naming where it was read, and its batch is stored
+without it.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +16,7 @@ from sqlalchemy import Engine
 from paperwire.db.engine import session_scope
 from paperwire.errors import SourceError
 from paperwire.ingest.report import IngestReport, Rejection
-from paperwire.papers.records import PaperRecord
+from paperwire.papers.records import PaperRecord, unstorable
 from paperwire.papers.store import upsert_papers
 
 Item = PaperRecord | Rejection
@@ -56,12 +61,15 @@ def _run(
         try:
             for item in islice(iterator, batch_size):
                 pulled += 1
-                if isinstance(item, Rejection):
-                    report.rejected.append(item)
-                    if on_rejection:
-                        on_rejection(item)
-                else:
-                    batch.append(item)
+                if isinstance(item, PaperRecord):
+                    reason = unstorable(item)
+                    if reason is None:
+                        batch.append(item)
+                        continue
+                    item = Rejection(item.source, item.origin or f"paper {item.id}", reason)
+                report.rejected.append(item)
+                if on_rejection:
+                    on_rejection(item)
             exhausted = pulled < batch_size
         except SourceError as exc:
             report.failure = str(exc)

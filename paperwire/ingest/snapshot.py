@@ -162,6 +162,7 @@ def parse_lines(lines: Iterable[bytes], place: str) -> Iterator[Item]:
         if isinstance(result, str):
             yield Rejection(SOURCE, f"{place}:{lineno}", result)
         else:
+            result.origin = f"{place}:{lineno}"
             yield result
 
 

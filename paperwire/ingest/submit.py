@@ -16,7 +16,7 @@ from paperwire.ingest import arxiv_api
 from paperwire.ingest.http import Fetcher
 from paperwire.ingest.report import Rejection
 from paperwire.papers.ids import parse_arxiv_id
-from paperwire.papers.records import EntryRecord, PaperRecord, now_utc, utc_naive
+from paperwire.papers.records import EntryRecord, PaperRecord, now_utc, unstorable, utc_naive
 from paperwire.papers.store import upsert_papers
 
 ENTRY_SOURCE = "submit"
@@ -49,6 +49,9 @@ def _fetch_record(fetcher: Fetcher, base_url: str, arxiv_id: str) -> PaperRecord
         if isinstance(item, Rejection):
             raise SourceError(str(item))
         if item.id == arxiv_id:
+            reason = unstorable(item)
+            if reason:
+                raise SourceError(f"{arxiv_api.SOURCE}: {item.origin or arxiv_id}: {reason}")
             return item
     raise PaperNotFound(f"arXiv has no paper {arxiv_id} (looked up at {base_url})")
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from paperwire.papers.links import safe_url
+from paperwire.papers.records import storable_text
 from paperwire.papers.views import PaperDetail
 
 
@@ -24,8 +26,9 @@ def paper_markdown(paper: PaperDetail, page_url: str) -> str:
         links.append(("arXiv", paper.abs_url))
     if paper.pdf_url:
         links.append(("PDF", paper.pdf_url))
-    links += [("Code", url) for url in paper.code_links]
-    links += [("Project page", url) for url in paper.project_links]
+    # Stored links come from ingested data: only http(s) ones are written out.
+    links += [("Code", url) for url in map(safe_url, paper.code_links) if url]
+    links += [("Project page", url) for url in map(safe_url, paper.project_links) if url]
     if paper.doi:
         links.append(("DOI", f"https://doi.org/{paper.doi}"))
     lines += [f"- {label}: <{url}>" for label, url in links]
@@ -34,4 +37,5 @@ def paper_markdown(paper: PaperDetail, page_url: str) -> str:
         lines += [" ".join(paragraph.split()), ""]
     if paper.ai_summary:
         lines += ["## AI summary", "", paper.ai_summary, ""]
-    return "\n".join(lines).rstrip() + "\n"
+    # Text stored before ingest screened it may hold control characters: never write them out.
+    return storable_text("\n".join(lines).rstrip() + "\n")

@@ -1,4 +1,15 @@
-"""The ingest-neutral description of a paper, and the text clean-up every source shares."""
+"""The ingest-neutral description of a paper, and the text clean-up every source shares.
+
+Characters that XML 1.0 and PostgreSQL text cannot hold (NUL and the other C0 controls except tab,
+line feed and carriage return, lone surrogates, U+FFFE and U+FFFF) are never stored. Control
+characters that Python counts as white space (vertical tab, form feed, U+001C..U+001F) become spaces
+like any other white space when a field is cleaned. Any other such character, in any field of a
+record, rejects the whole record, naming the field and the character: none occurs in well-formed
+metadata (arXiv's XML cannot even carry one), so one signals a corrupt or hostile record, and
+stripping it would store a silently altered title or author list. ``unstorable`` finds them;
+``storable_text`` removes them where text is written out (feeds, exports), as a last line of
+defence for data stored before this rule.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +22,10 @@ from typing import Any
 import orjson
 
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n[ \t]+")
+# U+10FFFF stands in for a control character that an XML source held (see ``ingest.xmltext``).
+XML_CONTROL_MARK = "\U0010ffff"
+_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\U0010ffff]")
+_NAMES = {0: "NUL"}
 
 
 def clean_line(text: str | None) -> str:
@@ -26,6 +41,37 @@ def clean_abstract(text: str | None) -> str:
         return ""
     paragraphs = (clean_line(p) for p in _PARAGRAPH_BREAK.split(stripped))
     return "\n\n".join(p for p in paragraphs if p)
+
+
+def storable_text(text: str) -> str:
+    """``text`` without the characters XML 1.0 and PostgreSQL text cannot hold."""
+    return _UNSTORABLE.sub("", text) if _UNSTORABLE.search(text) else text
+
+
+def _describe(char: str) -> str:
+    if char == XML_CONTROL_MARK:
+        return "a control character (in the XML source)"
+    code = ord(char)
+    name = f" ({_NAMES[code]})" if code in _NAMES else ""
+    return f"the character U+{code:04X}{name}"
+
+
+def _first_unstorable(value: Any) -> str | None:
+    """The first unstorable character anywhere in ``value`` (strings, lists, dict keys and values)."""
+    if isinstance(value, str):
+        found = _UNSTORABLE.search(value)
+        return found.group(0) if found else None
+    if isinstance(value, list | tuple):
+        for item in value:
+            char = _first_unstorable(item)
+            if char:
+                return char
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            char = _first_unstorable(key) or _first_unstorable(item)
+            if char:
+                return char
+    return None
 
 
 def utc_naive(value: datetime | None) -> datetime | None:
@@ -86,10 +132,73 @@ class PaperRecord:
     extras: dict[str, Any] = field(default_factory=dict)
     upvotes_baseline: int | None = None
     entry: EntryRecord | None = None
+    # Where the record was read (``FILE:LINE``, a URL, an item index), for rejection messages.
+    origin: str | None = field(default=None, compare=False)
 
     @property
     def primary_category(self) -> str | None:
         return self.categories[0] if self.categories else None
+
+
+_SCREENED = (
+    "id",
+    "title",
+    "authors",
+    "categories",
+    "abstract",
+    "doi",
+    "journal_ref",
+    "comments",
+    "links",
+    "extras",
+)
+
+
+# In the JSON that orjson writes (with its escaped backslashes taken out, since TeX's \beta and
+# \frac would look like \b and \f), every unstorable character shows as an escape below or as the
+# UTF-8 of U+FFFE, U+FFFF or U+10FFFF (each ending in 0xBF); a hit means "walk the fields". Each
+# search starts from a single byte found at memory speed, so the screen costs a few microseconds.
+_JSON_ESCAPES = re.compile(rb"\\(?:u00|[bf])")
+_JSON_NONCHARACTERS = re.compile(rb"\xef\xbf[\xbe\xbf]|\xf4\x8f\xbf\xbf")
+
+
+def _suspect(record: PaperRecord) -> bool:
+    """A fast screen: one C-level serialisation and search instead of a walk through every field."""
+    entry = record.entry
+    try:
+        blob = orjson.dumps(
+            [
+                [getattr(record, name) for name in _SCREENED],
+                entry.submitter_name if entry else None,
+                entry.submitter_info if entry else None,
+            ],
+            default=str,
+            option=orjson.OPT_NON_STR_KEYS,
+        )
+    except (orjson.JSONEncodeError, TypeError):
+        return True  # lone surrogates cannot be encoded: walk the fields to name the bad one
+    if b"\\" in blob and _JSON_ESCAPES.search(blob.replace(b"\\\\", b"")):
+        return True
+    return b"\xbf" in blob and _JSON_NONCHARACTERS.search(blob) is not None
+
+
+def unstorable(record: PaperRecord) -> str | None:
+    """Why ``record`` cannot be stored (a field holding a character XML 1.0 or PostgreSQL text
+    cannot hold, see the module docstring), or None when it can."""
+    if not _suspect(record):
+        return None
+    for name in _SCREENED:
+        char = _first_unstorable(getattr(record, name))
+        if char:
+            return f"{name} holds {_describe(char)}, which XML 1.0 and PostgreSQL text cannot hold"
+    if record.entry is not None:
+        entry = record.entry
+        char = _first_unstorable(entry.submitter_name) or _first_unstorable(entry.submitter_info)
+        if char:
+            return (
+                f"submitter holds {_describe(char)}, which XML 1.0 and PostgreSQL text cannot hold"
+            )
+    return None
 
 
 CONTENT_FIELDS = (

@@ -22,6 +22,7 @@ from sqlalchemy import Engine, false, func, literal, select
 from paperwire.config import Settings
 from paperwire.db.models import Comment, Paper
 from paperwire.errors import UsageError
+from paperwire.papers.links import safe_url
 from paperwire.search import fusion
 from paperwire.search.index import open_lexical, open_vectors
 from paperwire.search.lexical import (
@@ -394,7 +395,7 @@ def _plain_snippet(abstract: str, words: int = 40) -> str:
 
 def _first_link(links: Any, kind: str) -> str | None:
     for link in links or []:
-        if isinstance(link, dict) and link.get("kind") == kind and link.get("url"):
+        if isinstance(link, dict) and link.get("kind") == kind and safe_url(link.get("url")):
             return str(link["url"])
     return None
 

@@ -16,6 +16,7 @@ from markupsafe import Markup, escape
 from starlette.responses import Response
 
 from paperwire.db.models import User
+from paperwire.papers.links import safe_url
 from paperwire.web import auth
 
 TEMPLATES = Path(__file__).parent / "templates"
@@ -120,6 +121,7 @@ def _environment() -> Environment:
     env.filters.update(
         long_date=long_date, short_date=short_date, tex=tex, rich_text=rich_text, plural=plural
     )
+    env.filters["safe_url"] = safe_url
     env.globals.update(
         paper_url=paper_url,
         date_url=date_url,
