@@ -7,13 +7,17 @@ tests all read the same table.
 from __future__ import annotations
 
 import os
+import secrets
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from paperwire.errors import ConfigError
 
-PLACEHOLDER_SECRET = "change-me"
+ENVIRONMENTS = ("development", "production")
+# Settings built in code (tests, tools) sign with a strong key private to this process;
+# load_settings always sets the configured one, or none (see paperwire.secret.resolve).
+_PROCESS_SECRET = secrets.token_urlsafe(48)
 
 
 @dataclass(frozen=True)
@@ -34,8 +38,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("smtp_url", "PAPERWIRE_SMTP_URL", None, "smtp://user:pass@host:port or smtps://..."),
     Setting("base_url", "PAPERWIRE_BASE_URL", "http://localhost:8000", "public URL"),
-    Setting("secret_key", "PAPERWIRE_SECRET_KEY", PLACEHOLDER_SECRET, "signs sessions and links"),
-    Setting("env", "PAPERWIRE_ENV", "development", "development or production"),
+    Setting(
+        "secret_key",
+        "PAPERWIRE_SECRET_KEY",
+        None,
+        "signs links and CSRF tokens (32+ characters); default a generated PAPERWIRE_HOME/secret_key",
+    ),
+    Setting("env", "PAPERWIRE_ENV", "development", "development or production (any case)"),
     Setting("config_file", "PAPERWIRE_CONFIG", None, "optional TOML file with these settings"),
     Setting(
         "arxiv_api_url",
@@ -72,23 +81,20 @@ class Settings:
     database_url: str
     smtp_url: str | None = None
     base_url: str = "http://localhost:8000"
-    secret_key: str = PLACEHOLDER_SECRET
+    secret_key: str = _PROCESS_SECRET
     env: str = "development"
     community: str = "paperwire"
     embedding_model: str = "all-MiniLM-L6-v2"
     arxiv_api_url: str = "https://export.arxiv.org/api/query"
     submit_max_age_days: int | None = None
     api_rate_limit: int = 600
+    # where secret_key came from: PAPERWIRE_SECRET_KEY, the config file, the key file, or "unset"
+    secret_source: str = "code"
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
-
-    def check_production(self) -> None:
-        """Refuse to run a production instance with a placeholder secret."""
-        if self.env == "production" and self.secret_key in ("", PLACEHOLDER_SECRET):
-            raise ConfigError("PAPERWIRE_SECRET_KEY must be set to a real secret in production")
 
 
 def _days(value: str | None, name: str) -> int | None:
@@ -97,6 +103,23 @@ def _days(value: str | None, name: str) -> int | None:
     if not value.strip().isdigit() or int(value) < 1:
         raise ConfigError(f"{name} must be a whole number of days (1 or more), not {value!r}")
     return int(value)
+
+
+def _environment(value: str | None) -> str:
+    name = (value or "development").strip().lower()
+    if name not in ENVIRONMENTS:
+        raise ConfigError(f"PAPERWIRE_ENV must be development or production, not {value!r}")
+    return name
+
+
+def _secret_source(env: dict[str, str], config_path: str | None, value: str | None) -> str:
+    if not value:
+        return "unset"
+    return (
+        "PAPERWIRE_SECRET_KEY"
+        if env.get("PAPERWIRE_SECRET_KEY")
+        else f"the config file {config_path}"
+    )
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -130,8 +153,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         database_url=database_url,
         smtp_url=values["smtp_url"],
         base_url=(values["base_url"] or "http://localhost:8000").rstrip("/"),
-        secret_key=values["secret_key"] or PLACEHOLDER_SECRET,
-        env=values["env"] or "development",
+        secret_key=values["secret_key"] or "",
+        secret_source=_secret_source(env, config_path, values["secret_key"]),
+        env=_environment(values["env"]),
         embedding_model=values["embedding_model"] or "all-MiniLM-L6-v2",
         community=values["community"] or "paperwire",
         arxiv_api_url=values["arxiv_api_url"] or "https://export.arxiv.org/api/query",

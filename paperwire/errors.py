@@ -87,3 +87,10 @@ class TokenNotFound(PaperwireError):
 
 class SavedSearchNotFound(PaperwireError):
     http_status = 404
+
+
+class WeakSecret(ConfigError):
+    """The secret that signs links is unset, a placeholder or too short: nothing may be signed."""
+
+    http_status = 500
+

@@ -12,7 +12,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from paperwire import __version__
+from paperwire import __version__, secret
 from paperwire.api import collections as collections_api
 from paperwire.api import comments as comments_api
 from paperwire.api import hf as hf_api
@@ -81,8 +81,8 @@ class SecurityHeaders:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The web application for ``settings`` (read from the environment when None)."""
-    settings = settings or load_settings()
-    settings.check_production()
+    # Nothing is served with a secret that would let anyone sign links (see paperwire.secret).
+    settings = secret.resolve(settings or load_settings())
     app = FastAPI(
         title="paperwire",
         version=__version__,
