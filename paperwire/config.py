@@ -6,6 +6,7 @@ tests all read the same table.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import tomllib
@@ -72,6 +73,13 @@ SETTINGS: tuple[Setting, ...] = (
         "search embeddings: all-MiniLM-L6-v2 (the shipped ONNX int8 runtime) or any"
         " sentence-transformers model name or local path",
     ),
+    Setting(
+        "trusted_proxies",
+        "PAPERWIRE_TRUSTED_PROXIES",
+        None,
+        "addresses or networks of reverse proxies whose X-Forwarded-For/-Proto are believed,"
+        " comma-separated (default: none, the connecting address is the client)",
+    ),
 )
 
 
@@ -90,6 +98,7 @@ class Settings:
     api_rate_limit: int = 600
     # where secret_key came from: PAPERWIRE_SECRET_KEY, the config file, the key file, or "unset"
     secret_source: str = "code"
+    trusted_proxies: str = ""
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -120,6 +129,19 @@ def _secret_source(env: dict[str, str], config_path: str | None, value: str | No
         if env.get("PAPERWIRE_SECRET_KEY")
         else f"the config file {config_path}"
     )
+
+
+def _proxies(value: str | None) -> str:
+    entries = [item.strip() for item in (value or "").split(",") if item.strip()]
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigError(
+                "PAPERWIRE_TRUSTED_PROXIES must list IP addresses or networks (e.g."
+                f" 127.0.0.1,10.0.0.0/8), not {entry!r}"
+            ) from None
+    return ",".join(entries)
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -159,6 +181,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         embedding_model=values["embedding_model"] or "all-MiniLM-L6-v2",
         community=values["community"] or "paperwire",
         arxiv_api_url=values["arxiv_api_url"] or "https://export.arxiv.org/api/query",
+        trusted_proxies=_proxies(values["trusted_proxies"]),
         submit_max_age_days=_days(values["submit_max_age_days"], "PAPERWIRE_SUBMIT_MAX_AGE_DAYS"),
         extra={k: v for k, v in from_file.items() if k not in {s.name for s in SETTINGS}},
     )

@@ -11,6 +11,7 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from paperwire import __version__, secret
 from paperwire.api import collections as collections_api
@@ -99,6 +100,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(SecurityHeaders)
 
     install_limits(app)
+    if settings.trusted_proxies:
+        # Outermost, so rate limits and logs see the client the trusted proxy names; from any other
+        # peer X-Forwarded-For is ignored (it would let a client pick its own rate-limit key).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_docs(app)
     app.include_router(health.router)
