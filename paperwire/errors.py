@@ -94,3 +94,8 @@ class WeakSecret(ConfigError):
 
     http_status = 500
 
+
+class RequestTooLarge(PaperwireError):
+    """A request body over the size every endpoint accepts."""
+
+    http_status = 413

@@ -23,6 +23,7 @@ from paperwire.api.limits import install_limits
 from paperwire.config import Settings, load_settings
 from paperwire.db.engine import get_engine
 from paperwire.web import auth, errors
+from paperwire.web.bodylimit import BodyLimit
 from paperwire.web.routes import (
     accounts,
     collections,
@@ -97,6 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = get_engine(settings)
     errors.install(app)
 
+    app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
 
     install_limits(app)
