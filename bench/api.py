@@ -209,7 +209,7 @@ def main() -> None:
             **os.environ,
             "PAPERWIRE_HOME": str(home),
             "PAPERWIRE_DATABASE_URL": f"sqlite:///{Path(tmp) / 'paperwire.db'}",
-            "PAPERWIRE_SECRET_KEY": "bench-secret",
+            "PAPERWIRE_SECRET_KEY": "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
             "PAPERWIRE_API_RATE_LIMIT": str(10**9),
         }
         real, stored, indexed = build(home, args.papers, env)

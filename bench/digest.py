@@ -140,7 +140,7 @@ def main() -> None:
         os.environ.update(
             PAPERWIRE_HOME=str(Path(tmp) / "home"),
             PAPERWIRE_DATABASE_URL=url,
-            PAPERWIRE_SECRET_KEY="bench-secret",
+            PAPERWIRE_SECRET_KEY="bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
             PAPERWIRE_BASE_URL="https://papers.example.org",
         )
         settings = load_settings()

@@ -220,7 +220,7 @@ def main() -> None:
         **os.environ,
         "PAPERWIRE_HOME": str(home),
         "PAPERWIRE_DATABASE_URL": database_url,
-        "PAPERWIRE_SECRET_KEY": "bench-secret",
+        "PAPERWIRE_SECRET_KEY": "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
     }
     marker = home / f"built-{args.papers}-{args.lists}"
     if not marker.exists():

@@ -6,15 +6,20 @@ tests all read the same table.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import secrets
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from paperwire.errors import ConfigError
 
-PLACEHOLDER_SECRET = "change-me"
 DEFAULT_LOCK_TIMEOUT = 30.0
+ENVIRONMENTS = ("development", "production")
+# Settings built in code (tests, tools) sign with a strong key private to this process;
+# load_settings always sets the configured one, or none (see paperwire.secret.resolve).
+_PROCESS_SECRET = secrets.token_urlsafe(48)
 
 
 @dataclass(frozen=True)
@@ -35,8 +40,13 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting("smtp_url", "PAPERWIRE_SMTP_URL", None, "smtp://user:pass@host:port or smtps://..."),
     Setting("base_url", "PAPERWIRE_BASE_URL", "http://localhost:8000", "public URL"),
-    Setting("secret_key", "PAPERWIRE_SECRET_KEY", PLACEHOLDER_SECRET, "signs sessions and links"),
-    Setting("env", "PAPERWIRE_ENV", "development", "development or production"),
+    Setting(
+        "secret_key",
+        "PAPERWIRE_SECRET_KEY",
+        None,
+        "signs links and CSRF tokens (32+ characters); default a generated PAPERWIRE_HOME/secret_key",
+    ),
+    Setting("env", "PAPERWIRE_ENV", "development", "development or production (any case)"),
     Setting("config_file", "PAPERWIRE_CONFIG", None, "optional TOML file with these settings"),
     Setting(
         "arxiv_api_url",
@@ -78,6 +88,13 @@ SETTINGS: tuple[Setting, ...] = (
         "seconds a statement waits for another connection's lock before the request answers 503"
         " (SQLite busy timeout, PostgreSQL lock_timeout)",
     ),
+    Setting(
+        "trusted_proxies",
+        "PAPERWIRE_TRUSTED_PROXIES",
+        None,
+        "addresses or networks of reverse proxies whose X-Forwarded-For/-Proto are believed,"
+        " comma-separated (default: none, the connecting address is the client)",
+    ),
 )
 
 
@@ -87,7 +104,7 @@ class Settings:
     database_url: str
     smtp_url: str | None = None
     base_url: str = "http://localhost:8000"
-    secret_key: str = PLACEHOLDER_SECRET
+    secret_key: str = _PROCESS_SECRET
     env: str = "development"
     community: str = "paperwire"
     embedding_model: str = "all-MiniLM-L6-v2"
@@ -96,16 +113,14 @@ class Settings:
     api_rate_limit: int = 600
     smtp_ca_file: str | None = None
     db_lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    # where secret_key came from: PAPERWIRE_SECRET_KEY, the config file, the key file, or "unset"
+    secret_source: str = "code"
+    trusted_proxies: str = ""
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
-
-    def check_production(self) -> None:
-        """Refuse to run a production instance with a placeholder secret."""
-        if self.env == "production" and self.secret_key in ("", PLACEHOLDER_SECRET):
-            raise ConfigError("PAPERWIRE_SECRET_KEY must be set to a real secret in production")
 
 
 def _days(value: str | None, name: str) -> int | None:
@@ -124,6 +139,36 @@ def _seconds(value: str | None, name: str) -> float:
     if not 0 < seconds <= 3600:
         raise ConfigError(f"{name} must be a number of seconds between 0 and 3600, not {value!r}")
     return seconds
+
+
+def _environment(value: str | None) -> str:
+    name = (value or "development").strip().lower()
+    if name not in ENVIRONMENTS:
+        raise ConfigError(f"PAPERWIRE_ENV must be development or production, not {value!r}")
+    return name
+
+
+def _secret_source(env: dict[str, str], config_path: str | None, value: str | None) -> str:
+    if not value:
+        return "unset"
+    return (
+        "PAPERWIRE_SECRET_KEY"
+        if env.get("PAPERWIRE_SECRET_KEY")
+        else f"the config file {config_path}"
+    )
+
+
+def _proxies(value: str | None) -> str:
+    entries = [item.strip() for item in (value or "").split(",") if item.strip()]
+    for entry in entries:
+        try:
+            ipaddress.ip_network(entry, strict=False)
+        except ValueError:
+            raise ConfigError(
+                "PAPERWIRE_TRUSTED_PROXIES must list IP addresses or networks (e.g."
+                f" 127.0.0.1,10.0.0.0/8), not {entry!r}"
+            ) from None
+    return ",".join(entries)
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -158,11 +203,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         database_url=database_url,
         smtp_url=values["smtp_url"],
         base_url=(values["base_url"] or "http://localhost:8000").rstrip("/"),
-        secret_key=values["secret_key"] or PLACEHOLDER_SECRET,
-        env=values["env"] or "development",
+        secret_key=values["secret_key"] or "",
+        secret_source=_secret_source(env, config_path, values["secret_key"]),
+        env=_environment(values["env"]),
         embedding_model=values["embedding_model"] or "all-MiniLM-L6-v2",
         community=values["community"] or "paperwire",
         arxiv_api_url=values["arxiv_api_url"] or "https://export.arxiv.org/api/query",
+        trusted_proxies=_proxies(values["trusted_proxies"]),
         submit_max_age_days=_days(values["submit_max_age_days"], "PAPERWIRE_SUBMIT_MAX_AGE_DAYS"),
         smtp_ca_file=values["smtp_ca_file"],
         extra={k: v for k, v in from_file.items() if k not in {s.name for s in SETTINGS}},

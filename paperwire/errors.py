@@ -143,3 +143,15 @@ class IndexWriteFailed(PaperwireError):
 
     exit_code = 74  # EX_IOERR
     http_status = 503
+
+
+class WeakSecret(ConfigError):
+    """The secret that signs links is unset, a placeholder or too short: nothing may be signed."""
+
+    http_status = 500
+
+
+class RequestTooLarge(PaperwireError):
+    """A request body over the size every endpoint accepts."""
+
+    http_status = 413

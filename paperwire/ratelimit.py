@@ -34,6 +34,9 @@ class Limit:
 LIMITS = {
     "signup": Limit("signup", 5, 3600),
     "login": Limit("login", 10, 300),
+    # Failed sign-ins per account, from any address: after 10 the account waits out the rest of
+    # its 15-minute window (at most 15 minutes), then may try again.
+    "login-account": Limit("login-account", 10, 900),
     "comment": Limit("comment", 20, 600),
     "submit": Limit("submit", 20, 3600),
     "subscribe": Limit("subscribe", 5, 3600),
@@ -46,6 +49,48 @@ class Usage:
     limit: int
     remaining: int
     reset_seconds: int
+
+
+def _window(now: datetime, rule: Limit) -> datetime:
+    epoch = int(now.timestamp())
+    return datetime.fromtimestamp(epoch - epoch % rule.seconds)
+
+
+def _row_key(action: str, key: str) -> str:
+    return f"{action}:{key}"[:255]
+
+
+def _estimate(session: Session, row_key: str, start: datetime, now: datetime, rule: Limit) -> float:
+    """This window's count plus the share of the previous window's still within reach."""
+    counts = dict(
+        session.execute(
+            select(RateLimitHit.window_start, RateLimitHit.count).where(
+                RateLimitHit.key == row_key,
+                RateLimitHit.window_start.in_([start, start - timedelta(seconds=rule.seconds)]),
+            )
+        ).all()
+    )
+    overlap = 1 - (now - start).total_seconds() / rule.seconds
+    previous = counts.get(start - timedelta(seconds=rule.seconds)) or 0
+    return float(counts.get(start) or 0) + previous * overlap
+
+
+def _refusal(what: str, rule: Limit, reset: int) -> RateLimited:
+    return RateLimited(f"{what}; try again in {reset} s", retry_after=reset, limit=rule.count)
+
+
+def _reset(start: datetime, now: datetime, rule: Limit) -> int:
+    return int((start + timedelta(seconds=rule.seconds) - now).total_seconds())
+
+
+def _add(session: Session, row_key: str, start: datetime) -> int:
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    stmt = insert(RateLimitHit).values(key=row_key, window_start=start, count=1)
+    upsert = stmt.on_conflict_do_update(
+        index_elements=[RateLimitHit.key, RateLimitHit.window_start],
+        set_={"count": RateLimitHit.count + 1},
+    ).returning(RateLimitHit.count)
+    return int(session.execute(upsert).scalar_one())
 
 
 def hit(
@@ -63,34 +108,39 @@ def hit(
     """
     rule = rule or LIMITS[action]
     now = now or now_utc()
-    epoch = int(now.timestamp())
-    start = datetime.fromtimestamp(epoch - epoch % rule.seconds)
-    row_key = f"{action}:{key}"[:255]
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(RateLimitHit).values(key=row_key, window_start=start, count=1)
-    upsert = stmt.on_conflict_do_update(
-        index_elements=[RateLimitHit.key, RateLimitHit.window_start],
-        set_={"count": RateLimitHit.count + 1},
-    ).returning(RateLimitHit.count)
-    count = int(session.execute(upsert).scalar_one())
-    previous = session.scalar(
-        select(RateLimitHit.count).where(
-            RateLimitHit.key == row_key,
-            RateLimitHit.window_start == start - timedelta(seconds=rule.seconds),
-        )
-    )
-    overlap = 1 - (now - start).total_seconds() / rule.seconds
-    estimate = count + (previous or 0) * overlap
+    start = _window(now, rule)
+    row_key = _row_key(action, key)
+    _add(session, row_key, start)
+    estimate = _estimate(session, row_key, start, now, rule)
     if random.random() < 0.01:
         session.execute(
             delete(RateLimitHit).where(RateLimitHit.window_start < now - timedelta(days=1))
         )
-    reset = int((start + timedelta(seconds=rule.seconds) - now).total_seconds())
+    reset = _reset(start, now, rule)
     if estimate > rule.count:
-        raise RateLimited(
-            f"too many {action} requests; try again in {reset} s",
-            retry_after=reset,
-            limit=rule.count,
-        )
+        raise _refusal(f"too many {action} requests", rule, reset)
     remaining = max(0, rule.count - math.ceil(estimate))
     return Usage(limit=rule.count, remaining=remaining, reset_seconds=reset)
+
+
+def check(
+    session: Session, action: str, key: str, *, message: str = "", now: datetime | None = None
+) -> None:
+    """Raise ``RateLimited`` (saying ``message``) if ``key`` has used up ``action``'s limit,
+    counting nothing: for limits on failures, which ``record`` counts once they happen."""
+    rule = LIMITS[action]
+    now = now or now_utc()
+    start = _window(now, rule)
+    if _estimate(session, _row_key(action, key), start, now, rule) >= rule.count:
+        what = message or f"too many {action} requests"
+        raise _refusal(what, rule, _reset(start, now, rule))
+
+
+def record(session: Session, action: str, key: str, *, now: datetime | None = None) -> None:
+    """Count one ``action`` by ``key`` without refusing it (``check`` refuses the next one)."""
+    _add(session, _row_key(action, key), _window(now or now_utc(), LIMITS[action]))
+
+
+def forget(session: Session, action: str, key: str) -> None:
+    """Drop ``key``'s count of ``action`` (a member who signs in starts afresh)."""
+    session.execute(delete(RateLimitHit).where(RateLimitHit.key == _row_key(action, key)))

@@ -24,6 +24,8 @@ PG_ADMIN_URL = os.environ.get(
     "PAPERWIRE_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 )
 REQUIRE_PG = os.environ.get("PAPERWIRE_REQUIRE_POSTGRES") == "1"
+# Strong enough for paperwire.secret (a placeholder or short secret is refused everywhere).
+TEST_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 
 @pytest.fixture(scope="session")
@@ -108,7 +110,7 @@ def env(database_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> d
     values = {
         "PAPERWIRE_HOME": str(tmp_path / "home"),
         "PAPERWIRE_DATABASE_URL": database_url,
-        "PAPERWIRE_SECRET_KEY": "test-secret",
+        "PAPERWIRE_SECRET_KEY": TEST_SECRET,
     }
     for key, value in values.items():
         monkeypatch.setenv(key, value)

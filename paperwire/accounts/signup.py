@@ -27,6 +27,7 @@ from paperwire.errors import InvalidLink
 from paperwire.mail.message import build_message
 from paperwire.mail.sender import DeliveryError, get_sender
 from paperwire.papers.records import now_utc
+from paperwire.secret import signing_key
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,7 @@ _VERIFY_SALT = "paperwire-email-verify"
 
 
 def _serializer(settings: Settings, salt: str) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.secret_key, salt=salt)
+    return URLSafeTimedSerializer(signing_key(settings), salt=salt)
 
 
 def _load(settings: Settings, salt: str, token: str) -> dict[str, object]:

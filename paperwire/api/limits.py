@@ -1,7 +1,7 @@
 """The API's rate limit and its cross-origin rule, applied to every ``/api`` address at once.
 
-Every ``/api`` request counts against ``PAPERWIRE_API_RATE_LIMIT`` per minute, keyed by the client
-address; answers carry ``RateLimit-Limit/-Remaining/-Reset`` and a 429 adds ``Retry-After``.
+Every ``/api`` request counts against ``PAPERWIRE_API_RATE_LIMIT`` per minute, keyed by the API
+token when a live one is sent, else by the client address; answers carry ``RateLimit-Limit/-Remaining/-Reset`` and a 429 adds ``Retry-After``.
 Reading is open to any origin (GET and HEAD, no credentials): the API, Markdown papers, feeds and
 exports; nothing else is, so a page elsewhere can never write with a member's token.
 """
@@ -9,14 +9,17 @@ exports; nothing else is, so a page elsewhere can never write with a member's to
 from __future__ import annotations
 
 from fastapi import FastAPI, Request, Response
+from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers, MutableHeaders
 from starlette.responses import PlainTextResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperwire import ratelimit
+from paperwire.accounts import tokens
 from paperwire.db.engine import session_scope
 from paperwire.errors import RateLimited
+from paperwire.web.auth import bearer_token
 from paperwire.web.deps import client_address
 from paperwire.web.errors import rate_limited_response
 
@@ -40,7 +43,16 @@ def _count(request: Request) -> ratelimit.Usage | None:
         return None
     rule = ratelimit.Limit("api", per_minute, 60)
     with session_scope(request.app.state.engine) as session:
-        return ratelimit.hit(session, "api", client_address(request), rule=rule)
+        return ratelimit.hit(session, "api", _client(session, request), rule=rule)
+
+
+def _client(session: Session, request: Request) -> str:
+    """A live token is its own client (members behind one address do not share a budget); an
+    unknown token is not, or every made-up token would be a fresh budget."""
+    token = bearer_token(request)
+    if token is not None and tokens.user_for_token(session, token) is not None:
+        return f"token:{tokens.token_hash(token)[:32]}"
+    return client_address(request)
 
 
 def _preflight(request: Request) -> Response:

@@ -24,6 +24,24 @@ def settings() -> Settings:
     return load_settings()
 
 
+def signing_settings() -> Settings:
+    """The settings of a command that signs or checks links. A weak or placeholder secret stops it
+    (``WeakSecret`` says how to make one); with none configured, ``PAPERWIRE_HOME/secret_key`` is
+    used, written with a fresh key the first time."""
+    from paperwire import secret
+
+    cfg = settings()
+    existed = secret.key_file(cfg.home).exists()
+    resolved = secret.resolve(cfg)
+    if cfg.secret_source == "unset" and not existed:
+        err_console.print(
+            f"secret: wrote a new key to {secret.key_file(cfg.home)} (readable by you only)",
+            markup=False,
+            highlight=False,
+        )
+    return resolved
+
+
 def engine_for(cfg: Settings) -> Engine:
     return get_engine(cfg)
 

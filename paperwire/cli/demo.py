@@ -4,13 +4,13 @@ real papers, demo members and votes, served."""
 from __future__ import annotations
 
 import os
-import secrets
 import tempfile
 import time
 from pathlib import Path
 
 import typer
 
+from paperwire import secret
 from paperwire.cli.context import console
 from paperwire.config import load_settings
 from paperwire.db.engine import get_engine
@@ -49,8 +49,11 @@ def demo(
             "PAPERWIRE_BASE_URL": url,
         }
     )
-    os.environ.setdefault("PAPERWIRE_SECRET_KEY", secrets.token_urlsafe(32))
-    cfg = load_settings()
+    # Its own key too, kept in its folder: a key from the shell (maybe a weak one) is not used.
+    key_path = secret.key_file(folder)
+    secret.write_key_file(key_path)
+    os.environ["PAPERWIRE_SECRET_KEY"] = secret.read_key_file(key_path)
+    cfg = secret.resolve(load_settings())
     _say(f"paperwire demo in {folder}")
     engine = get_engine(cfg)
     upgrade(engine)

@@ -6,13 +6,19 @@ from datetime import date
 
 import typer
 
-from paperwire.cli.context import console, ready_engine, settings
+from paperwire.cli.context import console, ready_engine, signing_settings
 from paperwire.digests import delivery
 from paperwire.digests.compose import Digest, render
 from paperwire.errors import DigestsNotSent, UsageError
 from paperwire.mail.sender import get_sender
 
 app = typer.Typer(help="E-mail digests.", no_args_is_help=True)
+
+
+@app.callback()
+def _refuse_weak_secret() -> None:
+    # Digests carry signed manage and unsubscribe links, and admin-link signs one.
+    signing_settings()
 
 
 def _day(value: str | None) -> date | None:
@@ -25,7 +31,7 @@ def _day(value: str | None) -> date | None:
 
 
 def _print(digest: Digest) -> None:
-    cfg = settings()
+    cfg = signing_settings()
     links = {"manage": "(manage link)", "unsubscribe": "(unsubscribe link)"}
     subject, text, _ = render(cfg, digest, links)
     console.print(
@@ -43,7 +49,7 @@ def send(
     workers: int = typer.Option(1, "--workers", min=1, max=32, help="sender processes"),
 ) -> None:
     """Send the period's digest to every confirmed subscriber who has not had it yet."""
-    cfg = settings()
+    cfg = signing_settings()
     engine = ready_engine(cfg)
     if workers > 1 and not dry_run:
         report = delivery.send_parallel(cfg, workers, frequency=frequency, day=_day(day))
@@ -72,7 +78,7 @@ def preview(
     day: str | None = typer.Option(None, "--date", help="a day of the period"),
 ) -> None:
     """Print the next digest EMAIL would receive (nothing is sent or recorded)."""
-    cfg = settings()
+    cfg = signing_settings()
     _print(delivery.preview(cfg, ready_engine(cfg), email, _day(day)))
 
 
@@ -81,7 +87,7 @@ def admin_link() -> None:
     """Print a link to the admin page of recent sends and failures (valid for a day)."""
     from paperwire.digests.admin import admin_link as link
 
-    console.print(link(settings()), markup=False, highlight=False, soft_wrap=True)
+    console.print(link(signing_settings()), markup=False, highlight=False, soft_wrap=True)
 
 
 def worker(
@@ -91,7 +97,7 @@ def worker(
     """Run the scheduled jobs (index, digests) under leases shared by every worker."""
     from paperwire import worker as jobs
 
-    cfg = settings()
+    cfg = signing_settings()
     engine = ready_engine(cfg)
 
     def log(line: str) -> None:

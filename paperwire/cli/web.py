@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from paperwire.cli.context import ready_engine, settings
+from paperwire.cli.context import ready_engine, signing_settings
 
 
 def serve(
@@ -15,7 +15,6 @@ def serve(
     """Serve the web site."""
     from paperwire.web.server import run
 
-    cfg = settings()
-    cfg.check_production()
+    cfg = signing_settings()
     ready_engine(cfg)
     run(cfg, host=host, port=port, workers=workers)

@@ -23,6 +23,7 @@ from paperwire.errors import InvalidLink, SubscriptionNotFound, UsageError
 from paperwire.mail.message import build_message, clean_address
 from paperwire.mail.sender import Sender
 from paperwire.papers.records import now_utc
+from paperwire.secret import signing_key
 
 FREQUENCIES = ("daily", "weekly")
 STATUSES = ("pending", "active", "paused", "unsubscribed", "bounced")
@@ -62,7 +63,7 @@ def preferences(
 
 
 def _serializer(settings: Settings) -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(settings.secret_key, salt=_SALT)
+    return URLSafeTimedSerializer(signing_key(settings), salt=_SALT)
 
 
 def make_token(settings: Settings, sub: Subscription, action: str) -> str:

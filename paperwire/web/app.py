@@ -11,8 +11,9 @@ from fastapi import Depends, FastAPI
 from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
-from paperwire import __version__
+from paperwire import __version__, secret
 from paperwire.api import collections as collections_api
 from paperwire.api import comments as comments_api
 from paperwire.api import hf as hf_api
@@ -22,6 +23,7 @@ from paperwire.api.limits import install_limits
 from paperwire.config import Settings, load_settings
 from paperwire.db.engine import get_engine
 from paperwire.web import auth, errors
+from paperwire.web.bodylimit import BodyLimit
 from paperwire.web.routes import (
     accounts,
     collections,
@@ -81,8 +83,8 @@ class SecurityHeaders:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     """The web application for ``settings`` (read from the environment when None)."""
-    settings = settings or load_settings()
-    settings.check_production()
+    # Nothing is served with a secret that would let anyone sign links (see paperwire.secret).
+    settings = secret.resolve(settings or load_settings())
     app = FastAPI(
         title="paperwire",
         version=__version__,
@@ -96,9 +98,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = get_engine(settings)
     errors.install(app)
 
+    app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
 
     install_limits(app)
+    if settings.trusted_proxies:
+        # Outermost, so rate limits and logs see the client the trusted proxy names; from any other
+        # peer X-Forwarded-For is ignored (it would let a client pick its own rate-limit key).
+        app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     install_docs(app)
     app.include_router(health.router)

@@ -32,6 +32,7 @@ from paperwire.config import Settings
 from paperwire.db.models import User
 from paperwire.errors import Forbidden, NotSignedIn
 from paperwire.papers import votes
+from paperwire.secret import signing_key
 from paperwire.web.deps import SessionDep
 from paperwire.web.forms import form_fields
 
@@ -182,7 +183,7 @@ def sign_out(request: Request, response: Response, db: Session) -> None:
 
 def _anonymous_token(request: Request, cookie: str) -> str:
     settings: Settings = request.app.state.settings
-    key = settings.secret_key.encode()
+    key = signing_key(settings)
     return hmac.new(key, b"csrf:" + cookie.encode(), hashlib.sha256).hexdigest()
 
 

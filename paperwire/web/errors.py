@@ -26,6 +26,7 @@ TITLES = {
     403: "Not allowed",
     404: "Page not found",
     405: "Not allowed",
+    413: "Too much data",
     429: "Too many requests",
     500: "Something went wrong",
     503: "Temporarily unavailable",

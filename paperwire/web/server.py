@@ -23,9 +23,12 @@ def settings_environ(settings: Settings) -> dict[str, str]:
 
 def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
     """Serve until interrupted. Several workers are separate processes that each build the app
-    from the environment, so the settings are exported to it first."""
+    from the environment, so the settings are exported to it first. uvicorn's own proxy-header
+    handling (which believes 127.0.0.1) is off: ``create_app`` applies ``PAPERWIRE_TRUSTED_PROXIES``."""
     if workers <= 1:
-        uvicorn.run(create_app(settings), host=host, port=port, server_header=False)
+        uvicorn.run(
+            create_app(settings), host=host, port=port, server_header=False, proxy_headers=False
+        )
         return
     os.environ.update(settings_environ(settings))
     # Forked workers must not share the parent's database connections.
@@ -37,4 +40,5 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: 
         port=port,
         workers=workers,
         server_header=False,
+        proxy_headers=False,
     )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import TEST_SECRET
 from tests.web.served import Site, paperwire_command, start_site
 
 # A whole month (2024-10 has one recorded list), an older-shape list, and the ISO week 2026-W24.
@@ -78,6 +79,6 @@ def environment(database_url: str, home: Path, **extra: str) -> dict[str, str]:
         **os.environ,
         "PAPERWIRE_HOME": str(home),
         "PAPERWIRE_DATABASE_URL": database_url,
-        "PAPERWIRE_SECRET_KEY": "test-secret",
+        "PAPERWIRE_SECRET_KEY": TEST_SECRET,
         **extra,
     }

@@ -12,6 +12,7 @@ from sqlalchemy import Engine
 
 from paperwire.db.engine import make_engine
 from paperwire.db.migrate import upgrade
+from tests.conftest import TEST_SECRET
 from tests.web.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.web.served import Site, load_sample, start_site
 
@@ -59,7 +60,7 @@ def sqlite_env(tmp_path: Path) -> Iterator[tuple[Engine, dict[str, str]]]:
         **os.environ,
         "PAPERWIRE_HOME": str(tmp_path / "home"),
         "PAPERWIRE_DATABASE_URL": url,
-        "PAPERWIRE_SECRET_KEY": "test-secret",
+        "PAPERWIRE_SECRET_KEY": TEST_SECRET,
     }
     yield engine, env
     engine.dispose()

@@ -11,7 +11,7 @@ from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from paperwire import ratelimit
-from paperwire.accounts import sessions, users
+from paperwire.accounts import sessions, signin, users
 from paperwire.accounts import signup as signups
 from paperwire.db.models import User
 from paperwire.digests import subscriptions
@@ -97,9 +97,8 @@ def login_page(request: Request, next: str = "/") -> Response:
 @router.post("/login")
 async def login(request: Request, db: SessionDep) -> Response:
     form = await form_fields(request)
-    ratelimit.hit(db, "login", client_address(request))
-    db.commit()
-    user = users.authenticate(db, form.get("username", ""), form.get("password", ""))
+    name, password = form.get("username", ""), form.get("password", "")
+    user = signin.sign_in(db, name, password, client_address(request))
     if user is None:
         context = {
             "form": {"username": form.get("username", "")},
