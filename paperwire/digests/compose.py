@@ -1,22 +1,28 @@
 """The digest of one period for one subscriber, and its text and HTML renderings.
 
 A digest is the period's trending papers (``paperwire.papers.trending``, the function the trending
-page uses), then the period's new papers matching each topic (``paperwire.search.service``) and each
-category, leaving out every paper already sent to this subscriber (``digest_items``). A period with
-nothing new says why instead of arriving empty.
+page uses), then the period's new papers on each topic (``topic_matches``, through
+``paperwire.search.service``) and each category, leaving out every paper already sent to this
+subscriber (``digest_items``). A topic lists only papers that pass its relevance threshold, and says
+"nothing new on X" when none does; a topic whose search fails is tried again, then named in the
+digest, logged and shown on ``/healthz``. A period with nothing new says why instead of arriving empty.
 """
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+import time as clock
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from jinja2 import Environment, FileSystemLoader
+from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
+from paperwire import problems
 from paperwire.config import Settings
 from paperwire.db.models import DailyEntry, DigestItem, Paper, Subscription
 from paperwire.errors import PaperwireError, UsageError
@@ -24,12 +30,26 @@ from paperwire.papers.daily import UPVOTES
 from paperwire.papers.trending import trending
 from paperwire.papers.views import author_names, summarise
 from paperwire.search import service
+from paperwire.search.query import parse_query
+
+log = logging.getLogger(__name__)
 
 TRENDING_LIMIT = 10
 TOPIC_LIMIT = 5
 CATEGORY_LIMIT = 10
+# The least cosine similarity between a topic and a paper (title and abstract, the shipped
+# all-MiniLM-L6-v2) for the paper to be listed under the topic; a paper holding the topic as an
+# exact phrase is listed too. Chosen by bench/topic_threshold.py on the Hugging Face daily papers'
+# ai_keywords (see bench/README.md for the measured precision and recall).
+TOPIC_MIN_SIMILARITY = 0.4
+# A topic whose search fails is tried this many times in all, after these pauses (seconds).
+TOPIC_RETRY_DELAYS = (0.5, 2.0)
+TOPIC_PROBLEM = "digest-topics"
+# HTML is escaped; the plain-text part is text, so escaping it would show entities to the reader.
 _ENV = Environment(
-    loader=FileSystemLoader(Path(__file__).parent / "templates"), autoescape=True, trim_blocks=True
+    loader=FileSystemLoader(Path(__file__).parent / "templates"),
+    autoescape=select_autoescape(["html"], default_for_string=False, default=False),
+    trim_blocks=True,
 )
 
 
@@ -79,8 +99,11 @@ class DigestPaper:
 
 @dataclass
 class Section:
+    """Papers under a title; ``note`` says why a topic section has none ("nothing new on X")."""
+
     title: str
     papers: list[DigestPaper]
+    note: str | None = None
 
 
 @dataclass
@@ -112,6 +135,57 @@ def _paper(settings: Settings, row: Paper, votes: int) -> DigestPaper:
         url=f"{settings.base_url}/papers/{row.id}",
         arxiv_url=f"https://arxiv.org/abs/{row.arxiv_id}" if row.arxiv_id else None,
     )
+
+
+class TopicUnavailable(Exception):
+    """A topic's search failed even after retries (kept inside this module: ``compose`` turns it
+    into a note in the digest)."""
+
+    def __init__(self, topic: str, error: str) -> None:
+        super().__init__(f"{topic}: {error}")
+        self.topic = topic
+        self.error = error
+
+
+def phrase_query(topic: str) -> str:
+    """The topic as one exact phrase, unless it already uses the query syntax (quotes, fields,
+    exclusions, ``cat:``), which is then kept as typed."""
+    parsed = parse_query(topic)
+    plain = not (
+        parsed.required
+        or parsed.excluded
+        or parsed.categories
+        or parsed.excluded_categories
+        or parsed.ids
+        or '"' in topic
+    )
+    return '"' + " ".join(topic.split()) + '"' if plain else topic
+
+
+def topic_matches(
+    settings: Settings, engine: Engine, topic: str, date_from: date, date_to: date
+) -> list[str]:
+    """Papers published in the dates that are on ``topic``, best first.
+
+    A paper is on the topic when its cosine similarity to the topic (semantic search) is at least
+    ``TOPIC_MIN_SIMILARITY``, or when it holds the topic as an exact phrase (keyword search, which
+    also covers papers not embedded yet and instances whose model is unavailable). Measured by
+    ``bench/topic_threshold.py`` on 1,561 Hugging Face daily papers and their 53 ai_keywords with
+    at least 10 papers: see bench/README.md for the precision and recall of this rule."""
+    options: dict[str, Any] = {
+        "limit": service.MAX_LIMIT,
+        "date_from": date_from,
+        "date_to": date_to,
+        "snippets": False,
+    }
+    meaning = service.search(settings, engine, topic, mode="semantic", **options)
+    ids = (
+        [r.id for r in meaning.results if r.score >= TOPIC_MIN_SIMILARITY]
+        if meaning.mode == "semantic"
+        else []
+    )
+    words = service.search(settings, engine, phrase_query(topic), mode="lexical", **options)
+    return list(dict.fromkeys([*ids, *(r.id for r in words.results)]))
 
 
 class PeriodContent:
@@ -152,25 +226,44 @@ class PeriodContent:
             key=lambda pid: -self.papers[pid].votes,
         )
         self._topics: dict[str, list[str]] = {}
+        self._topic_errors: dict[str, str] = {}
 
     def topic(self, query: str) -> list[str]:
-        """This period's new papers matching ``query``, best first (searched once per run)."""
+        """This period's new papers on ``query``, best first (searched once per run).
+
+        A failing search is tried again after ``TOPIC_RETRY_DELAYS``; if it still fails it raises
+        ``TopicUnavailable``, remembered for the rest of the run so every subscriber of the topic is
+        told, and recorded as a problem for ``/healthz``."""
+        if query in self._topic_errors:
+            raise TopicUnavailable(query, self._topic_errors[query])
         if query not in self._topics:
-            try:
-                found = service.search(
-                    self.settings,
-                    self.engine,
-                    query,
-                    mode="lexical",
-                    limit=service.MAX_LIMIT,
-                    date_from=self.period.start - timedelta(days=7),
-                    date_to=self.period.end,
-                    snippets=False,
-                )
-                ids = [r.id for r in found.results if r.id in self.papers]
-            except PaperwireError:
-                ids = []
-            self._topics[query] = ids
+            start = self.period.start - timedelta(days=7)
+            for attempt, delay in enumerate((*TOPIC_RETRY_DELAYS, None), start=1):
+                try:
+                    found = topic_matches(self.settings, self.engine, query, start, self.period.end)
+                    break
+                except (PaperwireError, OSError, sqlite3.Error) as exc:
+                    error = f"{type(exc).__name__}: {exc}"
+                    log.warning(
+                        "digest %s: searching topic %r failed (attempt %d): %s",
+                        self.period.key,
+                        query,
+                        attempt,
+                        error,
+                    )
+                    if delay is None:
+                        self._topic_errors[query] = error
+                        problems.record(
+                            self.settings,
+                            TOPIC_PROBLEM,
+                            f"the {self.period.key} digests went out without the topic {query!r},"
+                            f" whose search failed: {error}",
+                        )
+                        raise TopicUnavailable(query, error) from exc
+                    clock.sleep(delay)
+            self._topics[query] = [pid for pid in found if pid in self.papers]
+            if not self._topic_errors:
+                problems.clear(self.settings, TOPIC_PROBLEM)
         return self._topics[query]
 
     def category(self, name: str) -> list[str]:
@@ -200,11 +293,34 @@ def already_sent(session: Session, subscription_id: int, ids: list[str]) -> set[
 
 
 def compose(session: Session, content: PeriodContent, sub: Subscription) -> Digest:
-    """The digest of ``content.period`` for ``sub``: trending, then topics, then categories."""
+    """The digest of ``content.period`` for ``sub``: trending, then topics, then categories.
+
+    A topic with no paper over its threshold gets a section saying "nothing new on" it; a topic
+    whose search failed gets one saying so (and the failure is logged with the subscription id)."""
     digest = Digest(subscription_id=sub.id, email=sub.email, period=content.period)
+    notes: dict[str, str] = {}
+    topics: dict[str, list[str]] = {}
+    for topic in sub.topics or []:
+        title = f"New on “{topic}”"
+        try:
+            topics[title] = content.topic(topic)[:50]
+            notes[title] = f"Nothing new on “{topic}” in this period."
+        except TopicUnavailable as exc:
+            log.warning(
+                "digest %s for subscription %s: topic %r left out: %s",
+                content.period.key,
+                sub.id,
+                topic,
+                exc.error,
+            )
+            topics[title] = []
+            notes[title] = (
+                f"Papers on “{topic}” could not be searched for this digest ({exc.error});"
+                " the site's operators have been told."
+            )
     candidates = {
         "Trending": content.trending_ids[:TRENDING_LIMIT],
-        **{f"New on “{t}”": content.topic(t)[:50] for t in sub.topics or []},
+        **topics,
         **{f"New in {c}": content.category(c)[:50] for c in sub.categories or []},
     }
     every = [pid for ids in candidates.values() for pid in ids]
@@ -221,6 +337,8 @@ def compose(session: Session, content: PeriodContent, sub: Subscription) -> Dige
                 break
         if chosen:
             digest.sections.append(Section(title, chosen))
+        elif title in notes:
+            digest.sections.append(Section(title, [], note=notes[title]))
     if digest.is_empty:
         digest.empty_reason = content.empty_reason()
     return digest
