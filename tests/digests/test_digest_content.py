@@ -104,24 +104,31 @@ def test_a_topic_lists_only_papers_on_it_or_says_nothing_new(
     assert "Nothing new on “protein folding”" in html
 
 
-def test_the_threshold_decides_and_a_paper_with_the_exact_phrase_always_passes(
+def test_only_papers_holding_the_topic_strongly_enough_pass(
     engine: Engine, recorded_day: dict[str, PaperRecord]
 ) -> None:
     settings = load_settings()
-    found = compose.topic_matches(
-        settings, engine, "reinforcement learning", date(2026, 6, 1), date(2026, 7, 2)
-    )
-    scores = {
-        r.id: r.score
-        for r in service.search(
-            settings, engine, "reinforcement learning", mode="semantic", limit=50, snippets=False
-        ).results
+    period = (date(2026, 6, 1), date(2026, 7, 2))
+    strengths = dict(compose.topic_strengths(settings, engine, "reinforcement learning", *period))
+    # Only papers holding the phrase are candidates: none of the two.
+    assert set(strengths) == {
+        pid for pid, p in recorded_day.items() if _on_topic(p, "reinforcement learning")
     }
-    phrase = {pid for pid, p in recorded_day.items() if _on_topic(p, "reinforcement learning")}
-    expected = {pid for pid, s in scores.items() if s >= compose.TOPIC_MIN_SIMILARITY} | phrase
-    assert set(found) == expected
-    assert scores[ORCA] < compose.TOPIC_MIN_SIMILARITY
-    assert scores[MEMLEARNER] < compose.TOPIC_MIN_SIMILARITY
+    assert ORCA not in strengths and MEMLEARNER not in strengths
+    # The strength is BM25 over the phrase's IDF: the phrase in the title weighs more than once in
+    # the abstract, and it stays in the saturated term frequency's range whatever the index size.
+    assert max(strengths, key=strengths.__getitem__) == "2606.32032"
+    assert all(0 < v < 2.2 for v in strengths.values())
+    found = compose.topic_matches(settings, engine, "reinforcement learning", *period)
+    assert found == [
+        pid
+        for pid, v in sorted(strengths.items(), key=lambda kv: -kv[1])
+        if v >= compose.TOPIC_MIN_STRENGTH
+    ]
+    # A topic written with the query syntax is searched as written.
+    assert compose.phrase_query("world models") == '"world models"'
+    assert compose.phrase_query("ti:diffusion -protein") == "ti:diffusion -protein"
+    assert compose.topic_matches(settings, engine, "protein folding", *period) == []
 
 
 def test_a_topic_whose_search_fails_is_retried_then_named_logged_and_shown_on_healthz(
@@ -131,7 +138,7 @@ def test_a_topic_whose_search_fails_is_retried_then_named_logged_and_shown_on_he
     caplog: pytest.LogCaptureFixture,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(compose, "TOPIC_RETRY_DELAYS", (0.0, 0.0))
+    monkeypatch.setattr(compose, "TOPIC_RETRY_DELAYS", (0.0, 0.0), raising=False)
     [address] = add_subscribers(engine, 1, topics=["reinforcement learning"])
     settings = load_settings()
     # The keyword index as a torn or overwritten file leaves: not a database at all.
@@ -146,7 +153,9 @@ def test_a_topic_whose_search_fails_is_retried_then_named_logged_and_shown_on_he
     [msg] = smtp.messages(address)
     text = msg.get_body(("plain",)).get_content()
     assert "Papers on “reinforcement learning” could not be searched for this digest" in text
-    attempts = [r for r in caplog.records if "searching topic 'reinforcement learning'" in r.message]
+    attempts = [
+        r for r in caplog.records if "searching topic 'reinforcement learning'" in r.message
+    ]
     assert len(attempts) == 3
     [left_out] = [r for r in caplog.records if "left out" in r.message]
     assert "subscription" in left_out.message and address not in left_out.message
