@@ -276,8 +276,9 @@ class PeriodContent:
                         problems.record(
                             self.settings,
                             TOPIC_PROBLEM,
-                            f"the {self.period.key} digests went out without the topic {query!r},"
-                            f" whose search failed: {error}",
+                            # Public on /healthz: no subscriber's topic, no paths.
+                            f"a topic of the {self.period.key} digests could not be searched"
+                            f" ({type(exc).__name__}, see the log); its section says so",
                         )
                         raise TopicUnavailable(query, error) from exc
                     clock.sleep(delay)
@@ -335,8 +336,8 @@ def compose(session: Session, content: PeriodContent, sub: Subscription) -> Dige
             )
             topics[title] = []
             notes[title] = (
-                f"Papers on “{topic}” could not be searched for this digest ({exc.error});"
-                " the site's operators have been told."
+                f"Papers on “{topic}” could not be searched for this digest because of a fault"
+                " on the site; its operators have been told."
             )
     candidates = {
         "Trending": content.trending_ids[:TRENDING_LIMIT],

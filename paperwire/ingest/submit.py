@@ -176,8 +176,9 @@ def refresh_index(
                 problems.record(
                     settings,
                     REFRESH_PROBLEM,
-                    f"the search index was not refreshed after {paper_id} was submitted ({error});"
-                    " run paperwire index, or the worker's next index run catches up",
+                    f"the search index was not refreshed after {paper_id} was submitted"
+                    f" ({type(exc).__name__}, see the log); run paperwire index, or the worker's"
+                    " next index run catches up",
                 )
                 return False
             time.sleep(delay)

@@ -172,7 +172,7 @@ class Searcher:
                     self._store = open_vectors(self.settings, self._embedder)
                     self._store_version = version
             except Exception as exc:  # a missing or broken model leaves keyword search working
-                self._semantic_failed(f"{type(exc).__name__}: {exc}")
+                self._semantic_failed(exc)
                 return None
             if self.semantic_error is not None:
                 log.warning("meaning-based search works again after: %s", self.semantic_error)
@@ -181,21 +181,22 @@ class Searcher:
                 problems.clear(self.settings, SEMANTIC_PROBLEM)
             return self._embedder, self._store
 
-    def _semantic_failed(self, error: str) -> None:
+    def _semantic_failed(self, exc: Exception) -> None:
         first, longest = SEMANTIC_RETRY
         self._retry_delay = min(longest, self._retry_delay * 2) if self._retry_delay else first
         self._retry_at = time.monotonic() + self._retry_delay
-        self.semantic_error = error
+        self.semantic_error = f"{type(exc).__name__}: {exc}"
         log.error(
             "meaning-based search is off, keyword search goes on; trying again in %.0f s: %s",
             self._retry_delay,
-            error,
+            self.semantic_error,
         )
+        # /healthz is public: the kind of failure only, the details (paths) are in the log.
         problems.record(
             self.settings,
             SEMANTIC_PROBLEM,
-            f"meaning-based search is off (searches use keywords only): {error};"
-            f" tried again by the first search after {self._retry_delay:.0f} s",
+            f"meaning-based search is off, searches use keywords only ({type(exc).__name__},"
+            f" see the log); tried again by the first search after {self._retry_delay:.0f} s",
         )
 
     def query_vector(self, embedder: Embedder, text: str) -> np.ndarray:
