@@ -161,6 +161,7 @@ class Searcher:
         with self._lock:
             if self.semantic_error is not None and time.monotonic() < self._retry_at:
                 return None
+            loaded = self._store is None or version != self._store_version
             try:
                 if self._embedder is None:
                     from paperwire.search.embedder import load_embedder
@@ -178,6 +179,9 @@ class Searcher:
                 log.warning("meaning-based search works again after: %s", self.semantic_error)
                 self.semantic_error = None
                 self._retry_delay = 0.0
+            if loaded:
+                # Also a new searcher (another process, or after a sync) that loads fine clears
+                # what an earlier one recorded.
                 problems.clear(self.settings, SEMANTIC_PROBLEM)
             return self._embedder, self._store
 
