@@ -15,20 +15,23 @@ the web benchmarks' baseline): one ``SELECT 1`` and one ``stat`` of the problems
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.responses import Response
 
 from paperwire import problems
-from paperwire.web.deps import SessionDep, SettingsDep
+from paperwire.config import Settings
+from paperwire.web.deps import SessionDep
 
 router = APIRouter()
 
 
 @router.get("/healthz", response_class=PlainTextResponse)
-def healthz(session: SessionDep, settings: SettingsDep, format: str = "text") -> Response:
+def healthz(request: Request, session: SessionDep) -> Response:
+    # Read off the app, not through SettingsDep: a sync dependency costs a thread hop per request.
+    settings: Settings = request.app.state.settings
     found = [p.to_dict() for p in problems.current(settings)]
     try:
         session.execute(text("SELECT 1"))
@@ -37,7 +40,7 @@ def healthz(session: SessionDep, settings: SettingsDep, format: str = "text") ->
         found.insert(0, {"key": "database", "text": f"database unavailable: {type(exc).__name__}"})
     else:
         status, code = ("degraded" if found else "ok"), 200
-    if format == "json":
+    if request.query_params.get("format") == "json":
         return JSONResponse({"status": status, "problems": found}, status_code=code)
     if code == 503:
         return PlainTextResponse(str(found[0]["text"]), status_code=code)
