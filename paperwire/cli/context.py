@@ -98,7 +98,9 @@ def refresh_search_index(engine: Engine, *, quiet: bool = False) -> None:
     ``paperwire index`` catches up."""
     import sqlite3
 
+    from paperwire import problems
     from paperwire.errors import PaperwireError
+    from paperwire.ingest.submit import REFRESH_PROBLEM
     from paperwire.search import index, service
 
     try:
@@ -109,6 +111,7 @@ def refresh_search_index(engine: Engine, *, quiet: bool = False) -> None:
         )
         return
     service.forget_searchers()
+    problems.clear(settings(), REFRESH_PROBLEM)
     if quiet:
         return
     line = report.summary()

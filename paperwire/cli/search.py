@@ -66,6 +66,11 @@ def index_command(
     with _progress() as bar:
         report = index.sync(cfg, engine, rebuild=rebuild, embed=not no_embed, progress=bar)
     service.forget_searchers()
+    # The index is current again: a refresh that failed after a submission is caught up.
+    from paperwire import problems
+    from paperwire.ingest.submit import REFRESH_PROBLEM
+
+    problems.clear(cfg, REFRESH_PROBLEM)
     console.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
     if report.embed_error:
         raise typer.Exit(code=1)

@@ -1,7 +1,11 @@
-"""Submitting one paper by arXiv id or URL: fetch its metadata if needed and put it in a daily list."""
+"""Submitting one paper by arXiv id or URL: fetch its metadata if needed and put it in a daily list;
+then ``refresh_index`` brings the search index up to date (retried, logged, shown on ``/healthz``)."""
 
 from __future__ import annotations
 
+import logging
+import sqlite3
+import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -9,9 +13,11 @@ from sqlalchemy import Engine, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from paperwire import problems
+from paperwire.config import Settings
 from paperwire.db.engine import session_scope
 from paperwire.db.models import DailyEntry, Paper
-from paperwire.errors import PaperNotFound, SourceError, SubmissionRefused
+from paperwire.errors import PaperNotFound, PaperwireError, SourceError, SubmissionRefused
 from paperwire.ingest import arxiv_api
 from paperwire.ingest.http import Fetcher
 from paperwire.ingest.report import Rejection
@@ -20,6 +26,12 @@ from paperwire.papers.records import EntryRecord, PaperRecord, now_utc, unstorab
 from paperwire.papers.store import upsert_papers
 
 ENTRY_SOURCE = "submit"
+# The index refresh after a submission is tried again after these pauses (seconds): a sync of another
+# process holding the index's write lock, or a moment of full disk, often passes.
+REFRESH_RETRY_DELAYS = (1.0, 5.0)
+REFRESH_PROBLEM = "index-refresh"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -135,3 +147,46 @@ def submit_paper(
         return SubmitResult(paper_id, paper.title, entry.list_date, added=False, fetched=False)
     title = record.title if record is not None else stored.title if stored else paper_id
     return SubmitResult(paper_id, title, day, added=True, fetched=record is not None)
+
+
+def refresh_index(
+    settings: Settings,
+    engine: Engine,
+    paper_id: str,
+    retry_delays: tuple[float, ...] | None = None,
+) -> bool:
+    """Bring the search index up to date after ``paper_id`` was submitted; True when it is.
+
+    The paper is stored and listed whatever happens here. A failure is logged with the paper id and
+    tried again after ``retry_delays`` (default ``REFRESH_RETRY_DELAYS``); if every try fails it is recorded for ``/healthz`` (the
+    worker's next index run or ``paperwire index`` catches up), and the next refresh that works
+    clears it."""
+    from paperwire.search import index, service
+
+    delays = REFRESH_RETRY_DELAYS if retry_delays is None else retry_delays
+    for attempt, delay in enumerate((*delays, None), start=1):
+        try:
+            index.refresh(settings, engine)
+        except (PaperwireError, OSError, sqlite3.Error) as exc:
+            error = f"{type(exc).__name__}: {exc}"
+            log.warning(
+                "search index not refreshed after submitting %s (attempt %d): %s",
+                paper_id,
+                attempt,
+                error,
+            )
+            if delay is None:
+                problems.record(
+                    settings,
+                    REFRESH_PROBLEM,
+                    f"the search index was not refreshed after {paper_id} was submitted"
+                    f" ({type(exc).__name__}, see the log); run paperwire index, or the worker's"
+                    " next index run catches up",
+                )
+                return False
+            time.sleep(delay)
+            continue
+        service.forget_searchers()
+        problems.clear(settings, REFRESH_PROBLEM)
+        return True
+    return False

@@ -3,12 +3,16 @@
 It parses the query, ranks with BM25, embeddings or both (see ``fusion``), applies filters, sorts,
 paginates, and returns results with the paper's card data and a safely highlighted snippet.
 Search never fails on what a person typed: odd input yields fewer results and a note saying why.
+When the model or the vectors cannot be loaded, search answers with keywords alone, logs why,
+records the problem for ``/healthz`` and tries again after a back-off (``SEMANTIC_RETRY``).
 """
 
 from __future__ import annotations
 
 import html
+import logging
 import threading
+import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from sqlalchemy import Engine, false, func, literal, select
 
+from paperwire import problems
 from paperwire.config import Settings
 from paperwire.db.models import Comment, Paper
 from paperwire.errors import UsageError
@@ -51,6 +56,12 @@ RESTRICTED_POOL = 20000
 # Query vectors kept per searcher: the next page, the same search from the API, the feed and the
 # page, or a digest's saved topic need no model run.
 QUERY_VECTORS = 512
+# After the model or the vectors failed to load, semantic search is tried again after the first
+# number of seconds, then twice as long after each new failure, up to the second.
+SEMANTIC_RETRY = (30.0, 900.0)
+SEMANTIC_PROBLEM = "semantic-search"
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -140,13 +151,18 @@ class Searcher:
         self._store_version: str | None = None
         self._query_vectors: OrderedDict[str, np.ndarray] = OrderedDict()
         self.semantic_error: str | None = None
+        self._retry_at = 0.0
+        self._retry_delay = 0.0
 
     def semantic(self) -> tuple[Embedder, VectorStore] | None:
-        """The model and the vectors, loaded once and reopened when a sync changed them."""
+        """The model and the vectors, loaded once and reopened when a sync changed them; None while
+        they cannot be loaded (``semantic_error`` says why), until the back-off lets a search try
+        again."""
         version = self.lexical.get_state("vectors_version")
         with self._lock:
-            if self.semantic_error is not None:
+            if self.semantic_error is not None and time.monotonic() < self._retry_at:
                 return None
+            loaded = self._store is None or version != self._store_version
             try:
                 if self._embedder is None:
                     from paperwire.search.embedder import load_embedder
@@ -158,9 +174,35 @@ class Searcher:
                     self._store = open_vectors(self.settings, self._embedder)
                     self._store_version = version
             except Exception as exc:  # a missing or broken model leaves keyword search working
-                self.semantic_error = f"{type(exc).__name__}: {exc}"
+                self._semantic_failed(exc)
                 return None
+            if self.semantic_error is not None:
+                log.warning("meaning-based search works again after: %s", self.semantic_error)
+                self.semantic_error = None
+                self._retry_delay = 0.0
+            if loaded:
+                # Also a new searcher (another process, or after a sync) that loads fine clears
+                # what an earlier one recorded.
+                problems.clear(self.settings, SEMANTIC_PROBLEM)
             return self._embedder, self._store
+
+    def _semantic_failed(self, exc: Exception) -> None:
+        first, longest = SEMANTIC_RETRY
+        self._retry_delay = min(longest, self._retry_delay * 2) if self._retry_delay else first
+        self._retry_at = time.monotonic() + self._retry_delay
+        self.semantic_error = f"{type(exc).__name__}: {exc}"
+        log.error(
+            "meaning-based search is off, keyword search goes on; trying again in %.0f s: %s",
+            self._retry_delay,
+            self.semantic_error,
+        )
+        # /healthz is public: the kind of failure only, the details (paths) are in the log.
+        problems.record(
+            self.settings,
+            SEMANTIC_PROBLEM,
+            f"meaning-based search is off, searches use keywords only ({type(exc).__name__},"
+            f" see the log); tried again by the first search after {self._retry_delay:.0f} s",
+        )
 
     def query_vector(self, embedder: Embedder, text: str) -> np.ndarray:
         """The query's embedding, from the last ``QUERY_VECTORS`` queries when it is there."""

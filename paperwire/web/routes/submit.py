@@ -7,19 +7,16 @@ the answer has gone out.
 
 from __future__ import annotations
 
-import sqlite3
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
-from sqlalchemy import Engine
 from starlette.responses import Response
 
 from paperwire import ratelimit
 from paperwire.config import Settings
 from paperwire.errors import PaperwireError, RateLimited, UsageError
 from paperwire.ingest.http import Fetcher
-from paperwire.ingest.submit import submit_paper
-from paperwire.search import index
+from paperwire.ingest.submit import refresh_index, submit_paper
 from paperwire.web import auth
 from paperwire.web.deps import SessionDep, SettingsDep
 from paperwire.web.templating import render
@@ -37,14 +34,6 @@ def _context(settings: Settings, **values: Any) -> dict[str, Any]:
         "error": None,
         **values,
     }
-
-
-def _refresh_index(settings: Settings, engine: Engine) -> None:
-    try:
-        index.refresh(settings, engine)
-    except (PaperwireError, OSError, sqlite3.Error):
-        # The paper is stored and listed; the worker or `paperwire index` catches the index up.
-        return
 
 
 @router.get("/submit", name="submit")
@@ -89,5 +78,5 @@ async def submit(
             response.headers["Retry-After"] = str(max(1, exc.retry_after))
         return response
     if result.added:
-        background.add_task(_refresh_index, settings, request.app.state.engine)
+        background.add_task(refresh_index, settings, request.app.state.engine, result.paper_id)
     return render(request, "submit.html", _context(settings, result=result))
