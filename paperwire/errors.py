@@ -87,3 +87,15 @@ class TokenNotFound(PaperwireError):
 
 class SavedSearchNotFound(PaperwireError):
     http_status = 404
+
+
+class InvalidText(PaperwireError):
+    """Input holding characters that cannot be stored or shown (NUL, other controls...)."""
+
+    http_status = 422
+
+
+class DateOutOfRange(PaperwireError):
+    """A well-formed date, week or month outside the years paperwire can list."""
+
+    http_status = 422

@@ -26,6 +26,7 @@ from paperwire.papers.markdown import paper_markdown
 from paperwire.search import service
 from paperwire.web.convertors import PAPER_ID_REGEX
 from paperwire.web.deps import SessionDep, SettingsDep
+from paperwire.web.inputs import Line
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorPublic, "description": "A parameter is malformed"},
@@ -56,11 +57,11 @@ def canonical_id(paper_id: str) -> str:
 )
 def list_daily_papers(
     session: SessionDep,
-    date: Annotated[str | None, Query(description="YYYY-MM-DD", max_length=10)] = None,
-    week: Annotated[str | None, Query(description="ISO week, YYYY-Www", max_length=8)] = None,
-    month: Annotated[str | None, Query(description="YYYY-MM", max_length=7)] = None,
+    date: Annotated[Line | None, Query(description="YYYY-MM-DD", max_length=10)] = None,
+    week: Annotated[Line | None, Query(description="ISO week, YYYY-Www", max_length=8)] = None,
+    month: Annotated[Line | None, Query(description="YYYY-MM", max_length=7)] = None,
     submitter: Annotated[
-        str | None, Query(description="user name of who submitted", max_length=64)
+        Line | None, Query(description="user name of who submitted", max_length=64)
     ] = None,
     sort: Literal["publishedAt", "trending"] = "publishedAt",
     p: Annotated[int, Query(ge=0, le=100_000, description="page, from 0")] = 0,
@@ -85,7 +86,7 @@ def search_papers(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    q: Annotated[str | None, Query(max_length=MAX_QUERY, description="the query")] = None,
+    q: Annotated[Line | None, Query(max_length=MAX_QUERY, description="the query")] = None,
     limit: Annotated[int, Query(ge=1, le=120)] = 50,
 ) -> Response:
     """The best matches for ``q``, best first; without ``q``, the latest daily papers."""

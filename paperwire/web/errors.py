@@ -6,7 +6,6 @@ import logging
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException
@@ -23,6 +22,7 @@ TITLES = {
     403: "Not allowed",
     404: "Page not found",
     405: "Not allowed",
+    422: "That input cannot be used",
     429: "Too many requests",
     500: "Something went wrong",
 }
@@ -79,15 +79,18 @@ def rate_limited_response(request: Request, exc: RateLimited) -> Response:
     return response
 
 
+SOURCES = ("query", "path", "body", "header", "cookie")
+
+
 async def _invalid_request(request: Request, exc: Exception) -> Response:
-    """Under ``/api/``, one sentence naming each bad parameter; pages keep FastAPI's answer."""
-    if not isinstance(exc, RequestValidationError) or not request.url.path.startswith("/api/"):
-        return await request_validation_exception_handler(request, exc)  # type: ignore[arg-type]
+    """A 422 with one sentence naming each bad parameter, as JSON under ``/api/``, a page elsewhere."""
+    if not isinstance(exc, RequestValidationError):
+        return await _server_error(request, exc)
     problems = []
     for error in exc.errors():
-        where = [
-            str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body")
-        ]
+        loc = list(error.get("loc", ()))
+        # The first part says where (query, path, body); a field may itself be called "query".
+        where = [str(part) for part in (loc[1:] if loc and loc[0] in SOURCES else loc)]
         problems.append(f"{'.'.join(where) or 'request'}: {error.get('msg', 'invalid')}")
     return error_response(request, 422, "; ".join(problems))
 

@@ -22,6 +22,7 @@ from paperwire.ingest.submit import submit_paper
 from paperwire.search import index
 from paperwire.web import auth
 from paperwire.web.deps import SessionDep, SettingsDep
+from paperwire.web.forms import form_fields
 from paperwire.web.templating import render
 
 router = APIRouter()
@@ -60,8 +61,8 @@ async def submit(
     user: auth.CurrentUser,
     background: BackgroundTasks,
 ) -> Response:
-    form = await request.form()
-    value = str(form.get("paper", ""))[:MAX_INPUT].strip()
+    form = await form_fields(request)
+    value = form.get("paper", "")[:MAX_INPUT].strip()
     try:
         ratelimit.hit(db, "submit", f"user:{user.id}")
         db.commit()

@@ -11,7 +11,7 @@ import logging
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, ValidationError
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
@@ -24,6 +24,8 @@ from paperwire.errors import PaperwireError
 from paperwire.mail.sender import DeliveryError, get_sender
 from paperwire.web.auth import OptionalUser
 from paperwire.web.deps import SessionDep, SettingsDep, client_address
+from paperwire.web.forms import form_fields
+from paperwire.web.inputs import Line
 from paperwire.web.templating import render
 
 router = APIRouter()
@@ -31,11 +33,11 @@ log = logging.getLogger(__name__)
 
 
 class SubscriptionCreate(BaseModel):
-    email: str = Field(max_length=320)
-    frequency: str = "daily"
-    topics: list[str] = Field(default_factory=list, max_length=50)
-    categories: list[str] = Field(default_factory=list, max_length=50)
-    skip_empty: bool = False
+    email: Line = Field(max_length=320)
+    frequency: Line = "daily"
+    topics: list[Line] = Field(default_factory=list, max_length=50)
+    categories: list[Line] = Field(default_factory=list, max_length=50)
+    skip_empty: StrictBool = False
 
 
 def _subscribe(
@@ -92,17 +94,22 @@ def subscribe_page(request: Request) -> Response:
 async def subscribe_form(
     request: Request, session: SessionDep, settings: SettingsDep, user: OptionalUser
 ) -> Response:
-    form = await request.form()
-    values = {k: str(v) for k, v in form.items()}
-    data = SubscriptionCreate(
-        email=values.get("email", "")[:320],
-        frequency=values.get("frequency", "daily"),
-        topics=[line for line in values.get("topics", "").splitlines() if line.strip()],
-        categories=_lines(values.get("categories", "")),
-        skip_empty=values.get("skip_empty") == "on",
-    )
+    values = await form_fields(request)
     try:
+        data = SubscriptionCreate(
+            email=values.get("email", "")[:320],
+            frequency=values.get("frequency", "daily"),
+            topics=[line for line in values.get("topics", "").splitlines() if line.strip()],
+            categories=_lines(values.get("categories", "")),
+            skip_empty=values.get("skip_empty") == "on",
+        )
         _subscribe(session, settings, request, data, user)
+    except ValidationError as exc:  # a tab inside one topic line, say
+        problem = exc.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        error = f"{where}: {problem['msg']}"
+        context = {"form": values, "error": error, "done": False}
+        return render(request, "subscribe.html", context, status_code=422)
     except PaperwireError as exc:
         if exc.http_status == 429:
             raise
@@ -156,7 +163,7 @@ async def manage(
     token: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     sub = subscriptions.from_token(session, settings, token, "manage")
-    form = {k: str(v) for k, v in (await request.form()).items()}
+    form = await form_fields(request)
     if form.get("action") == "unsubscribe":
         subscriptions.unsubscribe(session, sub)
         return render(request, "subscribe_unsubscribed.html", {"sub": sub})

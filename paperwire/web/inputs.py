@@ -1,0 +1,115 @@
+"""Text that comes in from the web and the API: what characters it may hold, checked once at the
+boundary for every form field, query and path parameter and JSON string.
+
+Refused: the characters XML 1.0 cannot carry and PostgreSQL ``text`` cannot store (NUL and the other
+C0 controls, U+FFFE, U+FFFF and lone surrogates); tab, newline and carriage return only in fields that
+hold several lines. A refusal is an ``InvalidText`` (422) naming the field, never a 500 from the
+database or the feed writer further in.
+
+- ``check_text`` is the rule; ``form_fields`` (``web.forms``) applies it to every posted field.
+- ``check_address`` is an app-wide dependency that applies it to every path and query parameter.
+- ``Line`` and ``Lines`` are the annotated ``str`` types of the JSON schemas and API parameters; they
+  document the rule as a ``pattern`` in the OpenAPI document.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any
+
+from fastapi import Request
+from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import PydanticCustomError, core_schema
+
+from paperwire.errors import InvalidText
+
+# The complement of XML 1.0's Char production, minus tab, LF and CR.
+_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f"
+_NEVER = "\ud800-\udfff\ufffe\uffff"
+_BAD_IN_LINES = re.compile(f"[{_CONTROLS}{_NEVER}]")
+_BAD_IN_LINE = re.compile(f"[{_CONTROLS}\t\n\r{_NEVER}]")
+# The same sets, as JSON Schema patterns (ECMA 262 escapes) in the OpenAPI document.
+LINE_PATTERN = r"^[^\u0000-\u001f\ud800-\udfff\ufffe\uffff]*$"
+LINES_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]*$"
+
+# Posted form fields that hold several lines (textareas); every other field is one line.
+MULTILINE_FIELDS = frozenset({"body", "description", "topics", "categories"})
+
+
+def describe(char: str) -> str:
+    """``U+0000 (a control character)``: how a refused character is named in messages."""
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        kind = "half of a surrogate pair"
+    elif code in (0xFFFE, 0xFFFF):
+        kind = "a noncharacter"
+    elif char in "\t\n\r":
+        kind = "a tab or line break, in a one-line field"
+    else:
+        kind = "a control character"
+    return f"U+{code:04X} ({kind})"
+
+
+def refused_character(value: str, *, multiline: bool = False) -> str | None:
+    """The first character of ``value`` that this field may not hold, or None."""
+    found = (_BAD_IN_LINES if multiline else _BAD_IN_LINE).search(value)
+    return found.group() if found else None
+
+
+def check_text(value: str, field: str, *, multiline: bool = False) -> str:
+    """``value`` unchanged, or ``InvalidText`` naming ``field`` and the character refused."""
+    char = refused_character(value, multiline=multiline)
+    if char is not None:
+        raise InvalidText(
+            f"{field}: holds {describe(char)}, which paperwire cannot store or show;"
+            " remove it and try again."
+        )
+    return value
+
+
+def check_address(request: Request) -> None:
+    """Every path and query parameter of the request (names too), before any route reads one."""
+    for name, value in request.path_params.items():
+        if isinstance(value, str):
+            check_text(value, f"the address's {name}")
+    for name, value in request.query_params.multi_items():
+        check_text(name, "a query parameter's name")
+        check_text(value, f"query parameter {name}")
+
+
+class _Refuse:
+    """Pydantic metadata: validate ``str`` with ``refused_character`` and publish the pattern."""
+
+    def __init__(self, multiline: bool) -> None:
+        self.multiline = multiline
+
+    def _validate(self, value: str) -> str:
+        char = refused_character(value, multiline=self.multiline)
+        if char is not None:
+            raise PydanticCustomError(
+                "refused_character",
+                "holds {char}, which paperwire cannot store or show",
+                {"char": describe(char)},
+            )
+        return value
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self._validate, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        if json_schema.get("type") == "string":
+            json_schema["pattern"] = LINES_PATTERN if self.multiline else LINE_PATTERN
+        return json_schema
+
+
+Line = Annotated[str, _Refuse(multiline=False)]
+"""One line of text: no control characters at all."""
+
+Lines = Annotated[str, _Refuse(multiline=True)]
+"""Text of several lines: tab, newline and carriage return allowed, other controls not."""
