@@ -23,10 +23,11 @@ from paperwire.papers.daily import paper_detail
 from paperwire.papers.ids import try_parse_arxiv_id
 from paperwire.papers.listing import daily_papers, listed_paper, listed_papers, parse_period
 from paperwire.papers.markdown import paper_markdown
+from paperwire.papers.periods import MONTH_PATTERN, WEEK_PATTERN
 from paperwire.search import service
 from paperwire.web.convertors import PAPER_ID_REGEX
 from paperwire.web.deps import SessionDep, SettingsDep
-from paperwire.web.inputs import Line
+from paperwire.web.inputs import IsoDate, Line
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorPublic, "description": "A parameter is malformed"},
@@ -57,9 +58,11 @@ def canonical_id(paper_id: str) -> str:
 )
 def list_daily_papers(
     session: SessionDep,
-    date: Annotated[Line | None, Query(description="YYYY-MM-DD", max_length=10)] = None,
-    week: Annotated[Line | None, Query(description="ISO week, YYYY-Www", max_length=8)] = None,
-    month: Annotated[Line | None, Query(description="YYYY-MM", max_length=7)] = None,
+    date: Annotated[IsoDate | None, Query(description="YYYY-MM-DD")] = None,
+    week: Annotated[
+        str | None, Query(description="ISO week, YYYY-Www", pattern=WEEK_PATTERN)
+    ] = None,
+    month: Annotated[str | None, Query(description="YYYY-MM", pattern=MONTH_PATTERN)] = None,
     submitter: Annotated[
         Line | None, Query(description="user name of who submitted", max_length=64)
     ] = None,
@@ -69,7 +72,7 @@ def list_daily_papers(
 ) -> Response:
     """Papers by the day they entered the daily list: newest list first and, within a day, most
     upvoted first; or by trending score. Without a period, every list."""
-    period = parse_period(date, week, month)
+    period = parse_period(date.isoformat() if date else None, week, month)
     found = daily_papers(
         session, period=period, submitter=submitter, sort=sort, page=p, limit=limit
     )

@@ -10,6 +10,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from paperwire.errors import NotSignedIn, PaperwireError, RateLimited
 from paperwire.web.templating import render
@@ -26,6 +27,7 @@ TITLES = {
     429: "Too many requests",
     500: "Something went wrong",
 }
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 GENERIC = {
     404: "There is no page at this address.",
     500: "The server hit an unexpected problem. It has been logged; please try again later.",
@@ -52,7 +54,20 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     response = error_response(request, status, message or "The request could not be handled.")
     for key, value in (getattr(exc, "headers", None) or {}).items():
         response.headers[key] = value
+    if status == 405:
+        response.headers["Allow"] = ", ".join(allowed_methods(request))
     return response
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path answers. Starlette's 405 names only the methods of the
+    first route that matched the path, and paperwire has one route per method."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in METHODS
+        if any(r.matches({**request.scope, "method": method})[0] == Match.FULL for r in routes)
+    ]
 
 
 async def _domain_error(request: Request, exc: Exception) -> Response:

@@ -10,11 +10,14 @@ database or the feed writer further in.
 - ``check_address`` is an app-wide dependency that applies it to every path and query parameter.
 - ``Line`` and ``Lines`` are the annotated ``str`` types of the JSON schemas and API parameters; they
   document the rule as a ``pattern`` in the OpenAPI document.
+- ``IsoDate`` is a date parameter written ``YYYY-MM-DD`` only (not ``0``, read by pydantic as 1970-01-01
+  otherwise) and within ``papers.periods``' span, documented by its pattern.
 """
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Annotated, Any
 
 from fastapi import Request
@@ -23,18 +26,24 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 from paperwire.errors import InvalidText
+from paperwire.papers.periods import DATE_PATTERN, FIRST_DAY, LAST_DAY, SPAN
 
 # The complement of XML 1.0's Char production, minus tab, LF and CR.
 _CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f"
 _NEVER = "\ud800-\udfff\ufffe\uffff"
 _BAD_IN_LINES = re.compile(f"[{_CONTROLS}{_NEVER}]")
 _BAD_IN_LINE = re.compile(f"[{_CONTROLS}\t\n\r{_NEVER}]")
-# The same sets, as JSON Schema patterns (ECMA 262 escapes) in the OpenAPI document.
-LINE_PATTERN = r"^[^\u0000-\u001f\ud800-\udfff\ufffe\uffff]*$"
-LINES_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]*$"
+# The same sets, as JSON Schema patterns (ECMA 262 escapes) in the OpenAPI document. Without the
+# surrogates: UTF-8 cannot carry a lone one, and schemathesis drops a pattern that names them.
+LINE_PATTERN = r"^[^\u0000-\u001f\ufffe\uffff]*$"
+LINES_PATTERN = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\ufffe\uffff]*$"
 
-# Posted form fields that hold several lines (textareas); every other field is one line.
-MULTILINE_FIELDS = frozenset({"body", "description", "topics", "categories"})
+# A search filters by at most this many categories (the API refuses more, the page uses the first).
+MAX_CATEGORIES = 32
+# Posted form fields where tab and line breaks pass: the textareas, and two fields whose service
+# answers them better (``safe_next`` sends a ``next`` with a tab home; ``clean_address`` refuses an
+# e-mail address with a line break as the header injection it is). Every other field is one line.
+MULTILINE_FIELDS = frozenset({"body", "description", "topics", "categories", "next", "email"})
 
 
 def describe(char: str) -> str:
@@ -113,3 +122,41 @@ Line = Annotated[str, _Refuse(multiline=False)]
 
 Lines = Annotated[str, _Refuse(multiline=True)]
 """Text of several lines: tab, newline and carriage return allowed, other controls not."""
+
+
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+class _IsoDate:
+    """Pydantic metadata for ``date``: only ``YYYY-MM-DD`` text, only within the span."""
+
+    def _before(self, value: Any) -> Any:
+        if isinstance(value, str) and not _ISO_DATE.match(value):
+            raise PydanticCustomError("date_format", "must be a date written YYYY-MM-DD")
+        return value
+
+    def _after(self, value: date) -> date:
+        if not FIRST_DAY <= value <= LAST_DAY:
+            raise PydanticCustomError(
+                "date_range",
+                "{day} is out of range: {span}",
+                {"day": value.isoformat(), "span": SPAN},
+            )
+        return value
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        checked = core_schema.no_info_after_validator_function(self._after, handler(source))
+        return core_schema.no_info_before_validator_function(self._before, checked)
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["pattern"] = DATE_PATTERN
+        return json_schema
+
+
+IsoDate = Annotated[date, _IsoDate()]
+"""A date written ``YYYY-MM-DD`` between ``papers.periods.FIRST_DAY`` and ``LAST_DAY``."""

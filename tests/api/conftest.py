@@ -7,12 +7,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
-from paperwire.db.engine import make_engine
+from paperwire.accounts.tokens import create_token
+from paperwire.db.engine import make_engine, session_scope
 from paperwire.db.migrate import upgrade
+from paperwire.db.models import User
 from tests.api.hf_data import Recorded, environment, hf_site, recorded_items
 from tests.conftest import _truncate_pg
+from tests.web.members import add_member
 from tests.web.served import Site
+
+DATABASES: dict[str, str] = {}  # a loaded site's address -> its database URL
 
 
 @pytest.fixture(scope="package", params=["sqlite", "postgresql"])
@@ -32,7 +38,20 @@ def loaded_site(
     engine.dispose()
     env = environment(url, folder / "home", PAPERWIRE_API_RATE_LIMIT="0")
     with hf_site(env, shared_data, folder) as site:
+        DATABASES[site.url] = url
         yield site
+
+
+@pytest.fixture(scope="package")
+def member_token(loaded_site: Site) -> str:
+    """An API token of a member of the loaded site (made in its database, as settings would)."""
+    engine = make_engine(DATABASES[loaded_site.url])
+    add_member(engine, "fuzzer")
+    with session_scope(engine) as session:
+        member = session.scalars(select(User).where(User.username == "fuzzer")).one()
+        secret = create_token(session, member, "schemathesis").secret
+    engine.dispose()
+    return secret
 
 
 @pytest.fixture(scope="package")

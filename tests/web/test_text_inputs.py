@@ -129,7 +129,6 @@ INPUTS = [
     _json("PATCH", "/api/collections/{collection}", "name"),
     _json("PATCH", "/api/collections/{collection}", "description"),
     _json("POST", "/api/subscriptions", "email"),
-    _json("POST", "/api/subscriptions", "frequency", email="s@example.org"),
     _json("POST", "/api/subscriptions", "topics", [BAD], email="s@example.org"),
     _json("POST", "/api/subscriptions", "categories", [BAD], email="s@example.org"),
 ]
