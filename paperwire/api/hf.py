@@ -23,11 +23,10 @@ from paperwire.papers.daily import paper_detail
 from paperwire.papers.ids import try_parse_arxiv_id
 from paperwire.papers.listing import daily_papers, listed_paper, listed_papers, parse_period
 from paperwire.papers.markdown import paper_markdown
-from paperwire.papers.periods import MONTH_PATTERN, WEEK_PATTERN
 from paperwire.search import service
 from paperwire.web.convertors import PAPER_ID_REGEX
 from paperwire.web.deps import SessionDep, SettingsDep
-from paperwire.web.inputs import IsoDate, Line
+from paperwire.web.inputs import IsoDate, IsoWeek, Line, Month
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorPublic, "description": "A parameter is malformed"},
@@ -59,10 +58,8 @@ def canonical_id(paper_id: str) -> str:
 def list_daily_papers(
     session: SessionDep,
     date: Annotated[IsoDate | None, Query(description="YYYY-MM-DD")] = None,
-    week: Annotated[
-        str | None, Query(description="ISO week, YYYY-Www", pattern=WEEK_PATTERN)
-    ] = None,
-    month: Annotated[str | None, Query(description="YYYY-MM", pattern=MONTH_PATTERN)] = None,
+    week: Annotated[IsoWeek | None, Query(description="ISO week, YYYY-Www")] = None,
+    month: Annotated[Month | None, Query(description="YYYY-MM")] = None,
     submitter: Annotated[
         Line | None, Query(description="user name of who submitted", max_length=64)
     ] = None,

@@ -26,7 +26,14 @@ from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
 from paperwire.errors import InvalidText
-from paperwire.papers.periods import DATE_PATTERN, FIRST_DAY, LAST_DAY, SPAN
+from paperwire.papers.periods import (
+    DATE_PATTERN,
+    FIRST_DAY,
+    LAST_DAY,
+    MONTH_PATTERN,
+    SPAN,
+    WEEK_PATTERN,
+)
 
 # The complement of XML 1.0's Char production, minus tab, LF and CR.
 _CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f"
@@ -160,3 +167,41 @@ class _IsoDate:
 
 IsoDate = Annotated[date, _IsoDate()]
 """A date written ``YYYY-MM-DD`` between ``papers.periods.FIRST_DAY`` and ``LAST_DAY``."""
+
+
+class _Written:
+    """Pydantic metadata for ``str``: text of one written form (``shape``) whose documented
+    ``pattern`` also bounds the year; outside it, the span is named rather than the pattern."""
+
+    def __init__(self, shape: str, pattern: str, form: str) -> None:
+        self.shape, self.pattern, self.form = re.compile(shape), re.compile(pattern), form
+
+    def _validate(self, value: str) -> str:
+        if not self.shape.match(value):
+            raise PydanticCustomError("written_form", "must be written {form}", {"form": self.form})
+        if not self.pattern.match(value):
+            raise PydanticCustomError(
+                "written_range",
+                "{value} is out of range (or not a real one): {span}",
+                {"value": value, "span": SPAN},
+            )
+        return value
+
+    def __get_pydantic_core_schema__(
+        self, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_after_validator_function(self._validate, handler(source))
+
+    def __get_pydantic_json_schema__(
+        self, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        json_schema = handler(schema)
+        json_schema["pattern"] = self.pattern.pattern
+        return json_schema
+
+
+IsoWeek = Annotated[str, _Written(r"^\d{4}-W\d{2}$", WEEK_PATTERN, "YYYY-Www")]
+"""An ISO week, ``2026-W23``, within the span."""
+
+Month = Annotated[str, _Written(r"^\d{4}-\d{2}$", MONTH_PATTERN, "YYYY-MM")]
+"""A month, ``2026-06``, within the span."""
