@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from paperwire.accounts.tokens import create_token
 from paperwire.db.engine import make_engine, session_scope
@@ -42,16 +42,22 @@ def loaded_site(
         yield site
 
 
-@pytest.fixture(scope="package")
-def member_token(loaded_site: Site) -> str:
-    """An API token of a member of the loaded site (made in its database, as settings would)."""
+@pytest.fixture
+def member_token(loaded_site: Site) -> Iterator[str]:
+    """An API token of a new member of the loaded site, made in its database as the settings page
+    would. The member goes afterwards with all they did (votes, comments, collections: the
+    foreign keys cascade), so the site stays as recorded for the other tests of this folder."""
     engine = make_engine(DATABASES[loaded_site.url])
     add_member(engine, "fuzzer")
     with session_scope(engine) as session:
         member = session.scalars(select(User).where(User.username == "fuzzer")).one()
         secret = create_token(session, member, "schemathesis").secret
-    engine.dispose()
-    return secret
+    try:
+        yield secret
+    finally:
+        with session_scope(engine) as session:
+            session.execute(delete(User).where(User.username == "fuzzer"))
+        engine.dispose()
 
 
 @pytest.fixture(scope="package")

@@ -20,6 +20,7 @@ from paperwire.config import Settings
 from paperwire.db.models import Subscription, User
 from paperwire.digests import delivery, subscriptions
 from paperwire.digests.compose import render as render_digest
+from paperwire.digests.subscriptions import MAX_TOPICS
 from paperwire.errors import PaperwireError
 from paperwire.mail.sender import DeliveryError, get_sender
 from paperwire.web.auth import OptionalUser
@@ -35,8 +36,8 @@ log = logging.getLogger(__name__)
 class SubscriptionCreate(BaseModel):
     email: Lines = Field(max_length=320)  # line breaks get clean_address's own refusal
     frequency: Literal["daily", "weekly"] = "daily"
-    topics: list[Line] = Field(default_factory=list, max_length=50)
-    categories: list[Line] = Field(default_factory=list, max_length=50)
+    topics: list[Line] = Field(default_factory=list, max_length=MAX_TOPICS)
+    categories: list[Line] = Field(default_factory=list, max_length=MAX_TOPICS)
     skip_empty: StrictBool = False
 
 
