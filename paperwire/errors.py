@@ -155,3 +155,15 @@ class RequestTooLarge(PaperwireError):
     """A request body over the size every endpoint accepts."""
 
     http_status = 413
+
+
+class InvalidText(PaperwireError):
+    """Input holding characters that cannot be stored or shown (NUL, other controls...)."""
+
+    http_status = 422
+
+
+class DateOutOfRange(PaperwireError):
+    """A well-formed date, week or month outside the years paperwire can list."""
+
+    http_status = 422

@@ -25,11 +25,12 @@ from paperwire.db.models import Collection, User
 from paperwire.papers.listing import listed_papers
 from paperwire.web.auth import CurrentUser, OptionalUser
 from paperwire.web.deps import SessionDep
+from paperwire.web.inputs import Line
 
 router = APIRouter(prefix="/api", tags=["members"], responses=MEMBER_ERRORS)
 CollectionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
-Name = Annotated[str, Path(max_length=64)]
-Slug = Annotated[str, Path(max_length=200)]
+Name = Annotated[Line, Path(max_length=64)]
+Slug = Annotated[Line, Path(max_length=200)]
 
 
 def _public(summary: CollectionSummary) -> CollectionPublic:

@@ -26,6 +26,7 @@ from paperwire.papers.markdown import paper_markdown
 from paperwire.search import service
 from paperwire.web.convertors import PAPER_ID_REGEX
 from paperwire.web.deps import SessionDep, SettingsDep
+from paperwire.web.inputs import IsoDate, IsoWeek, Line, Month
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorPublic, "description": "A parameter is malformed"},
@@ -56,11 +57,11 @@ def canonical_id(paper_id: str) -> str:
 )
 def list_daily_papers(
     session: SessionDep,
-    date: Annotated[str | None, Query(description="YYYY-MM-DD", max_length=10)] = None,
-    week: Annotated[str | None, Query(description="ISO week, YYYY-Www", max_length=8)] = None,
-    month: Annotated[str | None, Query(description="YYYY-MM", max_length=7)] = None,
+    date: Annotated[IsoDate | None, Query(description="YYYY-MM-DD")] = None,
+    week: Annotated[IsoWeek | None, Query(description="ISO week, YYYY-Www")] = None,
+    month: Annotated[Month | None, Query(description="YYYY-MM")] = None,
     submitter: Annotated[
-        str | None, Query(description="user name of who submitted", max_length=64)
+        Line | None, Query(description="user name of who submitted", max_length=64)
     ] = None,
     sort: Literal["publishedAt", "trending"] = "publishedAt",
     p: Annotated[int, Query(ge=0, le=100_000, description="page, from 0")] = 0,
@@ -68,7 +69,7 @@ def list_daily_papers(
 ) -> Response:
     """Papers by the day they entered the daily list: newest list first and, within a day, most
     upvoted first; or by trending score. Without a period, every list."""
-    period = parse_period(date, week, month)
+    period = parse_period(date.isoformat() if date else None, week, month)
     found = daily_papers(
         session, period=period, submitter=submitter, sort=sort, page=p, limit=limit
     )
@@ -85,7 +86,7 @@ def search_papers(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    q: Annotated[str | None, Query(max_length=MAX_QUERY, description="the query")] = None,
+    q: Annotated[Line | None, Query(max_length=MAX_QUERY, description="the query")] = None,
     limit: Annotated[int, Query(ge=1, le=120)] = 50,
 ) -> Response:
     """The best matches for ``q``, best first; without ``q``, the latest daily papers."""

@@ -4,7 +4,6 @@ saved searches. Each acts only for the member the request proves; nothing here t
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
@@ -38,6 +37,7 @@ from paperwire.search import service
 from paperwire.search.similar import similar
 from paperwire.web.auth import CurrentUser, register_bearer_lookup
 from paperwire.web.deps import SessionDep, SettingsDep
+from paperwire.web.inputs import MAX_CATEGORIES, IsoDate, Line
 
 MEMBER_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
@@ -74,12 +74,14 @@ def similar_papers(
 def search(
     request: Request,
     settings: SettingsDep,
-    q: Annotated[str, Query(max_length=250)] = "",
+    q: Annotated[Line, Query(max_length=250)] = "",
     mode: Literal["hybrid", "lexical", "semantic"] = "hybrid",
     sort: Literal["relevance", "date", "votes"] = "relevance",
-    since: Annotated[date | None, Query(description="published on or after")] = None,
-    until: Annotated[date | None, Query(description="published on or before")] = None,
-    cat: Annotated[list[str] | None, Query(max_length=32, description="arXiv category")] = None,
+    since: Annotated[IsoDate | None, Query(description="published on or after")] = None,
+    until: Annotated[IsoDate | None, Query(description="published on or before")] = None,
+    cat: Annotated[
+        list[Line] | None, Query(max_length=MAX_CATEGORIES, description="arXiv category")
+    ] = None,
     page: Annotated[int, Query(ge=1, le=1000)] = 1,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
 ) -> SearchPagePublic:

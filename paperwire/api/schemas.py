@@ -11,12 +11,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from pydantic import BaseModel, Field, TypeAdapter
+from pydantic import BaseModel, Field, StrictBool, TypeAdapter
 from starlette.responses import Response
 
 from paperwire.papers.links import safe_url
 from paperwire.papers.listing import ListedPaper
 from paperwire.papers.views import Submitter, author_names
+from paperwire.web.inputs import Line, Lines
 
 
 def hf_time(value: datetime | None) -> str | None:
@@ -184,8 +185,8 @@ class VotePublic(BaseModel):
 
 
 class SavedSearchCreate(BaseModel):
-    name: str = Field("", max_length=200)
-    query: str = Field(min_length=1, max_length=250)
+    name: Line = Field("", max_length=200)
+    query: Line = Field(min_length=1, max_length=250)
 
 
 class SavedSearchPublic(BaseModel):
@@ -197,7 +198,7 @@ class SavedSearchPublic(BaseModel):
 
 
 class SubmissionCreate(BaseModel):
-    id: str = Field(min_length=1, max_length=300, description="an arXiv id or abs/pdf URL")
+    id: Line = Field(min_length=1, max_length=300, description="an arXiv id or abs/pdf URL")
 
 
 class SubmissionPublic(BaseModel):
@@ -232,7 +233,7 @@ class SearchPagePublic(BaseModel):
 
 
 class CommentCreate(BaseModel):
-    body: str = Field(min_length=1, max_length=10_000, description="Markdown")
+    body: Lines = Field(min_length=1, max_length=10_000, description="Markdown")
 
 
 class CommentPublic(BaseModel):
@@ -247,15 +248,15 @@ class CommentPublic(BaseModel):
 
 
 class CollectionCreate(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    description: str = Field("", max_length=2000)
-    isPublic: bool = False
+    name: Line = Field(min_length=1, max_length=200)
+    description: Lines = Field("", max_length=2000)
+    isPublic: StrictBool = False
 
 
 class CollectionChange(BaseModel):
-    name: str | None = Field(None, min_length=1, max_length=200)
-    description: str | None = Field(None, max_length=2000)
-    isPublic: bool | None = None
+    name: Line | None = Field(None, min_length=1, max_length=200)
+    description: Lines | None = Field(None, max_length=2000)
+    isPublic: StrictBool | None = None
 
 
 class CollectionPublic(BaseModel):

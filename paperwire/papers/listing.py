@@ -19,9 +19,9 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from paperwire.db.models import DailyEntry, Paper, User
-from paperwire.errors import UsageError
+from paperwire.errors import DateOutOfRange, UsageError
 from paperwire.papers.daily import UPVOTES, _comment_counts, _submitter
-from paperwire.papers.periods import Period, parse_month, parse_week
+from paperwire.papers.periods import Period, in_range, parse_month, parse_week
 from paperwire.papers.records import now_utc
 from paperwire.papers.trending import trending, trending_score
 from paperwire.papers.views import Submitter
@@ -72,6 +72,10 @@ def parse_period(day: str | None, week: str | None, month: str | None) -> DateRa
             one = None
         if one is None:
             raise UsageError(f"date: “{day}” is not a real date (YYYY-MM-DD)")
+        try:
+            in_range(one, day)
+        except DateOutOfRange as exc:
+            raise DateOutOfRange(f"date: {exc}") from None
         return one, one
     return None
 
@@ -79,8 +83,8 @@ def parse_period(day: str | None, week: str | None, month: str | None) -> DateRa
 def _named(what: str, text: str, parse: Callable[[str], Period]) -> DateRange:
     try:
         period = parse(text)
-    except UsageError as exc:
-        raise UsageError(f"{what}: {exc}") from None
+    except (UsageError, DateOutOfRange) as exc:
+        raise type(exc)(f"{what}: {exc}") from None
     return period.start, period.end
 
 

@@ -1,5 +1,8 @@
 """Weeks and months of daily lists: parsing ``YYYY-Www`` (ISO weeks) and ``YYYY-MM`` from URLs and
-the API, the dates a period covers, and its neighbours. Nothing here touches the database."""
+the API, the dates a period covers, and its neighbours; and the span of dates paperwire accepts
+anywhere (``FIRST_DAY`` to ``LAST_DAY``), so that no date, week or month a visitor names can reach
+the edges of Python's calendar (9999-12-31 plus a day is an ``OverflowError``). Nothing here
+touches the database."""
 
 from __future__ import annotations
 
@@ -8,13 +11,34 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal
 
-from paperwire.errors import UsageError
+from paperwire.errors import DateOutOfRange, UsageError
 
 PeriodKind = Literal["week", "month"]
 
 _WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 DASH = "\N{EN DASH}"
+
+# Wide enough for any paper (arXiv began in 1991) and any daily list, far from year 1 and 9999.
+FIRST_DAY = date(1900, 1, 1)
+LAST_DAY = date(2999, 12, 31)
+SPAN = f"paperwire's dates run from {FIRST_DAY.isoformat()} to {LAST_DAY.isoformat()}"
+# The same span as a JSON Schema pattern of ``YYYY-MM-DD`` (the API documents it with the format).
+DATE_PATTERN = r"^(19\d\d|2\d\d\d)-\d\d-\d\d$"
+WEEK_PATTERN = r"^(19\d\d|2\d\d\d)-W(0[1-9]|[1-4]\d|5[0-3])$"
+MONTH_PATTERN = r"^(19\d\d|2\d\d\d)-(0[1-9]|1[0-2])$"
+
+
+def in_range(day: date, text: str | None = None) -> date:
+    """``day`` when it lies between ``FIRST_DAY`` and ``LAST_DAY``; ``DateOutOfRange`` otherwise."""
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise DateOutOfRange(f"{text or day.isoformat()} is out of range: {SPAN}.")
+    return day
+
+
+def _year_in_range(year: int, text: str) -> None:
+    if not FIRST_DAY.year <= year <= LAST_DAY.year:
+        raise DateOutOfRange(f"{text} is out of range: {SPAN}.")
 
 
 @dataclass(frozen=True)
@@ -80,6 +104,7 @@ def parse_week(text: str) -> Period:
     if not match:
         raise UsageError(f"“{text}” is not a week. Weeks look like 2026-W23 (YYYY-Www, ISO weeks).")
     year, week = int(match.group(1)), int(match.group(2))
+    _year_in_range(year, text)
     try:
         start = date.fromisocalendar(year, week, 1)
     except ValueError:
@@ -93,6 +118,7 @@ def parse_month(text: str) -> Period:
     if not match:
         raise UsageError(f"“{text}” is not a month. Months look like 2026-06 (YYYY-MM).")
     year, month = int(match.group(1)), int(match.group(2))
-    if not 1 <= month <= 12 or year < 1:
+    if not 1 <= month <= 12:
         raise UsageError(f"{text} is not a real month: months run from 01 to 12.")
+    _year_in_range(year, text)
     return month_of(date(year, month, 1))

@@ -24,6 +24,7 @@ from paperwire.config import Settings, load_settings
 from paperwire.db.engine import get_engine
 from paperwire.web import auth, errors
 from paperwire.web.bodylimit import BodyLimit
+from paperwire.web.inputs import check_address
 from paperwire.web.routes import (
     accounts,
     collections,
@@ -92,7 +93,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         docs_url=None,  # /docs is served from local assets by install_docs
         redoc_url=None,
         openapi_url="/openapi.json",
-        dependencies=[Depends(auth.csrf_protect)],
+        # Text checks first: nothing, not even the CSRF lookup, reads an unchecked parameter.
+        dependencies=[Depends(check_address), Depends(auth.csrf_protect)],
     )
     app.state.settings = settings
     app.state.engine = get_engine(settings)

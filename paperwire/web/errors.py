@@ -6,12 +6,12 @@ import logging
 from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
-from fastapi.exception_handlers import request_validation_exception_handler
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse
 from sqlalchemy.exc import SQLAlchemyError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.routing import Match
 
 from paperwire.db.faults import unavailable
 from paperwire.errors import DatabaseUnavailable, NotSignedIn, PaperwireError, RateLimited
@@ -27,10 +27,12 @@ TITLES = {
     404: "Page not found",
     405: "Not allowed",
     413: "Too much data",
+    422: "That input cannot be used",
     429: "Too many requests",
     500: "Something went wrong",
     503: "Temporarily unavailable",
 }
+METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
 GENERIC = {
     404: "There is no page at this address.",
     500: "The server hit an unexpected problem. It has been logged; please try again later.",
@@ -57,7 +59,20 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     response = error_response(request, status, message or "The request could not be handled.")
     for key, value in (getattr(exc, "headers", None) or {}).items():
         response.headers[key] = value
+    if status == 405:
+        response.headers["Allow"] = ", ".join(allowed_methods(request))
     return response
+
+
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of this path answers. Starlette's 405 names only the methods of the
+    first route that matched the path, and paperwire has one route per method."""
+    routes = request.app.router.routes
+    return [
+        method
+        for method in METHODS
+        if any(r.matches({**request.scope, "method": method})[0] == Match.FULL for r in routes)
+    ]
 
 
 async def _domain_error(request: Request, exc: Exception) -> Response:
@@ -106,15 +121,18 @@ async def _database_error(request: Request, exc: Exception) -> Response:
     return unavailable_response(request, found)
 
 
+SOURCES = ("query", "path", "body", "header", "cookie")
+
+
 async def _invalid_request(request: Request, exc: Exception) -> Response:
-    """Under ``/api/``, one sentence naming each bad parameter; pages keep FastAPI's answer."""
-    if not isinstance(exc, RequestValidationError) or not request.url.path.startswith("/api/"):
-        return await request_validation_exception_handler(request, exc)  # type: ignore[arg-type]
+    """A 422 with one sentence naming each bad parameter, as JSON under ``/api/``, a page elsewhere."""
+    if not isinstance(exc, RequestValidationError):
+        return await _server_error(request, exc)
     problems = []
     for error in exc.errors():
-        where = [
-            str(part) for part in error.get("loc", ()) if part not in ("query", "path", "body")
-        ]
+        loc = list(error.get("loc", ()))
+        # The first part says where (query, path, body); a field may itself be called "query".
+        where = [str(part) for part in (loc[1:] if loc and loc[0] in SOURCES else loc)]
         problems.append(f"{'.'.join(where) or 'request'}: {error.get('msg', 'invalid')}")
     return error_response(request, 422, "; ".join(problems))
 

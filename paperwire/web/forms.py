@@ -4,10 +4,19 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from paperwire.web.inputs import MULTILINE_FIELDS, check_text
+
 
 async def form_fields(request: Request) -> dict[str, str]:
-    """The posted form's text fields (file uploads are left out)."""
-    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
+    """The posted form's text fields (file uploads are left out), each checked by ``check_text``
+    (several lines only in ``MULTILINE_FIELDS``): ``InvalidText`` names the first bad field."""
+    form = await request.form()
+    for name, value in form.multi_items():
+        if not isinstance(value, str):
+            continue
+        check_text(name, "a form field's name")
+        check_text(value, f"the field {name}", multiline=name in MULTILINE_FIELDS)
+    return {k: v for k, v in form.items() if isinstance(v, str)}
 
 
 def safe_next(target: str | None) -> str:

@@ -13,6 +13,7 @@ from paperwire.db.models import Collection
 from paperwire.errors import UsageError
 from paperwire.web import auth
 from paperwire.web.deps import SessionDep
+from paperwire.web.forms import form_fields
 from paperwire.web.routes.accounts import safe_next
 from paperwire.web.templating import paper_url, render
 
@@ -21,10 +22,6 @@ router = APIRouter()
 
 def collection_url(owner: str, slug: str) -> str:
     return f"/collections/{owner}/{slug}"
-
-
-async def _form(request: Request) -> dict[str, str]:
-    return {k: v for k, v in (await request.form()).items() if isinstance(v, str)}
 
 
 def _back(target: str) -> RedirectResponse:
@@ -41,7 +38,7 @@ def my_collections(request: Request, db: SessionDep, user: auth.CurrentUser) -> 
 
 @router.post("/collections")
 async def create(request: Request, db: SessionDep, user: auth.CurrentUser) -> Response:
-    form = await _form(request)
+    form = await form_fields(request)
     created: Collection = collections.create_collection(
         db,
         user,
@@ -79,7 +76,7 @@ def collection(
 async def edit(
     request: Request, collection_id: int, db: SessionDep, user: auth.CurrentUser
 ) -> Response:
-    form = await _form(request)
+    form = await form_fields(request)
     changed = collections.update_collection(
         db,
         user,
@@ -102,7 +99,7 @@ def remove_collection(collection_id: int, db: SessionDep, user: auth.CurrentUser
 @router.post("/collections/add")
 async def add(request: Request, db: SessionDep, user: auth.CurrentUser) -> Response:
     """The paper page's "Add to a collection": the collection is chosen in the form."""
-    form = await _form(request)
+    form = await form_fields(request)
     paper = form.get("paper", "")
     chosen = form.get("collection", "")
     if not chosen.isdigit():
@@ -116,7 +113,7 @@ async def add(request: Request, db: SessionDep, user: auth.CurrentUser) -> Respo
 async def remove(
     request: Request, collection_id: int, db: SessionDep, user: auth.CurrentUser
 ) -> Response:
-    form = await _form(request)
+    form = await form_fields(request)
     collections.remove_paper(db, user, collection_id, form.get("paper", ""))
     db.commit()
     return _back(safe_next(form.get("next")))

@@ -16,6 +16,7 @@ from paperwire.digests.admin import check_admin_token
 from paperwire.digests.compose import render as render_digest
 from paperwire.web.auth import AdminUser
 from paperwire.web.deps import SessionDep, SettingsDep
+from paperwire.web.inputs import IsoDate
 from paperwire.web.templating import render
 
 router = APIRouter()
@@ -59,7 +60,7 @@ def digest_preview_for_admin(
     session: SessionDep,
     settings: SettingsDep,
     user: AdminUser,
-    day: date | None = None,
+    day: IsoDate | None = None,
 ) -> Response:
     return _preview(request, session, settings, email, day)
 
@@ -79,7 +80,7 @@ def digest_preview(
     request: Request,
     session: SessionDep,
     settings: SettingsDep,
-    day: date | None = None,
+    day: IsoDate | None = None,
 ) -> Response:
     check_admin_token(settings, token)
     return _preview(request, session, settings, email, day)

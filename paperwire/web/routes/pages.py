@@ -18,7 +18,14 @@ from paperwire.errors import PaperNotFound, UsageError
 from paperwire.papers import trending as trending_papers
 from paperwire.papers.daily import daily_list, latest_list_date, paper_detail, period_list
 from paperwire.papers.ids import try_parse_arxiv_id
-from paperwire.papers.periods import Period, month_of, parse_month, parse_week, week_of
+from paperwire.papers.periods import (
+    Period,
+    in_range,
+    month_of,
+    parse_month,
+    parse_week,
+    week_of,
+)
 from paperwire.search.similar import similar
 from paperwire.web import auth
 from paperwire.web.deps import SessionDep, SettingsDep
@@ -40,9 +47,10 @@ def parse_list_date(text: str) -> date:
     if not _ISO_DATE.match(text):
         raise UsageError(f"“{text}” is not a date. Dates look like 2026-06-07 (YYYY-MM-DD).")
     try:
-        return date.fromisoformat(text)
+        day = date.fromisoformat(text)
     except ValueError:
         raise UsageError(f"{text} is not a real calendar date.") from None
+    return in_range(day)
 
 
 def page_number(text: str) -> int:

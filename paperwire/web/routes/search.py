@@ -13,10 +13,13 @@ from fastapi import APIRouter, Request
 from markupsafe import Markup
 from starlette.responses import Response
 
+from paperwire.errors import DateOutOfRange
+from paperwire.papers.periods import in_range
 from paperwire.papers.views import PaperCard
 from paperwire.search import service
 from paperwire.search.service import SearchResult
 from paperwire.web.deps import SettingsDep
+from paperwire.web.inputs import MAX_CATEGORIES
 from paperwire.web.templating import render
 
 router = APIRouter()
@@ -57,10 +60,12 @@ def _date(value: str, what: str, notes: list[str]) -> date | None:
     if not value:
         return None
     try:
-        return date.fromisoformat(value)
+        return in_range(date.fromisoformat(value))
     except ValueError:
         notes.append(f"“{value}” is not a date (YYYY-MM-DD): the {what} date was ignored")
-        return None
+    except DateOutOfRange as exc:
+        notes.append(f"{exc} The {what} date was ignored")
+    return None
 
 
 @router.get("/search", name="search")
@@ -90,6 +95,10 @@ def search_page(
         notes.append("the date range was empty, so it was ignored")
         date_from = date_to = None
     number = int(page) if page.isdigit() and 0 < int(page) <= 10_000 else 1
+    categories = form["cat"].replace(",", " ").split()
+    if len(categories) > MAX_CATEGORIES:
+        notes.append(f"only the first {MAX_CATEGORIES} of {len(categories)} categories were used")
+        categories = categories[:MAX_CATEGORIES]
     result = None
     if q.strip() or form["cat"] or date_from or date_to:
         result = service.search(
@@ -102,7 +111,7 @@ def search_page(
             page=number,
             date_from=date_from,
             date_to=date_to,
-            categories=[c for c in form["cat"].replace(",", " ").split() if c],
+            categories=categories,
         )
         notes.extend(result.notes)
 

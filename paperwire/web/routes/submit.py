@@ -19,6 +19,7 @@ from paperwire.ingest.http import Fetcher
 from paperwire.ingest.submit import refresh_index, submit_paper
 from paperwire.web import auth
 from paperwire.web.deps import SessionDep, SettingsDep
+from paperwire.web.forms import form_fields
 from paperwire.web.templating import render
 
 router = APIRouter()
@@ -49,8 +50,8 @@ async def submit(
     user: auth.CurrentUser,
     background: BackgroundTasks,
 ) -> Response:
-    form = await request.form()
-    value = str(form.get("paper", ""))[:MAX_INPUT].strip()
+    form = await form_fields(request)
+    value = form.get("paper", "")[:MAX_INPUT].strip()
     try:
         ratelimit.hit(db, "submit", f"user:{user.id}")
         db.commit()

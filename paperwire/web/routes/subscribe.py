@@ -8,10 +8,10 @@ in ``paperwire.digests``; this module reads forms and renders.
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, StrictBool, ValidationError
 from sqlalchemy.orm import Session
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
@@ -20,10 +20,13 @@ from paperwire.config import Settings
 from paperwire.db.models import Subscription, User
 from paperwire.digests import delivery, subscriptions
 from paperwire.digests.compose import render as render_digest
+from paperwire.digests.subscriptions import MAX_TOPICS
 from paperwire.errors import PaperwireError
 from paperwire.mail.sender import DeliveryError, get_sender
 from paperwire.web.auth import OptionalUser
 from paperwire.web.deps import SessionDep, SettingsDep, client_address
+from paperwire.web.forms import form_fields
+from paperwire.web.inputs import Line, Lines
 from paperwire.web.templating import render
 
 router = APIRouter()
@@ -31,11 +34,11 @@ log = logging.getLogger(__name__)
 
 
 class SubscriptionCreate(BaseModel):
-    email: str = Field(max_length=320)
-    frequency: str = "daily"
-    topics: list[str] = Field(default_factory=list, max_length=50)
-    categories: list[str] = Field(default_factory=list, max_length=50)
-    skip_empty: bool = False
+    email: Lines = Field(max_length=320)  # line breaks get clean_address's own refusal
+    frequency: Literal["daily", "weekly"] = "daily"
+    topics: list[Line] = Field(default_factory=list, max_length=MAX_TOPICS)
+    categories: list[Line] = Field(default_factory=list, max_length=MAX_TOPICS)
+    skip_empty: StrictBool = False
 
 
 def _subscribe(
@@ -96,17 +99,22 @@ def subscribe_page(request: Request) -> Response:
 async def subscribe_form(
     request: Request, session: SessionDep, settings: SettingsDep, user: OptionalUser
 ) -> Response:
-    form = await request.form()
-    values = {k: str(v) for k, v in form.items()}
-    data = SubscriptionCreate(
-        email=values.get("email", "")[:320],
-        frequency=values.get("frequency", "daily"),
-        topics=[line for line in values.get("topics", "").splitlines() if line.strip()],
-        categories=_lines(values.get("categories", "")),
-        skip_empty=values.get("skip_empty") == "on",
-    )
+    values = await form_fields(request)
     try:
+        data = SubscriptionCreate(
+            email=values.get("email", "")[:320],
+            frequency=values.get("frequency", "daily"),  # type: ignore[arg-type]  # checked here
+            topics=[line for line in values.get("topics", "").splitlines() if line.strip()],
+            categories=_lines(values.get("categories", "")),
+            skip_empty=values.get("skip_empty") == "on",
+        )
         _subscribe(session, settings, request, data, user)
+    except ValidationError as exc:  # an unknown frequency, a tab inside one topic line
+        problem = exc.errors()[0]
+        where = ".".join(str(part) for part in problem["loc"])
+        error = f"{where}: {problem['msg']}"
+        context = {"form": values, "error": error, "done": False}
+        return render(request, "subscribe.html", context, status_code=422)
     except PaperwireError as exc:
         if exc.http_status == 429:
             raise
@@ -160,7 +168,7 @@ async def manage(
     token: str, request: Request, session: SessionDep, settings: SettingsDep
 ) -> Response:
     sub = subscriptions.from_token(session, settings, token, "manage")
-    form = {k: str(v) for k, v in (await request.form()).items()}
+    form = await form_fields(request)
     if form.get("action") == "unsubscribe":
         subscriptions.unsubscribe(session, sub)
         return render(request, "subscribe_unsubscribed.html", {"sub": sub})

@@ -12,6 +12,7 @@ from paperwire.db.models import User
 from paperwire.errors import UsageError
 from paperwire.web.auth import CurrentUser
 from paperwire.web.deps import SessionDep
+from paperwire.web.forms import form_fields
 from paperwire.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -31,10 +32,9 @@ def tokens_page(request: Request, db: SessionDep, user: CurrentUser) -> Response
 
 @router.post("/settings/tokens")
 async def create_token(request: Request, db: SessionDep, user: CurrentUser) -> Response:
-    form = await request.form()
-    name = form.get("name")
+    form = await form_fields(request)
     try:
-        created = tokens.create_token(db, user, name if isinstance(name, str) else "")
+        created = tokens.create_token(db, user, form.get("name", ""))
     except UsageError as exc:
         db.rollback()
         return _page(request, db, user, status=400, error=str(exc))
