@@ -10,6 +10,7 @@ from fastapi.testclient import TestClient
 
 from paperwire.config import load_settings
 from paperwire.web.app import create_app
+from tests.conftest import TEST_SECRET
 
 
 @pytest.fixture(scope="module")
@@ -20,7 +21,7 @@ def http(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
         {
             "PAPERWIRE_HOME": str(folder),
             "PAPERWIRE_DATABASE_URL": f"sqlite:///{folder / 'unused.db'}",
-            "PAPERWIRE_SECRET_KEY": "test-secret",
+            "PAPERWIRE_SECRET_KEY": TEST_SECRET,
             "PAPERWIRE_API_RATE_LIMIT": "0",
         }
     )

@@ -14,7 +14,7 @@ from paperwire.config import load_settings
 from paperwire.db.engine import dispose_engines, make_engine
 from paperwire.db.migrate import upgrade
 from paperwire.web.app import create_app
-from tests.conftest import _truncate_pg
+from tests.conftest import TEST_SECRET, _truncate_pg
 from tests.web.served import load_sample
 
 SPAN = "dates run from 1900-01-01 to 2999-12-31"
@@ -38,7 +38,7 @@ def http(
         {
             "PAPERWIRE_HOME": str(folder / "home"),
             "PAPERWIRE_DATABASE_URL": url,
-            "PAPERWIRE_SECRET_KEY": "test-secret",
+            "PAPERWIRE_SECRET_KEY": TEST_SECRET,
         }
     )
     with TestClient(create_app(settings), raise_server_exceptions=False) as client:

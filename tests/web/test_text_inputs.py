@@ -26,7 +26,7 @@ from paperwire.db.migrate import upgrade
 from paperwire.db.models import Subscription, User
 from paperwire.digests.subscriptions import make_token
 from paperwire.web.app import create_app
-from tests.conftest import _truncate_pg
+from tests.conftest import TEST_SECRET, _truncate_pg
 from tests.web.members import PASSWORD, add_member, csrf_token
 from tests.web.served import load_sample
 
@@ -162,7 +162,7 @@ def member(
         {
             "PAPERWIRE_HOME": str(folder / "home"),
             "PAPERWIRE_DATABASE_URL": url,
-            "PAPERWIRE_SECRET_KEY": "test-secret",
+            "PAPERWIRE_SECRET_KEY": TEST_SECRET,
         }
     )
     load_sample(engine)
