@@ -32,7 +32,9 @@ def _plain(obj: Any) -> dict[str, Any]:
     out: dict[str, Any] = {}
     for f in fields(obj):
         value = getattr(obj, f.name)
-        if _is_default(f, value):
+        # Provenance (``compare=False``: where a record was read) is not content: identical
+        # records from two files are one line.
+        if not f.compare or _is_default(f, value):
             continue
         if f.name == "entry":
             value = _plain(value)
