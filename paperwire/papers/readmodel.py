@@ -1,0 +1,306 @@
+"""The read model: one frozen view of a paper holding everything any surface shows, and the one
+loader that builds views for a list of ids in a fixed number of queries.
+
+Rankings (daily lists, trending, search, similar papers, collections, digests) produce ids; every
+surface loads its papers here and hands the views to a renderer: the HTML card and paper page, the
+Hugging Face JSON shape, paperwire's JSON, Atom, BibTeX, JSON lines and Markdown. So the upvote
+formula (``UPVOTES``) and the link rule (``paper_links``) exist once.
+
+Queries per ``load_papers`` call: the rows and the comment counts (two), plus the viewer's votes and
+collections (two more) when a member asks; never one per paper.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
+
+from paperwire.db.models import Collection, CollectionItem, Comment, DailyEntry, Paper, User, Vote
+from paperwire.papers.ids import abs_url, pdf_url
+from paperwire.papers.views import EntryInfo, Submitter, author_names, summarise
+
+# The one upvote formula: the imported baseline plus the votes members cast.
+UPVOTES = (Paper.upvotes_baseline + Paper.vote_count).label("upvotes")
+CARD_AUTHORS = 3
+
+
+def _safe_url(url: object) -> str | None:
+    """Only http(s) links are ever rendered, whatever was stored."""
+    if not isinstance(url, str):
+        return None
+    url = url.strip()
+    return url if url.lower().startswith(("https://", "http://")) else None
+
+
+def _links_of(links: Any, extras: dict[str, Any], kind: str, extra_key: str) -> tuple[str, ...]:
+    urls: list[str] = []
+    for link in links or []:
+        if isinstance(link, dict) and link.get("kind") == kind:
+            url = _safe_url(link.get("url"))
+            if url and url not in urls:
+                urls.append(url)
+    extra = _safe_url(extras.get(extra_key))
+    if extra and extra not in urls:
+        urls.insert(0, extra)  # a source's own field (HF's githubRepo) comes first
+    return tuple(urls)
+
+
+@dataclass(frozen=True, slots=True)
+class PaperLinks:
+    """Where to read a paper: arXiv's abstract and PDF, code repositories, project pages."""
+
+    abs: str | None = None
+    pdf: str | None = None
+    code: tuple[str, ...] = ()
+    project: tuple[str, ...] = ()
+
+    @property
+    def code_url(self) -> str | None:
+        return self.code[0] if self.code else None
+
+    @property
+    def project_url(self) -> str | None:
+        return self.project[0] if self.project else None
+
+
+def paper_links(arxiv_id: str | None, links: Any, extras: dict[str, Any] | None) -> PaperLinks:
+    """The link rule, once: a source's own code/project field first, then links found in the
+    abstract or comments; http(s) only."""
+    extras = extras or {}
+    return PaperLinks(
+        abs=abs_url(arxiv_id) if arxiv_id else None,
+        pdf=pdf_url(arxiv_id) if arxiv_id else None,
+        code=_links_of(links, extras, "code", "github_repo"),
+        project=_links_of(links, extras, "project", "project_page"),
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class ViewerState:
+    """The asking member's own relation to a paper."""
+
+    voted: bool = False
+    collections: tuple[int, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class PaperView:
+    """Everything any surface shows about one visible paper."""
+
+    id: str
+    arxiv_id: str | None
+    version: int | None
+    title: str
+    abstract: str
+    authors: tuple[str, ...]
+    primary_category: str | None
+    categories: tuple[str, ...]
+    published_at: datetime | None
+    updated_at: datetime | None
+    doi: str | None
+    journal_ref: str | None
+    arxiv_comments: str | None
+    links: PaperLinks
+    upvotes: int
+    comment_count: int
+    entry: EntryInfo | None = None
+    imported_comments: int = 0
+    ai_summary: str | None = None
+    ai_keywords: tuple[str, ...] = ()
+    code_stars: int | None = None
+    discussion_id: str | None = None
+    organization: str | None = None
+    viewer: ViewerState | None = None
+    extras: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
+
+    # What a card shows, named as the card template reads it.
+    @property
+    def summary(self) -> str:
+        return summarise(self.abstract)
+
+    @property
+    def author_count(self) -> int:
+        return len(self.authors)
+
+    @property
+    def card_authors(self) -> tuple[str, ...]:
+        return self.authors[:CARD_AUTHORS]
+
+    @property
+    def list_date(self) -> date | None:
+        return self.entry.list_date if self.entry else None
+
+    @property
+    def submitter(self) -> Submitter | None:
+        return self.entry.submitter if self.entry else None
+
+    @property
+    def code_url(self) -> str | None:
+        return self.links.code_url
+
+    @property
+    def project_url(self) -> str | None:
+        return self.links.project_url
+
+    @property
+    def voted(self) -> bool:
+        return bool(self.viewer and self.viewer.voted)
+
+
+def submitter_of(
+    submitter_name: str | None, submitter_info: dict[str, Any] | None, username: str | None
+) -> Submitter | None:
+    """Who put a paper on its list: a member (by user name) or an imported submitter."""
+    info: dict[str, Any] = submitter_info or {}
+    name = username or submitter_name or info.get("user") or info.get("name")
+    if not name:
+        return None
+    fullname = info.get("fullname") or info.get("name")
+    avatar = info.get("avatarUrl") or info.get("avatar_url")
+    return Submitter(
+        name=str(name),
+        fullname=str(fullname) if fullname and fullname != name else None,
+        avatar_url=str(avatar) if avatar else None,
+    )
+
+
+# Built once: building statements per request showed in profiles.
+_ROWS = (
+    select(
+        Paper.id,
+        Paper.arxiv_id,
+        Paper.version,
+        Paper.title,
+        Paper.abstract,
+        Paper.authors,
+        Paper.primary_category,
+        Paper.categories,
+        Paper.published_at,
+        Paper.updated_at,
+        Paper.doi,
+        Paper.journal_ref,
+        Paper.comments,
+        Paper.links,
+        Paper.extras,
+        UPVOTES,
+        DailyEntry.list_date,
+        DailyEntry.submitted_at,
+        DailyEntry.submitter_name,
+        DailyEntry.submitter_info,
+        DailyEntry.source,
+        DailyEntry.imported_comments,
+        User.username,
+    )
+    .outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
+    .outerjoin(User, User.id == DailyEntry.submitted_by_id)
+    .where(Paper.id.in_(bindparam("ids", expanding=True)), Paper.hidden.is_(False))
+)
+_COMMENT_COUNTS = (
+    select(Comment.paper_id, func.count())
+    .where(Comment.paper_id.in_(bindparam("ids", expanding=True)), Comment.hidden.is_(False))
+    .group_by(Comment.paper_id)
+)
+_VOTED = select(Vote.paper_id).where(
+    Vote.user_id == bindparam("user"), Vote.paper_id.in_(bindparam("ids", expanding=True))
+)
+_KEPT = (
+    select(CollectionItem.paper_id, CollectionItem.collection_id)
+    .join(Collection, Collection.id == CollectionItem.collection_id)
+    .where(
+        Collection.owner_id == bindparam("user"),
+        CollectionItem.paper_id.in_(bindparam("ids", expanding=True)),
+    )
+)
+
+
+def comment_counts(session: Session, paper_ids: Sequence[str]) -> dict[str, int]:
+    """Visible local comments per paper (imported counts are kept apart, never added in)."""
+    if not paper_ids:
+        return {}
+    return {pid: int(n) for pid, n in session.execute(_COMMENT_COUNTS, {"ids": list(paper_ids)})}
+
+
+def _str_list(value: Any) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+
+def _view(row: Any, comments: int, viewer: ViewerState | None) -> PaperView:
+    extras: dict[str, Any] = row.extras if isinstance(row.extras, dict) else {}
+    entry = None
+    if row.list_date is not None:
+        entry = EntryInfo(
+            list_date=row.list_date,
+            submitted_at=row.submitted_at,
+            submitter=submitter_of(row.submitter_name, row.submitter_info, row.username),
+            source=row.source,
+        )
+    links = paper_links(row.arxiv_id, row.links, extras)
+    stars = extras.get("github_stars")
+    summary = extras.get("ai_summary")
+    organization = extras.get("hf_organization")
+    discussion = extras.get("hf_discussion_id")
+    return PaperView(
+        id=row.id,
+        arxiv_id=row.arxiv_id,
+        version=row.version,
+        title=row.title,
+        abstract=row.abstract or "",
+        authors=tuple(author_names(row.authors)),
+        primary_category=row.primary_category,
+        categories=_str_list(row.categories),
+        published_at=row.published_at,
+        updated_at=row.updated_at,
+        doi=row.doi,
+        journal_ref=row.journal_ref,
+        arxiv_comments=row.comments,
+        links=links,
+        upvotes=int(row.upvotes or 0),
+        comment_count=comments,
+        entry=entry,
+        imported_comments=int(row.imported_comments or 0),
+        ai_summary=summary if isinstance(summary, str) and summary else None,
+        ai_keywords=_str_list(extras.get("ai_keywords")),
+        code_stars=stars if isinstance(stars, int) and links.code else None,
+        discussion_id=str(discussion) if discussion else None,
+        organization=str(organization) if organization else None,
+        viewer=viewer,
+        extras=extras,
+    )
+
+
+def load_papers(
+    session: Session, paper_ids: Sequence[str], *, viewer_id: int | None = None
+) -> list[PaperView]:
+    """The visible papers among ``paper_ids``, in that order (hidden and unknown ids left out),
+    with ``viewer_id``'s own votes and collections when a member asks."""
+    ids = list(dict.fromkeys(paper_ids))
+    if not ids:
+        return []
+    rows = session.execute(_ROWS, {"ids": ids}).all()
+    comments = comment_counts(session, ids)
+    states: dict[str, ViewerState] = {}
+    if viewer_id is not None:
+        params = {"ids": ids, "user": viewer_id}
+        voted = set(session.scalars(_VOTED, params))
+        kept: dict[str, list[int]] = {}
+        for paper_id, collection_id in session.execute(_KEPT, params):
+            kept.setdefault(paper_id, []).append(collection_id)
+        states = {
+            pid: ViewerState(voted=pid in voted, collections=tuple(sorted(kept.get(pid, ()))))
+            for pid in ids
+        }
+    by_id = {row.id: _view(row, comments.get(row.id, 0), states.get(row.id)) for row in rows}
+    return [by_id[pid] for pid in ids if pid in by_id]
+
+
+def load_paper(
+    session: Session, paper_id: str, *, viewer_id: int | None = None
+) -> PaperView | None:
+    """One visible paper by canonical id, or None."""
+    found = load_papers(session, [paper_id], viewer_id=viewer_id)
+    return found[0] if found else None
