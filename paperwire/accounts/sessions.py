@@ -7,7 +7,6 @@ no session. Each session has its own CSRF token, which the pages put in every fo
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -16,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from paperwire.accounts.tokens import sha256_hex
 from paperwire.config import Settings
 from paperwire.db.models import LoginSession, User
 from paperwire.papers.records import now_utc
@@ -33,7 +33,7 @@ class SignedIn:
 
 
 def _key(token: str) -> str:
-    return hashlib.sha256(token.encode()).hexdigest()
+    return sha256_hex(token)
 
 
 def create_session(db: Session, user: User, *, now: datetime | None = None) -> str:

@@ -35,8 +35,13 @@ class NewToken:
     secret: str
 
 
+def sha256_hex(text: str) -> str:
+    """What the database keeps of a bearer secret (a session cookie, an API token): its SHA-256."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
 def token_hash(secret: str) -> str:
-    return hashlib.sha256(secret.encode()).hexdigest()
+    return sha256_hex(secret)
 
 
 def create_token(db: Session, user: User, name: str) -> NewToken:

@@ -16,9 +16,8 @@ from sqlalchemy.orm import Session
 
 from paperwire.db.models import Collection, CollectionItem, Paper, User
 from paperwire.errors import CollectionNotFound, PaperNotFound, UsageError
-from paperwire.papers.daily import cards_by_id
+from paperwire.papers.readmodel import PaperView, load_papers
 from paperwire.papers.records import now_utc
-from paperwire.papers.views import PaperCard
 
 NAME_CHARS = 200
 DESCRIPTION_CHARS = 2000
@@ -43,7 +42,7 @@ class CollectionPage:
     """A collection with its papers (newest addition first) and whether the viewer owns it."""
 
     summary: CollectionSummary
-    papers: list[PaperCard]
+    papers: list[PaperView]
     is_owner: bool
 
 
@@ -259,8 +258,7 @@ def collection_page(
             .order_by(CollectionItem.added_at.desc(), CollectionItem.paper_id)
         )
     )
-    cards = cards_by_id(session, ids)
-    papers = [cards[pid] for pid in ids if pid in cards]
+    papers = load_papers(session, ids)
     return CollectionPage(_summary(collection, owner.username, len(papers)), papers, is_owner)
 
 

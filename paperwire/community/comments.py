@@ -9,15 +9,15 @@ paper, for everyone but moderators: nobody reads, edits or deletes them until it
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
 import nh3
 from markdown_it import MarkdownIt
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from paperwire import ratelimit
 from paperwire.accounts.users import has_role
 from paperwire.db.models import Comment, Paper, User
 from paperwire.errors import Forbidden, PaperNotFound, PaperwireError, UsageError
@@ -107,6 +107,14 @@ def add_comment(session: Session, user: User, paper_id: str, body: str) -> Comme
     return comment
 
 
+def post_comment(session: Session, user: User, paper_id: str, body: str) -> Comment:
+    """A member comments from the site or the API: their rate limit (its hit committed at once, so
+    a refused attempt still counts), then ``add_comment`` (flushed, not committed)."""
+    ratelimit.hit(session, "comment", f"user:{user.id}")
+    session.commit()
+    return add_comment(session, user, paper_id, body)
+
+
 def get_comment(session: Session, comment_id: int) -> Comment:
     comment = session.get(Comment, comment_id)
     if comment is None:
@@ -194,19 +202,6 @@ def comments_for(session: Session, paper_id: str, viewer: User | None) -> list[C
             )
         )
     return views
-
-
-def comment_counts(session: Session, paper_ids: Iterable[str]) -> dict[str, int]:
-    """Visible comments per paper (papers without any are left out), for cards."""
-    ids = list(paper_ids)
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(Comment.paper_id, func.count())
-        .where(Comment.paper_id.in_(ids), Comment.hidden.is_(False))
-        .group_by(Comment.paper_id)
-    )
-    return {paper_id: count for paper_id, count in rows}
 
 
 def hidden_comments(session: Session, limit: int = 200) -> list[tuple[Comment, str]]:

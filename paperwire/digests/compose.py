@@ -27,9 +27,8 @@ from paperwire import problems
 from paperwire.config import Settings
 from paperwire.db.models import DailyEntry, DigestItem, Paper, Subscription
 from paperwire.errors import PaperwireError, UsageError
-from paperwire.papers.daily import UPVOTES
+from paperwire.papers.readmodel import PaperView, load_papers
 from paperwire.papers.trending import trending
-from paperwire.papers.views import author_names, summarise
 from paperwire.search import service
 from paperwire.search.query import parse_query
 
@@ -60,7 +59,7 @@ _ENV = Environment(
 
 
 @dataclass(frozen=True)
-class Period:
+class DigestPeriod:
     """A daily period (``2026-06-07``) or an ISO week (``2026-W23``), as half-open dates."""
 
     frequency: str
@@ -82,13 +81,13 @@ class Period:
         return f"the week of {self.start.day} {self.start:%B} to {last.day} {last:%B %Y}"
 
 
-def period_for(frequency: str, day: date) -> Period:
+def period_for(frequency: str, day: date) -> DigestPeriod:
     """The period of ``frequency`` containing ``day``."""
     if frequency == "daily":
-        return Period("daily", day, day + timedelta(days=1))
+        return DigestPeriod("daily", day, day + timedelta(days=1))
     if frequency == "weekly":
         monday = day - timedelta(days=day.weekday())
-        return Period("weekly", monday, monday + timedelta(days=7))
+        return DigestPeriod("weekly", monday, monday + timedelta(days=7))
     raise UsageError(f"frequency must be daily or weekly, not {frequency!r}")
 
 
@@ -116,7 +115,7 @@ class Section:
 class Digest:
     subscription_id: int
     email: str
-    period: Period
+    period: DigestPeriod
     sections: list[Section] = field(default_factory=list)
     empty_reason: str | None = None
 
@@ -129,17 +128,18 @@ class Digest:
         return not self.paper_ids
 
 
-def _paper(settings: Settings, row: Paper, votes: int) -> DigestPaper:
-    names = author_names(row.authors)
+def _paper(settings: Settings, view: PaperView) -> DigestPaper:
+    """A paper as a digest shows it: a renderer of the read model's view."""
+    names = view.authors
     authors = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
     return DigestPaper(
-        id=row.id,
-        title=" ".join(row.title.split()),
+        id=view.id,
+        title=" ".join(view.title.split()),
         authors=authors,
-        summary=summarise(row.abstract or ""),
-        votes=votes,
-        url=f"{settings.base_url}/papers/{row.id}",
-        arxiv_url=f"https://arxiv.org/abs/{row.arxiv_id}" if row.arxiv_id else None,
+        summary=view.summary,
+        votes=view.upvotes,
+        url=f"{settings.base_url}/papers/{view.id}",
+        arxiv_url=view.links.abs,
     )
 
 
@@ -211,7 +211,7 @@ def topic_matches(
 class PeriodContent:
     """What every subscriber's digest of one period draws on, computed once per send run."""
 
-    def __init__(self, settings: Settings, engine: Engine, period: Period) -> None:
+    def __init__(self, settings: Settings, engine: Engine, period: DigestPeriod) -> None:
         self.settings = settings
         self.engine = engine
         self.period = period
@@ -220,9 +220,9 @@ class PeriodContent:
         with Session(engine) as session:
             ranked = trending(session, now=end, window=end - start, limit=TRENDING_LIMIT)
             trending_ids = [t.card.id for t in ranked]
-            rows = list(
-                session.execute(
-                    select(Paper, UPVOTES)
+            period_ids = list(
+                session.scalars(
+                    select(Paper.id)
                     .outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
                     .where(
                         Paper.hidden.is_(False),
@@ -233,16 +233,16 @@ class PeriodContent:
                             Paper.published_at.between(start, end - timedelta(microseconds=1)),
                         ),
                     )
-                ).all()
+                )
             )
-            extra = set(trending_ids) - {p.id for p, _ in rows}
-            if extra:
-                rows += session.execute(select(Paper, UPVOTES).where(Paper.id.in_(extra))).all()
-        self.papers = {p.id: _paper(settings, p, votes or 0) for p, votes in rows}
-        self.categories = {p.id: {*(p.categories or []), p.primary_category} for p, _ in rows}
+            known = set(period_ids)
+            extra = [pid for pid in trending_ids if pid not in known]
+            views = load_papers(session, period_ids + extra)
+        self.papers = {view.id: _paper(settings, view) for view in views}
+        self.categories = {view.id: {*view.categories, view.primary_category} for view in views}
         self.trending_ids = trending_ids
         self.new_ids = sorted(
-            (p.id for p, _ in rows if p.id not in extra),
+            (pid for pid in period_ids if pid in self.papers),
             key=lambda pid: -self.papers[pid].votes,
         )
         self._topics: dict[str, list[str]] = {}

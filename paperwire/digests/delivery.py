@@ -55,7 +55,14 @@ from sqlalchemy.orm import Session
 from paperwire.config import Settings
 from paperwire.db.models import DigestDelivery, DigestItem, Subscription
 from paperwire.digests import subscriptions
-from paperwire.digests.compose import Digest, Period, PeriodContent, compose, period_for, render
+from paperwire.digests.compose import (
+    Digest,
+    DigestPeriod,
+    PeriodContent,
+    compose,
+    period_for,
+    render,
+)
 from paperwire.errors import DeliveryError, MailServerError
 from paperwire.mail.message import build_message
 from paperwire.mail.sender import Sender
@@ -245,7 +252,7 @@ def send_digests(
     return report
 
 
-def _release(session: Session, period: Period, holder: str, error: str) -> int:
+def _release(session: Session, period: DigestPeriod, holder: str, error: str) -> int:
     """Hand back this sender's unsent claims as ``retry`` (the next run takes them at once)."""
     released = session.execute(
         update(DigestDelivery)
@@ -312,7 +319,7 @@ def message_for(settings: Settings, digest: Digest, sub: Subscription) -> tuple[
 
 
 def _finish(
-    session: Session, sub: Subscription, period: Period, claim: Claim, **values: object
+    session: Session, sub: Subscription, period: DigestPeriod, claim: Claim, **values: object
 ) -> bool:
     """Update the row if this sender's claim on it still stands; False if it was taken over."""
     changed = session.execute(
@@ -444,7 +451,7 @@ def _deliver(
         report.errors.append(f"{sub.email}: {error}")
 
 
-def _unrecord(session: Session, sub: Subscription, period: Period, claim: Claim) -> None:
+def _unrecord(session: Session, sub: Subscription, period: DigestPeriod, claim: Claim) -> None:
     """Undo a send recorded before the server refused the message at its end."""
     session.execute(
         delete(DigestItem).where(

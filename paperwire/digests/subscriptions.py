@@ -9,6 +9,7 @@ A member sees a subscription in their settings only once their account's address
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -16,14 +17,17 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from paperwire import ratelimit
 from paperwire.accounts.recipients import may_mail
 from paperwire.config import Settings
 from paperwire.db.models import Subscription, User
 from paperwire.errors import InvalidLink, SubscriptionNotFound, UsageError
 from paperwire.mail.message import build_message, clean_address
-from paperwire.mail.sender import Sender
+from paperwire.mail.sender import DeliveryError, Sender, get_sender
 from paperwire.papers.records import now_utc
 from paperwire.secret import signing_key
+
+log = logging.getLogger(__name__)
 
 FREQUENCIES = ("daily", "weekly")
 STATUSES = ("pending", "active", "paused", "unsubscribed", "bounced")
@@ -257,3 +261,36 @@ def get(session: Session, subscription_id: int) -> Subscription:
     if sub is None:
         raise SubscriptionNotFound(f"no subscription {subscription_id}")
     return sub
+
+
+def request_subscription(
+    session: Session,
+    settings: Settings,
+    email: str,
+    prefs: Preferences,
+    *,
+    client: str,
+    member: User | None = None,
+) -> None:
+    """Someone asks for a digest at ``email`` (the form or the API): the whole effect, the same for
+    every surface. Rate limited per ``client`` (committed at once, so a refused mail still counts);
+    the answer never tells whether the address was known, so a bounce is only logged. A member
+    asking for their own verified address sees the digest in their settings."""
+    ratelimit.hit(session, "subscribe", client)
+    session.commit()
+    own = (
+        member is not None
+        and member.email_verified_at is not None
+        and email.strip().lower() == member.email
+    )
+    try:
+        subscribe(
+            session,
+            settings,
+            get_sender(settings),
+            email,
+            prefs,
+            user_id=member.id if own and member is not None else None,
+        )
+    except DeliveryError as exc:
+        log.warning("confirmation e-mail not sent: %s", exc)

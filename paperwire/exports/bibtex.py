@@ -15,9 +15,8 @@ import unicodedata
 from collections.abc import Sequence
 
 from paperwire.papers.ids import abs_url
-from paperwire.papers.listing import ListedPaper
+from paperwire.papers.readmodel import PaperView
 from paperwire.papers.records import storable_text
-from paperwire.papers.views import author_names
 
 _SPECIAL = re.compile(r"([&%#_])")
 _MATH = re.compile(r"(\$[^$]*\$)")
@@ -54,9 +53,9 @@ def bib_name(name: str) -> str:
     return latex(f"{last}, {first}")
 
 
-def citation_key(item: ListedPaper) -> str:
-    paper = item.paper
-    names = author_names(paper.authors)
+def citation_key(item: PaperView) -> str:
+    paper = item
+    names = list(paper.authors)
     # A stored name may be only white space or start with a comma: no surname then.
     surname = names[0].split(",")[0].split() if names else []
     last = _WORD.findall(_ascii(surname[-1])) if surname else []
@@ -69,12 +68,12 @@ def citation_key(item: ListedPaper) -> str:
     return key or re.sub(r"[^A-Za-z0-9]", "", paper.id) or "paper"
 
 
-def bibtex_fields(item: ListedPaper) -> list[tuple[str, str]]:
+def bibtex_fields(item: PaperView) -> list[tuple[str, str]]:
     """The fields of ``item``'s entry, in order, each value escaped (empty ones left out)."""
-    paper = item.paper
+    paper = item
     fields: list[tuple[str, str]] = [
         ("title", "{" + latex(paper.title) + "}"),
-        ("author", " and ".join(bib_name(n) for n in author_names(paper.authors))),
+        ("author", " and ".join(bib_name(n) for n in list(paper.authors))),
     ]
     if paper.published_at:
         fields.append(("year", str(paper.published_at.year)))
@@ -94,14 +93,14 @@ def bibtex_fields(item: ListedPaper) -> list[tuple[str, str]]:
     return [(name, value) for name, value in fields if value]
 
 
-def bibtex_entry(item: ListedPaper, key: str | None = None) -> str:
+def bibtex_entry(item: PaperView, key: str | None = None) -> str:
     """One ``@misc`` entry."""
     lines = [f"@misc{{{key or citation_key(item)},"]
     lines += [f"  {name} = {{{value}}}," for name, value in bibtex_fields(item)]
     return "\n".join(lines) + "\n}\n"
 
 
-def bibtex(items: Sequence[ListedPaper]) -> str:
+def bibtex(items: Sequence[PaperView]) -> str:
     """Entries for ``items`` in order, their keys made unique with a, b, c..."""
     seen: dict[str, int] = {}
     entries = []

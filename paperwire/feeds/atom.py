@@ -15,9 +15,8 @@ from datetime import UTC, datetime
 
 from feedgen.feed import FeedGenerator
 
-from paperwire.papers.listing import ListedPaper
+from paperwire.papers.readmodel import PaperView
 from paperwire.papers.records import storable_text
-from paperwire.papers.views import author_names
 
 EPOCH = datetime(2000, 1, 1)
 
@@ -41,18 +40,18 @@ def _utc(value: datetime) -> datetime:
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
 
 
-def entry_updated(item: ListedPaper) -> datetime:
+def entry_updated(item: PaperView) -> datetime:
     """When the item last changed as far as a feed reader cares."""
-    times = [t for t in (item.paper.modified_at, item.entry and item.entry.submitted_at) if t]
+    times = [t for t in (item.modified_at, item.entry and item.entry.submitted_at) if t]
     return max(times) if times else EPOCH
 
 
-def last_modified(items: Sequence[ListedPaper]) -> datetime:
+def last_modified(items: Sequence[PaperView]) -> datetime:
     """The newest change among ``items`` (the feed's ``updated`` and ``Last-Modified``)."""
     return max((entry_updated(item) for item in items), default=EPOCH)
 
 
-def atom_feed(info: FeedInfo, items: Sequence[ListedPaper], base_url: str) -> bytes:
+def atom_feed(info: FeedInfo, items: Sequence[PaperView], base_url: str) -> bytes:
     """The Atom document of ``items`` in their order."""
     feed = FeedGenerator()
     feed.id(_text(info.feed_url))
@@ -63,8 +62,7 @@ def atom_feed(info: FeedInfo, items: Sequence[ListedPaper], base_url: str) -> by
     feed.updated(_utc(last_modified(items)))
     feed.generator("paperwire")
     # feedgen prepends entries; adding in reverse keeps the list's order.
-    for item in reversed(items):
-        paper = item.paper
+    for paper in reversed(items):
         page = _text(f"{base_url}/papers/{paper.id}")
         entry = feed.add_entry()
         entry.id(page)
@@ -73,13 +71,13 @@ def atom_feed(info: FeedInfo, items: Sequence[ListedPaper], base_url: str) -> by
         # One link only: feedgen 1.0 writes entry links without their rel, so a second one
         # (arXiv) would become the entry's alternate in readers.
         entry.link(href=page, rel="alternate", type="text/html")
-        for name in author_names(paper.authors):
+        for name in paper.authors:
             entry.author({"name": _text(name)})
-        entry.summary(_text(paper.abstract or "") or title)
+        entry.summary(_text(paper.abstract) or title)
         if paper.published_at:
             entry.published(_utc(paper.published_at))
-        entry.updated(_utc(entry_updated(item)))
-        for category in paper.categories or []:
+        entry.updated(_utc(entry_updated(paper)))
+        for category in paper.categories:
             entry.category(term=_text(str(category)))
     body: bytes = feed.atom_str(pretty=True)
     return body

@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from paperwire.community import collections
 from paperwire.config import Settings
-from paperwire.papers.listing import ListedPaper, daily_papers, listed_papers, parse_period
+from paperwire.papers.listing import daily_papers, parse_period
+from paperwire.papers.readmodel import PaperView
 from paperwire.papers.trending import trending
 from paperwire.search import service
 
@@ -25,7 +26,7 @@ class PaperList:
     title: str
     subtitle: str
     page_path: str
-    items: list[ListedPaper]
+    items: list[PaperView]
 
 
 def daily(
@@ -61,7 +62,7 @@ def trending_list(session: Session, settings: Settings) -> PaperList:
         title=f"{settings.community} trending papers",
         subtitle="Papers of the last week ranked by upvotes and age",
         page_path="/papers/trending",
-        items=listed_papers(session, [item.card.id for item in ranked]),
+        items=[item.card for item in ranked],
     )
 
 
@@ -75,7 +76,7 @@ def search_list(
         title=f"{settings.community} papers matching “{q}”",
         subtitle=f"Search results for {q}",
         page_path="/search?" + urlencode(query),
-        items=listed_papers(session, [result.id for result in page.results]),
+        items=[result.paper for result in page.results],
     )
 
 
@@ -87,5 +88,5 @@ def collection_list(session: Session, settings: Settings, username: str, slug: s
         title=f"{summary.name} · a collection by {summary.owner}",
         subtitle=summary.description or f"Papers {summary.owner} keeps in {summary.name}",
         page_path=f"/collections/{summary.owner}/{summary.slug}",
-        items=listed_papers(session, [card.id for card in page.papers]),
+        items=page.papers,
     )

@@ -13,11 +13,17 @@ from sqlalchemy import Engine, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from paperwire import problems
+from paperwire import problems, ratelimit
 from paperwire.config import Settings
 from paperwire.db.engine import session_scope
-from paperwire.db.models import DailyEntry, Paper
-from paperwire.errors import PaperNotFound, PaperwireError, SourceError, SubmissionRefused
+from paperwire.db.models import DailyEntry, Paper, User
+from paperwire.errors import (
+    PaperNotFound,
+    PaperwireError,
+    SourceError,
+    SubmissionRefused,
+    UsageError,
+)
 from paperwire.ingest import arxiv_api
 from paperwire.ingest.http import Fetcher
 from paperwire.ingest.report import Rejection
@@ -147,6 +153,29 @@ def submit_paper(
         return SubmitResult(paper_id, paper.title, entry.list_date, added=False, fetched=False)
     title = record.title if record is not None else stored.title if stored else paper_id
     return SubmitResult(paper_id, title, day, added=True, fetched=record is not None)
+
+
+def member_submission(
+    session: Session, engine: Engine, settings: Settings, member: User, id_or_url: str
+) -> SubmitResult:
+    """A member submits a paper from the site or the API: the member's rate limit (its hit committed
+    at once, so a refused attempt still counts), then ``submit_paper`` with the instance's arXiv
+    address and age rule. The caller brings the index up to date afterwards (``refresh_index``,
+    after its answer has gone out)."""
+    ratelimit.hit(session, "submit", f"user:{member.id}")
+    session.commit()
+    if not id_or_url.strip():
+        raise UsageError("Paste an arXiv id (such as 2403.04640) or an arXiv link.")
+    with Fetcher(source="arxiv", retries=2, backoff=1.0, max_wait=10, timeout=20) as fetcher:
+        return submit_paper(
+            engine,
+            fetcher,
+            settings.arxiv_api_url,
+            id_or_url.strip(),
+            submitted_by_id=member.id,
+            submitter_name=member.username,
+            max_age_days=settings.submit_max_age_days,
+        )
 
 
 def refresh_index(

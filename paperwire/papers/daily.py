@@ -1,35 +1,21 @@
-"""Daily-list and paper-page queries: the one place pages and APIs read lists and papers from.
+"""Daily lists, weeks and months: which papers, in which order, and the neighbouring dates.
 
-A paper's upvotes are its imported baseline plus the votes members cast (``Paper.vote_count``);
-hidden papers never appear. Dates "with papers" means dates with at least one visible paper.
+Ranking reads ids only; the papers of a page come from the read model's one loader
+(``papers.readmodel``). Hidden papers never appear. Dates "with papers" means dates with at least
+one visible paper.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import Session
 
-from paperwire.db.models import Comment, DailyEntry, Paper, User
-from paperwire.papers.ids import abs_url, pdf_url
+from paperwire.db.models import DailyEntry, Paper
 from paperwire.papers.periods import Period, period_of
-from paperwire.papers.views import (
-    DailyList,
-    DayCount,
-    EntryInfo,
-    PaperCard,
-    PaperDetail,
-    PeriodList,
-    Submitter,
-    abstract_paragraphs,
-    author_names,
-    summarise,
-)
-
-UPVOTES = (Paper.upvotes_baseline + Paper.vote_count).label("upvotes")
-CARD_AUTHORS = 3
+from paperwire.papers.readmodel import UPVOTES, PaperView, load_papers
+from paperwire.papers.views import DailyList, DayCount, PeriodList
 
 
 def _visible_dates() -> Select[date]:
@@ -45,99 +31,10 @@ def latest_list_date(session: Session) -> date | None:
     return session.scalar(_visible_dates().order_by(DailyEntry.list_date.desc()).limit(1))
 
 
-_COMMENT_COUNTS = (
-    select(Comment.paper_id, func.count())
-    .where(Comment.paper_id.in_(bindparam("ids", expanding=True)), Comment.hidden.is_(False))
-    .group_by(Comment.paper_id)
-)
-
-
-def _comment_counts(session: Session, paper_ids: list[str]) -> dict[str, int]:
-    if not paper_ids:
-        return {}
-    rows = session.execute(_COMMENT_COUNTS, {"ids": paper_ids})
-    return {paper_id: count for paper_id, count in rows}
-
-
-def _submitter(entry: Any, username: str | None) -> Submitter | None:
-    info: dict[str, Any] = entry.submitter_info or {}
-    name = username or entry.submitter_name or info.get("user") or info.get("name")
-    if not name:
-        return None
-    fullname = info.get("fullname") or info.get("name")
-    avatar = info.get("avatarUrl") or info.get("avatar_url")
-    return Submitter(
-        name=str(name),
-        fullname=str(fullname) if fullname and fullname != name else None,
-        avatar_url=str(avatar) if avatar else None,
-    )
-
-
-def _links(paper: Any, kind: str, extra_key: str) -> list[str]:
-    urls = [
-        link["url"]
-        for link in paper.links or []
-        if isinstance(link, dict) and link.get("kind") == kind and link.get("url")
-    ]
-    extra = (paper.extras or {}).get(extra_key)
-    if isinstance(extra, str) and extra and extra not in urls:
-        urls.insert(0, extra)
-    return urls
-
-
-def _card(paper: Any, entry: Any, username: str | None, upvotes: int, comments: int) -> PaperCard:
-    """A card from a paper and its daily entry: ORM objects, or one row with their columns."""
-    names = author_names(paper.authors)
-    code = _links(paper, "code", "github_repo")
-    project = _links(paper, "project", "project_page")
-    stars = (paper.extras or {}).get("github_stars")
-    return PaperCard(
-        id=paper.id,
-        title=paper.title,
-        summary=summarise(paper.abstract or ""),
-        author_count=len(names),
-        authors=names[:CARD_AUTHORS],
-        published_at=paper.published_at,
-        primary_category=paper.primary_category,
-        upvotes=upvotes,
-        comment_count=comments + (entry.imported_comments or 0),
-        code_url=code[0] if code else None,
-        project_url=project[0] if project else None,
-        list_date=entry.list_date,
-        submitter=_submitter(entry, username),
-        code_stars=stars if isinstance(stars, int) and code else None,
-    )
-
-
-# The columns a card shows, read without building ORM objects; a row answers to the attribute
-# names ``_card`` reads from a paper and from its daily entry.
-_CARD_COLUMNS = (
-    Paper.id,
-    Paper.title,
-    Paper.abstract,
-    Paper.authors,
-    Paper.published_at,
-    Paper.primary_category,
-    Paper.links,
-    Paper.extras,
-    UPVOTES,
-    DailyEntry.list_date,
-    DailyEntry.submitter_name,
-    DailyEntry.submitter_info,
-    DailyEntry.imported_comments,
-    User.username,
-)
-RANK = ((Paper.upvotes_baseline + Paper.vote_count).desc(), DailyEntry.submitted_at, Paper.id)
+RANK = (UPVOTES.desc(), DailyEntry.submitted_at, Paper.id)
 NO_LIMIT = 1_000_000_000
 
 # The statements of the list pages, built once (building them per request showed in profiles).
-# Papers outside any daily list (in a collection, say) get cards too, without list or submitter.
-_CARDS = (
-    select(*_CARD_COLUMNS)
-    .outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
-    .outerjoin(User, User.id == DailyEntry.submitted_by_id)
-    .where(Paper.id.in_(bindparam("ids", expanding=True)), Paper.hidden.is_(False))
-)
 _IN_DATES = DailyEntry.list_date.between(bindparam("first"), bindparam("last"))
 # The ranking reads only ids and the count, so the sort never carries abstracts; the rows of the
 # page are read by id afterwards.
@@ -176,21 +73,14 @@ _NEXT_DATE = (
 )
 
 
-def cards_by_id(session: Session, paper_ids: list[str]) -> dict[str, PaperCard]:
-    """The cards of these visible papers (two queries: the rows, then their comment counts)."""
-    if not paper_ids:
-        return {}
-    rows = session.execute(_CARDS, {"ids": paper_ids}).all()
-    comments = _comment_counts(session, paper_ids)
-    return {
-        row.id: _card(row, row, row.username, row.upvotes or 0, comments.get(row.id, 0))
-        for row in rows
-    }
+def cards_by_id(session: Session, paper_ids: list[str]) -> dict[str, PaperView]:
+    """The views of these visible papers, by id (the read model's one loader)."""
+    return {view.id: view for view in load_papers(session, paper_ids)}
 
 
 def _page_of_cards(
     session: Session, first: date, last: date, limit: int | None, offset: int
-) -> tuple[list[PaperCard], int]:
+) -> tuple[list[PaperView], int]:
     """One page of the visible papers of the daily lists from ``first`` to ``last``, most upvoted
     first (then earliest submitted), and how many there are in all."""
     dates = {"first": first, "last": last}
@@ -263,65 +153,3 @@ def period_list(
         previous=period_of(period.kind, previous_day).key if previous_day else None,
         next=period_of(period.kind, next_day).key if next_day else None,
     )
-
-
-def paper_detail(session: Session, paper_id: str) -> PaperDetail | None:
-    """Everything about one visible paper (by canonical id), or None when there is no such paper."""
-    paper = session.get(Paper, paper_id)
-    if paper is None or paper.hidden:
-        return None
-    entry = session.get(DailyEntry, paper_id)
-    info = None
-    comments = local_comments = _comment_counts(session, [paper_id]).get(paper_id, 0)
-    imported_comments = 0
-    if entry is not None:
-        username = (
-            session.scalar(select(User.username).where(User.id == entry.submitted_by_id))
-            if entry.submitted_by_id is not None
-            else None
-        )
-        info = EntryInfo(
-            list_date=entry.list_date,
-            submitted_at=entry.submitted_at,
-            submitter=_submitter(entry, username),
-            source=entry.source,
-        )
-        imported_comments = entry.imported_comments or 0
-        comments += imported_comments
-    extras = paper.extras or {}
-    keywords = extras.get("ai_keywords")
-    summary = extras.get("ai_summary")
-    return PaperDetail(
-        id=paper.id,
-        arxiv_id=paper.arxiv_id,
-        version=paper.version,
-        title=paper.title,
-        abstract=abstract_paragraphs(paper.abstract or ""),
-        authors=author_names(paper.authors),
-        primary_category=paper.primary_category,
-        categories=[str(c) for c in paper.categories or []],
-        published_at=paper.published_at,
-        updated_at=paper.updated_at,
-        doi=paper.doi,
-        journal_ref=paper.journal_ref,
-        comments=paper.comments,
-        abs_url=abs_url(paper.arxiv_id) if paper.arxiv_id else None,
-        pdf_url=pdf_url(paper.arxiv_id) if paper.arxiv_id else None,
-        code_links=_links(paper, "code", "github_repo"),
-        project_links=_links(paper, "project", "project_page"),
-        upvotes=(paper.upvotes_baseline or 0) + (paper.vote_count or 0),
-        comment_count=comments,
-        entry=info,
-        ai_summary=summary if isinstance(summary, str) and summary else None,
-        ai_keywords=[str(k) for k in keywords] if isinstance(keywords, list) else [],
-        local_comments=local_comments,
-        imported_comments=imported_comments,
-        source_discussion_url=_source_discussion(paper, info),
-    )
-
-
-def _source_discussion(paper: Paper, entry: EntryInfo | None) -> str | None:
-    """The page of the discussion a paper has where it was imported from (Hugging Face's)."""
-    if entry is None or entry.source != "hf" or not paper.arxiv_id:
-        return None
-    return f"https://huggingface.co/papers/{paper.arxiv_id}"

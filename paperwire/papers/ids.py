@@ -83,3 +83,9 @@ def abs_url(arxiv_id: str) -> str:
 
 def pdf_url(arxiv_id: str) -> str:
     return f"https://arxiv.org/pdf/{arxiv_id}"
+
+
+def canonical_id(paper_id: str) -> str:
+    """The id without its version (``2403.04640v2`` → ``2403.04640``); other ids as given."""
+    parsed = try_parse_arxiv_id(paper_id)
+    return parsed.id if parsed is not None else paper_id

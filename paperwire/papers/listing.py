@@ -1,6 +1,6 @@
-"""Lists of papers with everything about each (full abstract, authors, entry, counts), for the JSON
-API, feeds and exports: a period's daily list (date, ISO week or month), one submitter's papers,
-trending, or given ids in a given order.
+"""Lists of papers for the JSON API, feeds and exports: a period's daily list (date, ISO week or
+month), one submitter's papers, or trending. Ranking reads ids only; the papers come from the read
+model's one loader.
 
 Periods filter on the day a paper entered its daily list. Ordering ``published`` is newest list
 first and, within a day, most upvoted first (the order of the day's page); ``trending`` uses the
@@ -10,8 +10,7 @@ one score of ``papers.trending``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any
 
@@ -20,39 +19,14 @@ from sqlalchemy.orm import Session
 
 from paperwire.db.models import DailyEntry, Paper, User
 from paperwire.errors import DateOutOfRange, UsageError
-from paperwire.papers.daily import UPVOTES, _comment_counts, _submitter
 from paperwire.papers.periods import Period, in_range, parse_month, parse_week
+from paperwire.papers.readmodel import UPVOTES, PaperView, load_papers
 from paperwire.papers.records import now_utc
 from paperwire.papers.trending import trending, trending_score
-from paperwire.papers.views import Submitter
 
 SORTS = ("publishedAt", "trending")
 DateRange = tuple[date, date]
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-@dataclass(frozen=True)
-class ListedPaper:
-    """One paper with its daily-list entry (None when it is in no list) and derived counts."""
-
-    paper: Paper
-    entry: DailyEntry | None
-    submitter: Submitter | None
-    upvotes: int
-    comments: int
-
-    @property
-    def extras(self) -> dict[str, Any]:
-        return self.paper.extras or {}
-
-    def first_link(self, kind: str, extra_key: str) -> str | None:
-        extra = self.extras.get(extra_key)
-        if isinstance(extra, str) and extra:
-            return extra
-        for link in self.paper.links or []:
-            if isinstance(link, dict) and link.get("kind") == kind and link.get("url"):
-                return str(link["url"])
-        return None
 
 
 def parse_period(day: str | None, week: str | None, month: str | None) -> DateRange | None:
@@ -86,22 +60,6 @@ def _named(what: str, text: str, parse: Callable[[str], Period]) -> DateRange:
     except (UsageError, DateOutOfRange) as exc:
         raise type(exc)(f"{what}: {exc}") from None
     return period.start, period.end
-
-
-def _rows(session: Session, stmt: Any) -> list[ListedPaper]:
-    rows = session.execute(stmt).all()
-    comments = _comment_counts(session, [row[0].id for row in rows])
-    return [
-        ListedPaper(
-            paper=paper,
-            entry=entry,
-            submitter=_submitter(entry, username) if entry is not None else None,
-            upvotes=upvotes or 0,
-            comments=comments.get(paper.id, 0)
-            + (entry.imported_comments or 0 if entry is not None else 0),
-        )
-        for paper, entry, username, upvotes in rows
-    ]
 
 
 def _ranking(period: DateRange | None, submitter: str | None) -> Any:
@@ -147,14 +105,14 @@ def daily_papers(
     page: int = 0,
     limit: int = 50,
     now: datetime | None = None,
-) -> list[ListedPaper]:
+) -> list[PaperView]:
     """Page ``page`` (from 0) of the visible daily-list papers of ``period`` (all dates when None),
     optionally only those ``submitter`` (a user name) put there, in ``sort`` order."""
     if sort not in SORTS:
         raise UsageError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
     if sort == "trending" and period is None and submitter is None:
         ranked = trending(session, now=now, limit=limit, offset=page * limit)
-        return listed_papers(session, [item.card.id for item in ranked])
+        return [item.card for item in ranked]
     stmt = _ranking(period, submitter)
     if sort == "publishedAt":
         order = (DailyEntry.list_date.desc(), UPVOTES.desc(), DailyEntry.submitted_at, Paper.id)
@@ -163,7 +121,7 @@ def daily_papers(
         ids = list(session.scalars(window.where(DailyEntry.list_date >= since))) if since else []
         if len(ids) < limit:  # hidden papers or a submitter filter thinned the recent dates
             ids = list(session.scalars(window))
-        return listed_papers(session, ids)
+        return load_papers(session, ids)
     at = now or now_utc()
     rows = session.execute(stmt).all()
     scored = sorted(
@@ -174,24 +132,4 @@ def daily_papers(
             row.id,
         ),
     )
-    return listed_papers(session, [row.id for row in scored[page * limit : (page + 1) * limit]])
-
-
-def listed_papers(session: Session, paper_ids: Sequence[str]) -> list[ListedPaper]:
-    """The visible papers among ``paper_ids``, in that order (papers in no list included)."""
-    if not paper_ids:
-        return []
-    stmt = (
-        select(Paper, DailyEntry, User.username, UPVOTES)
-        .outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
-        .outerjoin(User, User.id == DailyEntry.submitted_by_id)
-        .where(Paper.hidden.is_(False), Paper.id.in_(list(paper_ids)))
-    )
-    found = {item.paper.id: item for item in _rows(session, stmt)}
-    return [found[pid] for pid in paper_ids if pid in found]
-
-
-def listed_paper(session: Session, paper_id: str) -> ListedPaper | None:
-    """One visible paper, or None."""
-    found = listed_papers(session, [paper_id])
-    return found[0] if found else None
+    return load_papers(session, [row.id for row in scored[page * limit : (page + 1) * limit]])

@@ -1,13 +1,13 @@
-"""A paper as Markdown (``GET /papers/{id}.md``), from the same ``PaperDetail`` the paper page shows."""
+"""A paper as Markdown (``GET /papers/{id}.md``), from the read model's ``PaperView``, as the paper page shows it."""
 
 from __future__ import annotations
 
 from paperwire.papers.links import safe_url
+from paperwire.papers.readmodel import PaperView
 from paperwire.papers.records import storable_text
-from paperwire.papers.views import PaperDetail
 
 
-def paper_markdown(paper: PaperDetail, page_url: str) -> str:
+def paper_markdown(paper: PaperView, page_url: str) -> str:
     """Title, authors, dates, links and abstract of ``paper`` as one Markdown document."""
     lines = [f"# {' '.join(paper.title.split())}", ""]
     if paper.authors:
@@ -33,7 +33,7 @@ def paper_markdown(paper: PaperDetail, page_url: str) -> str:
         links.append(("DOI", f"https://doi.org/{paper.doi}"))
     lines += [f"- {label}: <{url}>" for label, url in links]
     lines += ["", "## Abstract", ""]
-    for paragraph in paper.abstract:
+    for paragraph in paper.abstract_paragraphs:
         lines += [" ".join(paragraph.split()), ""]
     if paper.ai_summary:
         lines += ["## AI summary", "", paper.ai_summary, ""]

@@ -12,6 +12,7 @@ collections (two more) when a member asks; never one per paper.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -22,29 +23,29 @@ from sqlalchemy.orm import Session
 
 from paperwire.db.models import Collection, CollectionItem, Comment, DailyEntry, Paper, User, Vote
 from paperwire.papers.ids import abs_url, pdf_url
-from paperwire.papers.views import EntryInfo, Submitter, author_names, summarise
+from paperwire.papers.links import safe_url
+from paperwire.papers.views import (
+    EntryInfo,
+    Submitter,
+    abstract_paragraphs,
+    author_names,
+    jsonable,
+    summarise,
+)
 
 # The one upvote formula: the imported baseline plus the votes members cast.
 UPVOTES = (Paper.upvotes_baseline + Paper.vote_count).label("upvotes")
 CARD_AUTHORS = 3
 
 
-def _safe_url(url: object) -> str | None:
-    """Only http(s) links are ever rendered, whatever was stored."""
-    if not isinstance(url, str):
-        return None
-    url = url.strip()
-    return url if url.lower().startswith(("https://", "http://")) else None
-
-
 def _links_of(links: Any, extras: dict[str, Any], kind: str, extra_key: str) -> tuple[str, ...]:
     urls: list[str] = []
     for link in links or []:
         if isinstance(link, dict) and link.get("kind") == kind:
-            url = _safe_url(link.get("url"))
+            url = safe_url(link.get("url"))
             if url and url not in urls:
                 urls.append(url)
-    extra = _safe_url(extras.get(extra_key))
+    extra = safe_url(extras.get(extra_key))
     if extra and extra not in urls:
         urls.insert(0, extra)  # a source's own field (HF's githubRepo) comes first
     return tuple(urls)
@@ -104,7 +105,7 @@ class PaperView:
     updated_at: datetime | None
     doi: str | None
     journal_ref: str | None
-    arxiv_comments: str | None
+    comments: str | None  # the source's comments field ("10 pages, ICML"), not the discussion
     links: PaperLinks
     upvotes: int
     comment_count: int
@@ -116,6 +117,7 @@ class PaperView:
     discussion_id: str | None = None
     organization: str | None = None
     viewer: ViewerState | None = None
+    modified_at: datetime | None = None
     extras: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     # What a card shows, named as the card template reads it.
@@ -150,6 +152,49 @@ class PaperView:
     @property
     def voted(self) -> bool:
         return bool(self.viewer and self.viewer.voted)
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain JSON-ready data (dates as ISO strings), the stored extras left out."""
+        data: dict[str, Any] = {
+            f.name: getattr(self, f.name) for f in dataclasses.fields(self) if f.name != "extras"
+        }
+        # what a card shows, under the names the card template reads
+        data.update(summary=self.summary, submitter=self.submitter, list_date=self.list_date)
+        data.update(code_url=self.code_url, project_url=self.project_url)
+        return {key: jsonable(value) for key, value in data.items()}
+
+    # What the paper page shows besides.
+    @property
+    def abstract_paragraphs(self) -> list[str]:
+        return abstract_paragraphs(self.abstract)
+
+    @property
+    def abs_url(self) -> str | None:
+        return self.links.abs
+
+    @property
+    def pdf_url(self) -> str | None:
+        return self.links.pdf
+
+    @property
+    def code_links(self) -> tuple[str, ...]:
+        return self.links.code
+
+    @property
+    def project_links(self) -> tuple[str, ...]:
+        return self.links.project
+
+    @property
+    def source_discussion_url(self) -> str | None:
+        """The discussion this paper has where it was imported from (Hugging Face's page)."""
+        if self.entry is None or self.entry.source != "hf" or not self.arxiv_id:
+            return None
+        return f"https://huggingface.co/papers/{self.arxiv_id}"
+
+    @property
+    def all_comments(self) -> int:
+        """Local comments plus the source's imported count, as the HF-compatible API reports."""
+        return self.comment_count + self.imported_comments
 
 
 def submitter_of(
@@ -187,6 +232,7 @@ _ROWS = (
         Paper.comments,
         Paper.links,
         Paper.extras,
+        Paper.modified_at,
         UPVOTES,
         DailyEntry.list_date,
         DailyEntry.submitted_at,
@@ -216,6 +262,17 @@ _KEPT = (
         CollectionItem.paper_id.in_(bindparam("ids", expanding=True)),
     )
 )
+
+
+_UPVOTE_COUNTS = select(Paper.id, UPVOTES).where(Paper.id.in_(bindparam("ids", expanding=True)))
+
+
+def upvote_counts(session: Session, paper_ids: Sequence[str]) -> dict[str, int]:
+    """Upvotes per paper by the one formula (for ranking by votes without loading papers)."""
+    if not paper_ids:
+        return {}
+    rows = session.execute(_UPVOTE_COUNTS, {"ids": list(paper_ids)})
+    return {pid: int(n or 0) for pid, n in rows}
 
 
 def comment_counts(session: Session, paper_ids: Sequence[str]) -> dict[str, int]:
@@ -257,7 +314,7 @@ def _view(row: Any, comments: int, viewer: ViewerState | None) -> PaperView:
         updated_at=row.updated_at,
         doi=row.doi,
         journal_ref=row.journal_ref,
-        arxiv_comments=row.comments,
+        comments=row.comments,
         links=links,
         upvotes=int(row.upvotes or 0),
         comment_count=comments,
@@ -269,6 +326,7 @@ def _view(row: Any, comments: int, viewer: ViewerState | None) -> PaperView:
         discussion_id=str(discussion) if discussion else None,
         organization=str(organization) if organization else None,
         viewer=viewer,
+        modified_at=row.modified_at,
         extras=extras,
     )
 

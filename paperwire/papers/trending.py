@@ -18,9 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from paperwire.db.models import DailyEntry, Paper
-from paperwire.papers.daily import UPVOTES, cards_by_id
+from paperwire.papers.readmodel import UPVOTES, PaperView, load_papers
 from paperwire.papers.records import now_utc
-from paperwire.papers.views import PaperCard
 
 GRAVITY = 1.5
 OFFSET_HOURS = 2.0
@@ -39,7 +38,7 @@ def trending_score(upvotes: int, submitted_at: datetime, now: datetime) -> float
 
 @dataclass(frozen=True)
 class TrendingCard:
-    card: PaperCard
+    card: PaperView
     score: float
 
 
@@ -74,7 +73,7 @@ def trending(
         ),
         key=lambda item: (-item[0], -item[2], item[1]),
     )[offset : offset + limit]
-    cards = cards_by_id(session, [paper_id for _, paper_id, _ in scored])
+    cards = {view.id: view for view in load_papers(session, [pid for _, pid, _ in scored])}
     return [
         TrendingCard(card=cards[paper_id], score=score)
         for score, paper_id, _ in scored

@@ -1,33 +1,42 @@
-"""What the daily-list and paper pages show, as plain dataclasses.
-
-``papers.daily`` computes them once; the HTML templates render them and a JSON API can serialise the
-same objects with ``to_dict``. Nothing here touches the database.
+"""What the list pages show around their papers (a day, a week or a month), and the small text
+helpers of the read model. Nothing here touches the database; the papers themselves are
+``papers.readmodel.PaperView``s.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from paperwire.papers.readmodel import PaperView
 
 SUMMARY_CHARS = 300
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """``value`` as plain JSON-ready data: dates as ISO strings, dataclasses as dicts (through
+    their own ``to_dict`` when they have one)."""
+    if hasattr(value, "to_dict"):
+        return value.to_dict()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        value = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
     if isinstance(value, datetime | date):
         return value.isoformat()
     if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
+        return {k: jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     return value
 
 
 class _Serialisable:
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (dates as ISO strings)."""
-        return {k: _jsonable(v) for k, v in dataclasses.asdict(self).items()}  # type: ignore[call-overload]
+        fields = dataclasses.fields(self)  # type: ignore[arg-type]
+        return {f.name: jsonable(getattr(self, f.name)) for f in fields}
 
 
 def summarise(abstract: str, limit: int = SUMMARY_CHARS) -> str:
@@ -71,31 +80,11 @@ class Submitter:
 
 
 @dataclass(frozen=True)
-class PaperCard(_Serialisable):
-    """One paper in a list: enough to decide whether to open it."""
-
-    id: str
-    title: str
-    summary: str
-    author_count: int
-    authors: list[str]
-    published_at: datetime | None
-    primary_category: str | None
-    upvotes: int
-    comment_count: int
-    code_url: str | None
-    project_url: str | None
-    list_date: date | None
-    submitter: Submitter | None
-    code_stars: int | None = None
-
-
-@dataclass(frozen=True)
 class DailyList(_Serialisable):
     """The daily list of one date, with the nearest dates either side that have papers."""
 
     day: date
-    papers: list[PaperCard]
+    papers: list[PaperView]
     previous_day: date | None
     next_day: date | None
     total: int = 0
@@ -127,7 +116,7 @@ class PeriodList(_Serialisable):
     span: str
     start: date
     end: date
-    papers: list[PaperCard]
+    papers: list[PaperView]
     days: list[DayCount]
     total: int
     page: int
@@ -144,36 +133,3 @@ class EntryInfo:
     submitted_at: datetime | None
     submitter: Submitter | None
     source: str
-
-
-@dataclass(frozen=True)
-class PaperDetail(_Serialisable):
-    """Everything the paper page shows."""
-
-    id: str
-    arxiv_id: str | None
-    version: int | None
-    title: str
-    abstract: list[str]
-    authors: list[str]
-    primary_category: str | None
-    categories: list[str]
-    published_at: datetime | None
-    updated_at: datetime | None
-    doi: str | None
-    journal_ref: str | None
-    comments: str | None
-    abs_url: str | None
-    pdf_url: str | None
-    code_links: list[str]
-    project_links: list[str]
-    upvotes: int
-    comment_count: int
-    entry: EntryInfo | None
-    ai_summary: str | None = None
-    ai_keywords: list[str] = field(default_factory=list)
-    # ``comment_count`` adds the source's imported count (as the HF-compatible API reports it);
-    # the page counts only the comments it lists and links to the source's own discussion.
-    local_comments: int = 0
-    imported_comments: int = 0
-    source_discussion_url: str | None = None

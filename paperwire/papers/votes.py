@@ -4,7 +4,6 @@ number of votes in the same transaction. Imported upvotes stay apart in ``upvote
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -99,17 +98,6 @@ def retract_vote(session: Session, user_id: int, paper_id: str) -> VoteResult:
     count, baseline = _lock_paper(session, paper_id)
     removed = session.execute(_DELETE, {"uid": user_id, "pid": paper_id}).first()
     return _finish(session, paper_id, count, baseline, voted=False, changed=removed is not None)
-
-
-def voted_papers(session: Session, user_id: int, paper_ids: Iterable[str]) -> set[str]:
-    """Which of ``paper_ids`` the member has voted for (to show their votes on a list page)."""
-    ids = list(paper_ids)
-    if not ids:
-        return set()
-    rows = session.scalars(
-        select(Vote.paper_id).where(Vote.user_id == user_id, Vote.paper_id.in_(ids))
-    )
-    return set(rows)
 
 
 def all_voted(session: Session, user_id: int) -> set[str]:

@@ -21,13 +21,13 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from sqlalchemy import Engine, false, func, literal, select
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
 
 from paperwire import problems
 from paperwire.config import Settings
-from paperwire.db.models import Comment, Paper
 from paperwire.errors import UsageError
-from paperwire.papers.links import safe_url
+from paperwire.papers.readmodel import PaperView, load_papers, upvote_counts
 from paperwire.search import fusion
 from paperwire.search.index import open_lexical, open_vectors
 from paperwire.search.lexical import (
@@ -64,49 +64,72 @@ SEMANTIC_PROBLEM = "semantic-search"
 log = logging.getLogger(__name__)
 
 
-@dataclass
+@dataclass(frozen=True)
 class SearchResult:
-    id: str
-    title: str
-    authors: list[str]
-    published_at: datetime | None
-    votes: int
+    """One ranked paper: the read model's view, its score, and its title and snippet as escaped
+    HTML with the matched words marked."""
+
+    paper: PaperView
     score: float
-    categories: list[str] = field(default_factory=list)
-    arxiv_id: str | None = None
     title_html: str = ""
     snippet_html: str = ""
-    code_url: str | None = None
-    project_url: str | None = None
-    comment_count: int = 0
+
+    @property
+    def id(self) -> str:
+        return self.paper.id
+
+    @property
+    def title(self) -> str:
+        return self.paper.title
+
+    @property
+    def authors(self) -> list[str]:
+        return list(self.paper.authors)
 
     @property
     def author_count(self) -> int:
-        return len(self.authors)
+        return self.paper.author_count
+
+    @property
+    def published_at(self) -> datetime | None:
+        return self.paper.published_at
+
+    @property
+    def votes(self) -> int:
+        return self.paper.upvotes
+
+    @property
+    def categories(self) -> list[str]:
+        return list(self.paper.categories)
 
     @property
     def primary_category(self) -> str | None:
         return self.categories[0] if self.categories else None
 
     @property
+    def comment_count(self) -> int:
+        return self.paper.comment_count
+
+    @property
     def snippet_text(self) -> str:
         return html.unescape(self.snippet_html.replace("<mark>", "").replace("</mark>", ""))
 
     def to_dict(self) -> dict[str, Any]:
+        paper = self.paper
         return {
-            "id": self.id,
-            "arxiv_id": self.arxiv_id,
-            "title": self.title,
+            "id": paper.id,
+            "arxiv_id": paper.arxiv_id,
+            "title": paper.title,
             "authors": self.authors,
-            "published_at": self.published_at.isoformat() + "Z" if self.published_at else None,
+            "published_at": paper.published_at.isoformat() + "Z" if paper.published_at else None,
             "categories": self.categories,
-            "votes": self.votes,
+            "votes": paper.upvotes,
             "score": round(self.score, 6),
             "title_html": self.title_html,
             "snippet_html": self.snippet_html,
-            "code_url": self.code_url,
-            "project_url": self.project_url,
-            "comment_count": self.comment_count,
+            "code_url": paper.code_url,
+            "project_url": paper.project_url,
+            "comment_count": paper.comment_count,
         }
 
 
@@ -295,7 +318,8 @@ def search(
         dates = searcher.lexical.published([pid for pid, _ in ranked])
         ranked.sort(key=lambda item: dates.get(item[0]) or "", reverse=True)
     elif sort == "votes":
-        votes = _votes(engine, [pid for pid, _ in ranked])
+        with Session(engine) as session:
+            votes = upvote_counts(session, [pid for pid, _ in ranked])
         ranked.sort(key=lambda item: votes.get(item[0], 0), reverse=True)
     result.total = len(ranked)
     if not ranked:
@@ -410,20 +434,6 @@ def _hybrid(
     return fused + [(pid, score) for pid, score in matches if pid not in seen]
 
 
-def _votes(engine: Engine, ids: Sequence[str]) -> dict[str, int]:
-    out: dict[str, int] = {}
-    with engine.connect() as conn:
-        for start in range(0, len(ids), 500):
-            chunk = list(ids[start : start + 500])
-            rows = conn.execute(
-                select(Paper.id, Paper.vote_count, Paper.upvotes_baseline).where(
-                    Paper.id.in_(chunk)
-                )
-            )
-            out.update({r.id: (r.vote_count or 0) + (r.upvotes_baseline or 0) for r in rows})
-    return out
-
-
 def marked_html(text: str) -> str:
     """Escape first, then turn the index's match markers into ``<mark>``: safe whatever the text."""
     return html.escape(text).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
@@ -435,13 +445,6 @@ def _plain_snippet(abstract: str, words: int = 40) -> str:
     return html.escape(text + (" …" if len(parts) > words else ""))
 
 
-def _first_link(links: Any, kind: str) -> str | None:
-    for link in links or []:
-        if isinstance(link, dict) and link.get("kind") == kind and safe_url(link.get("url")):
-            return str(link["url"])
-    return None
-
-
 def load_results(
     engine: Engine,
     ranked: Sequence[tuple[str, float]],
@@ -449,63 +452,29 @@ def load_results(
     *,
     snippets: bool = True,
 ) -> list[SearchResult]:
-    """Card data for ``ranked`` papers from the database, in the given order; hidden papers and
-    papers deleted since the last sync are left out. Without ``snippets`` abstracts are not read."""
+    """``ranked`` papers through the read model's loader, in the given order; hidden papers and
+    papers deleted since the last sync are left out. Without ``snippets`` no snippet is made."""
     if not ranked:
         return []
     marks = marks or {}
-    ids = [pid for pid, _ in ranked]
-    abstract = Paper.abstract if snippets else literal("").label("abstract")
-    with engine.connect() as conn:
-        rows = {
-            r.id: r
-            for r in conn.execute(
-                select(
-                    Paper.id,
-                    Paper.arxiv_id,
-                    Paper.title,
-                    abstract,
-                    Paper.authors,
-                    Paper.categories,
-                    Paper.published_at,
-                    Paper.vote_count,
-                    Paper.upvotes_baseline,
-                    Paper.links,
-                ).where(Paper.id.in_(ids), Paper.hidden == false())
-            )
-        }
-        comments = dict(
-            conn.execute(
-                select(Comment.paper_id, func.count())
-                .where(Comment.paper_id.in_(ids), Comment.hidden == false())
-                .group_by(Comment.paper_id)
-            ).all()
-        )
+    with Session(engine) as session:
+        views = {view.id: view for view in load_papers(session, [pid for pid, _ in ranked])}
     out = []
     for pid, score in ranked:
-        row = rows.get(pid)
-        if row is None:
+        view = views.get(pid)
+        if view is None:
             continue
         mark = marks.get(pid)
+        if mark and mark.abstract:
+            snippet = marked_html(mark.abstract)
+        else:
+            snippet = _plain_snippet(view.abstract) if snippets else ""
         out.append(
             SearchResult(
-                id=pid,
-                arxiv_id=row.arxiv_id,
-                title=row.title,
-                authors=[str(a) for a in row.authors or []],
-                published_at=row.published_at,
-                votes=(row.vote_count or 0) + (row.upvotes_baseline or 0),
+                paper=view,
                 score=float(score),
-                categories=[str(c) for c in row.categories or []],
-                title_html=marked_html(mark.title) if mark else html.escape(row.title),
-                snippet_html=marked_html(mark.abstract)
-                if mark and mark.abstract
-                else _plain_snippet(row.abstract or "")
-                if snippets
-                else "",
-                code_url=_first_link(row.links, "code"),
-                project_url=_first_link(row.links, "project"),
-                comment_count=int(comments.get(pid, 0)),
+                title_html=marked_html(mark.title) if mark else html.escape(view.title),
+                snippet_html=snippet,
             )
         )
     return out

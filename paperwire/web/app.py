@@ -14,15 +14,16 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from paperwire import __version__, secret
-from paperwire.api import collections as collections_api
-from paperwire.api import comments as comments_api
-from paperwire.api import hf as hf_api
-from paperwire.api import own as own_api
-from paperwire.api.docs import install_docs
-from paperwire.api.limits import install_limits
 from paperwire.config import Settings, load_settings
 from paperwire.db.engine import get_engine
 from paperwire.web import auth, errors
+from paperwire.web.api import collections as collections_api
+from paperwire.web.api import comments as comments_api
+from paperwire.web.api import hf as hf_api
+from paperwire.web.api import own as own_api
+from paperwire.web.api import subscriptions as subscriptions_api
+from paperwire.web.api.docs import install_docs
+from paperwire.web.api.limits import install_limits
 from paperwire.web.bodylimit import BodyLimit
 from paperwire.web.inputs import check_address
 from paperwire.web.routes import (
@@ -125,5 +126,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(own_api.members)
     app.include_router(comments_api.router)
     app.include_router(collections_api.router)
+    app.include_router(subscriptions_api.router)
     app.include_router(tokens.router)
     return app

@@ -8,22 +8,33 @@ from typing import Any
 import bibtexparser
 from bibtexparser.bparser import BibTexParser
 
-from paperwire.db.models import Paper
-from paperwire.papers.listing import ListedPaper
+from paperwire.papers.readmodel import PaperView, paper_links
 
 
-def listed(**fields: Any) -> ListedPaper:
+def listed(**fields: Any) -> PaperView:
+    """A paper as the read model gives it to every renderer."""
     values: dict[str, Any] = {
         "id": "2401.00001",
         "arxiv_id": "2401.00001",
+        "version": None,
         "title": "A title",
+        "abstract": "",
         "authors": ["Ann Lee"],
         "categories": ["cs.CL"],
         "primary_category": "cs.CL",
         "published_at": datetime(2024, 1, 2),
+        "updated_at": None,
+        "doi": None,
+        "journal_ref": None,
+        "comments": None,
+        "upvotes": 0,
+        "comment_count": 0,
     }
     values.update(fields)
-    return ListedPaper(paper=Paper(**values), entry=None, submitter=None, upvotes=0, comments=0)
+    values["authors"] = tuple(values["authors"])
+    values["categories"] = tuple(values["categories"])
+    values["links"] = paper_links(values["arxiv_id"], [], {})
+    return PaperView(**values)
 
 
 def parse_bibtex(text: str) -> list[dict[str, str]]:

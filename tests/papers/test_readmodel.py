@@ -3,11 +3,9 @@ upvote formula and the link rule once, the asking member's own state, on both en
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime
 
-from sqlalchemy import Engine, event, update
+from sqlalchemy import Engine, update
 
 from paperwire.accounts.users import create_user
 from paperwire.community.collections import add_paper, create_collection
@@ -18,6 +16,7 @@ from paperwire.papers.readmodel import load_paper, load_papers, paper_links
 from paperwire.papers.records import EntryRecord, PaperRecord
 from paperwire.papers.store import upsert_papers
 from paperwire.papers.votes import cast_vote
+from tests.statements import counted
 
 
 def _records(count: int) -> list[PaperRecord]:
@@ -41,20 +40,6 @@ def _records(count: int) -> list[PaperRecord]:
     ]
 
 
-@contextmanager
-def _statements(engine: Engine) -> Iterator[list[str]]:
-    seen: list[str] = []
-
-    def count(*args: object) -> None:
-        seen.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield seen
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
-
-
 def test_the_loader_reads_any_number_of_papers_in_a_fixed_number_of_statements(
     engine: Engine,
 ) -> None:
@@ -66,7 +51,7 @@ def test_the_loader_reads_any_number_of_papers_in_a_fixed_number_of_statements(
     for size in (1, 30, 120):
         ids = [f"2406.{i:05d}" for i in range(size)]
         for viewer in (None, member_id):
-            with session_scope(engine) as session, _statements(engine) as seen:
+            with session_scope(engine) as session, counted(engine) as seen:
                 views = load_papers(session, ids, viewer_id=viewer)
             assert [v.id for v in views] == ids
             counts[(size, viewer)] = len(seen)

@@ -3,19 +3,19 @@ of SQL statements per page however long the list is."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import Engine, event
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from paperwire.db.engine import session_scope
-from paperwire.papers.daily import daily_list, paper_detail, period_list
+from paperwire.papers.daily import daily_list, period_list
 from paperwire.papers.periods import parse_month, parse_week
+from paperwire.papers.readmodel import load_paper
 from paperwire.papers.records import EntryRecord, PaperRecord
 from paperwire.papers.store import upsert_papers
 from paperwire.papers.trending import trending
+from tests.statements import counted
 
 DAY = date(2026, 3, 10)
 
@@ -41,20 +41,6 @@ def _many(engine: Engine, count: int) -> None:
     ]
     with session_scope(engine) as session:
         upsert_papers(session, records)
-
-
-@contextmanager
-def counted(engine: Engine) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(*args: object) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(engine, "before_cursor_execute", count)
 
 
 def test_a_long_day_is_paged_most_upvoted_first(engine: Engine) -> None:
@@ -88,7 +74,7 @@ def _statements_per_page(engine: Engine) -> dict[str, int]:
     pages = {
         "day": lambda session: daily_list(session, DAY, per_page=5),
         "month": lambda session: period_list(session, parse_month("2026-03"), per_page=5),
-        "paper": lambda session: paper_detail(session, "2603.00001"),
+        "paper": lambda session: load_paper(session, "2603.00001"),
         "trending": lambda session: trending(session, limit=5),
     }
     counts = {}
@@ -105,5 +91,6 @@ def test_each_page_runs_a_fixed_small_number_of_queries(engine: Engine) -> None:
     _many(engine, 300)
     large = _statements_per_page(engine)
     assert small == large
-    # rank, cards, comments, the days either side (+ the days of a period; + the paper's entry).
-    assert large == {"day": 5, "month": 6, "paper": 3, "trending": 4}
+    # rank, papers, comments, the days either side (+ the days of a period). A paper is the read
+    # model's two statements (its row with its entry, and its comments).
+    assert large == {"day": 5, "month": 6, "paper": 2, "trending": 4}

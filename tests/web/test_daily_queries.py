@@ -6,7 +6,8 @@ from sqlalchemy import Engine, update
 from sqlalchemy.orm import Session
 
 from paperwire.db.models import Paper
-from paperwire.papers.daily import daily_list, latest_list_date, paper_detail
+from paperwire.papers.daily import daily_list, latest_list_date
+from paperwire.papers.readmodel import load_paper
 from tests.web.served import FRIDAY, MONDAY, SATURDAY, SUNDAY, load_sample
 
 
@@ -37,9 +38,9 @@ def test_hidden_papers_leave_lists_and_pages(engine: Engine) -> None:
         session.execute(update(Paper).where(Paper.id == "2406.00005").values(hidden=True))
         session.commit()
         assert latest_list_date(session) == FRIDAY
-        assert paper_detail(session, "2406.00005") is None
+        assert load_paper(session, "2406.00005") is None
         assert daily_list(session, FRIDAY).next_day is None
-        detail = paper_detail(session, "hep-th/9901001")
+        detail = load_paper(session, "hep-th/9901001")
     assert detail is not None and detail.entry is not None
     assert detail.entry.list_date == FRIDAY
     assert detail.abs_url == "https://arxiv.org/abs/hep-th/9901001"

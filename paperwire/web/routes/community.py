@@ -11,8 +11,6 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, RedirectResponse
 from starlette.responses import Response
 
-import paperwire.web.convertors  # noqa: F401  (registers the paper_id convertor used below)
-from paperwire import ratelimit
 from paperwire.community import comments, moderation
 from paperwire.papers import votes
 from paperwire.web.auth import CurrentUser, ModeratorUser
@@ -52,9 +50,7 @@ async def add_comment(
     request: Request, paper_id: str, db: SessionDep, user: CurrentUser
 ) -> Response:
     form = await form_fields(request)
-    ratelimit.hit(db, "comment", f"user:{user.id}")
-    db.commit()
-    comment = comments.add_comment(db, user, paper_id, form.get("body", ""))
+    comment = comments.post_comment(db, user, paper_id, form.get("body", ""))
     db.commit()
     return _back(None, _comment_url(paper_id, comment.id))
 

@@ -12,15 +12,14 @@ from fastapi import APIRouter, Request
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-import paperwire.web.convertors  # noqa: F401  (registers the paper_id convertor used below)
 from paperwire.errors import PaperNotFound
 from paperwire.exports.bibtex import bibtex
-from paperwire.exports.jsonl import json_lines
 from paperwire.feeds import lists
 from paperwire.feeds.atom import FeedInfo, atom_feed, last_modified
 from paperwire.feeds.conditional import conditional_response
-from paperwire.papers.ids import try_parse_arxiv_id
-from paperwire.papers.listing import listed_paper
+from paperwire.papers.ids import canonical_id
+from paperwire.papers.readmodel import load_paper
+from paperwire.web.api.jsonl import json_lines
 from paperwire.web.deps import SessionDep, SettingsDep
 
 router = APIRouter(include_in_schema=False)  # documents, not JSON API operations
@@ -87,8 +86,7 @@ def search_feed(
 
 @router.get("/papers/{paper_id:paper_id}.bib", name="paper_bibtex")
 def paper_bibtex(request: Request, paper_id: str, session: SessionDep) -> Response:
-    parsed = try_parse_arxiv_id(paper_id)
-    item = listed_paper(session, parsed.id if parsed else paper_id)
+    item = load_paper(session, canonical_id(paper_id))
     if item is None:
         raise PaperNotFound(f"There is no paper {paper_id} here (yet).")
     body = bibtex([item]).encode()

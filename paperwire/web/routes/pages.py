@@ -11,12 +11,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-import paperwire.web.convertors  # noqa: F401  (registers the paper_id convertor used below)
 from paperwire.community import collections
 from paperwire.community.comments import comments_for
 from paperwire.errors import PaperNotFound, UsageError
 from paperwire.papers import trending as trending_papers
-from paperwire.papers.daily import daily_list, latest_list_date, paper_detail, period_list
+from paperwire.papers.daily import daily_list, latest_list_date, period_list
 from paperwire.papers.ids import try_parse_arxiv_id
 from paperwire.papers.periods import (
     Period,
@@ -26,6 +25,7 @@ from paperwire.papers.periods import (
     parse_week,
     week_of,
 )
+from paperwire.papers.readmodel import load_paper
 from paperwire.search.similar import similar
 from paperwire.web import auth
 from paperwire.web.deps import SessionDep, SettingsDep
@@ -140,7 +140,7 @@ def paper(
     canonical = parsed.id if parsed is not None else paper_id
 
     def build() -> Response:
-        detail = paper_detail(session, canonical)
+        detail = load_paper(session, canonical)
         if detail is None:
             raise PaperNotFound(f"There is no paper {paper_id} here (yet).")
         discussion = comments_for(session, detail.id, viewer)
@@ -158,7 +158,7 @@ def similar_papers(
     """Papers like this one: a page of its own, or (``?part=list``) the list the paper page's
     script puts in place. Kept off the paper page itself, which must stay fast: without
     embeddings, similarity is a keyword search over every paper."""
-    detail = paper_detail(session, paper_id)
+    detail = load_paper(session, paper_id)
     if detail is None:
         raise PaperNotFound(f"There is no paper {paper_id} here (yet).")
     neighbours = similar(settings, request.app.state.engine, detail.id, limit=SIMILAR_LIMIT)

@@ -10,14 +10,11 @@ from datetime import date
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Request
-from markupsafe import Markup
 from starlette.responses import Response
 
 from paperwire.errors import DateOutOfRange
 from paperwire.papers.periods import in_range
-from paperwire.papers.views import PaperCard
 from paperwire.search import service
-from paperwire.search.service import SearchResult
 from paperwire.web.deps import SettingsDep
 from paperwire.web.inputs import MAX_CATEGORIES
 from paperwire.web.templating import render
@@ -27,25 +24,6 @@ router = APIRouter()
 PER_PAGE = 20
 MODE_LABELS = {"hybrid": "Hybrid", "lexical": "Keywords", "semantic": "Meaning"}
 SORT_LABELS = {"relevance": "Relevance", "date": "Newest", "votes": "Most upvoted"}
-
-
-def card(result: SearchResult) -> PaperCard:
-    """A result as the daily list's card; title and summary carry the service's escaped, marked HTML."""
-    return PaperCard(
-        id=result.id,
-        title=Markup(result.title_html),
-        summary=Markup(result.snippet_html),
-        author_count=result.author_count,
-        authors=result.authors[:3],
-        published_at=result.published_at,
-        primary_category=result.primary_category,
-        upvotes=result.votes,
-        comment_count=result.comment_count,
-        code_url=result.code_url,
-        project_url=result.project_url,
-        list_date=None,
-        submitter=None,
-    )
 
 
 def _choice(value: str, allowed: dict[str, str], default: str, what: str, notes: list[str]) -> str:
@@ -124,7 +102,7 @@ def search_page(
         {
             "form": form,
             "result": result,
-            "cards": [card(r) for r in result.results] if result else [],
+            "cards": result.results if result else [],
             "notes": notes,
             "modes": MODE_LABELS,
             "sorts": SORT_LABELS,

@@ -12,11 +12,9 @@ from typing import Any
 from fastapi import APIRouter, BackgroundTasks, Request
 from starlette.responses import Response
 
-from paperwire import ratelimit
 from paperwire.config import Settings
-from paperwire.errors import PaperwireError, RateLimited, UsageError
-from paperwire.ingest.http import Fetcher
-from paperwire.ingest.submit import refresh_index, submit_paper
+from paperwire.errors import PaperwireError, RateLimited
+from paperwire.ingest.submit import member_submission, refresh_index
 from paperwire.web import auth
 from paperwire.web.deps import SessionDep, SettingsDep
 from paperwire.web.forms import form_fields
@@ -53,20 +51,7 @@ async def submit(
     form = await form_fields(request)
     value = form.get("paper", "")[:MAX_INPUT].strip()
     try:
-        ratelimit.hit(db, "submit", f"user:{user.id}")
-        db.commit()
-        if not value:
-            raise UsageError("Paste an arXiv id (such as 2403.04640) or an arXiv link.")
-        with Fetcher(source="arxiv", retries=2, backoff=1.0, max_wait=10, timeout=20) as fetcher:
-            result = submit_paper(
-                request.app.state.engine,
-                fetcher,
-                settings.arxiv_api_url,
-                value,
-                submitted_by_id=user.id,
-                submitter_name=user.username,
-                max_age_days=settings.submit_max_age_days,
-            )
+        result = member_submission(db, request.app.state.engine, settings, user, value)
     except PaperwireError as exc:
         db.rollback()
         response = render(

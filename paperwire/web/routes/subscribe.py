@@ -1,5 +1,5 @@
-"""Digest subscription pages and endpoints: /subscribe, the confirm, manage and unsubscribe links,
-the RFC 8058 one-click POST, and ``POST /api/subscriptions``.
+"""Digest subscription pages: /subscribe, the confirm, manage and unsubscribe links, and the
+RFC 8058 one-click POST (``POST /api/subscriptions`` is the API's, in ``web.api.subscriptions``).
 
 Every change is a POST: a link opened by a mail scanner's prefetch changes nothing. All the logic is
 in ``paperwire.digests``; this module reads forms and renders.
@@ -8,82 +8,25 @@ in ``paperwire.digests``; this module reads forms and renders.
 from __future__ import annotations
 
 import logging
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, Field, StrictBool, ValidationError
-from sqlalchemy.orm import Session
-from starlette.responses import JSONResponse, PlainTextResponse, Response
+from pydantic import ValidationError
+from starlette.responses import PlainTextResponse, Response
 
-from paperwire import ratelimit
 from paperwire.config import Settings
-from paperwire.db.models import Subscription, User
+from paperwire.db.models import Subscription
 from paperwire.digests import delivery, subscriptions
 from paperwire.digests.compose import render as render_digest
-from paperwire.digests.subscriptions import MAX_TOPICS
 from paperwire.errors import PaperwireError
-from paperwire.mail.sender import DeliveryError, get_sender
+from paperwire.web.api.schemas import SubscriptionCreate
 from paperwire.web.auth import OptionalUser
 from paperwire.web.deps import SessionDep, SettingsDep, client_address
 from paperwire.web.forms import form_fields
-from paperwire.web.inputs import Line, Lines
 from paperwire.web.templating import render
 
 router = APIRouter()
 log = logging.getLogger(__name__)
-
-
-class SubscriptionCreate(BaseModel):
-    email: Lines = Field(max_length=320)  # line breaks get clean_address's own refusal
-    frequency: Literal["daily", "weekly"] = "daily"
-    topics: list[Line] = Field(default_factory=list, max_length=MAX_TOPICS)
-    categories: list[Line] = Field(default_factory=list, max_length=MAX_TOPICS)
-    skip_empty: StrictBool = False
-
-
-def _subscribe(
-    session: Session,
-    settings: Settings,
-    request: Request,
-    data: SubscriptionCreate,
-    member: User | None = None,
-) -> None:
-    prefs = subscriptions.preferences(data.frequency, data.topics, data.categories, data.skip_empty)
-    ratelimit.hit(session, "subscribe", client_address(request))
-    session.commit()
-    # A member subscribing their own account's address sees the digest in their settings.
-    own = (
-        member is not None
-        and member.email_verified_at is not None
-        and data.email.strip().lower() == member.email
-    )
-    try:
-        subscriptions.subscribe(
-            session,
-            settings,
-            get_sender(settings),
-            data.email,
-            prefs,
-            user_id=member.id if own and member is not None else None,
-        )
-    except DeliveryError as exc:
-        # Answering differently when a mail bounces would tell who exists; the log keeps it.
-        log.warning("confirmation e-mail not sent: %s", exc)
-
-
-@router.post("/api/subscriptions", status_code=202)
-def api_subscribe(
-    data: SubscriptionCreate, request: Request, session: SessionDep, settings: SettingsDep
-) -> JSONResponse:
-    """Always 202 for a well-formed request, whether or not the address was already known."""
-    _subscribe(session, settings, request, data)
-    return JSONResponse(
-        {
-            "status": "accepted",
-            "message": "if the address is valid, a confirmation e-mail is on its way",
-        },
-        status_code=202,
-    )
 
 
 def _lines(text: str) -> list[str]:
@@ -108,7 +51,14 @@ async def subscribe_form(
             categories=_lines(values.get("categories", "")),
             skip_empty=values.get("skip_empty") == "on",
         )
-        _subscribe(session, settings, request, data, user)
+        subscriptions.request_subscription(
+            session,
+            settings,
+            data.email,
+            data.preferences(),
+            client=client_address(request),
+            member=user,
+        )
     except ValidationError as exc:  # an unknown frequency, a tab inside one topic line
         problem = exc.errors()[0]
         where = ".".join(str(part) for part in problem["loc"])

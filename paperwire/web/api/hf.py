@@ -10,20 +10,19 @@ from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 from starlette.responses import Response
 
-import paperwire.web.convertors  # noqa: F401  (registers the paper_id convertor used below)
-from paperwire.api.schemas import (
+from paperwire.errors import PaperNotFound
+from paperwire.papers.ids import canonical_id
+from paperwire.papers.listing import daily_papers, parse_period
+from paperwire.papers.markdown import paper_markdown
+from paperwire.papers.readmodel import load_paper
+from paperwire.search import service
+from paperwire.web.api.schemas import (
     DailyPaperPublic,
     ErrorPublic,
     PaperPublic,
     daily_json,
     paper_json,
 )
-from paperwire.errors import PaperNotFound
-from paperwire.papers.daily import paper_detail
-from paperwire.papers.ids import try_parse_arxiv_id
-from paperwire.papers.listing import daily_papers, listed_paper, listed_papers, parse_period
-from paperwire.papers.markdown import paper_markdown
-from paperwire.search import service
 from paperwire.web.convertors import PAPER_ID_REGEX
 from paperwire.web.deps import SessionDep, SettingsDep
 from paperwire.web.inputs import IsoDate, IsoWeek, Line, Month
@@ -41,12 +40,6 @@ PaperId = Annotated[
     str, Path(pattern=f"^{PAPER_ID_REGEX}$", description="arXiv id, e.g. 2403.04640")
 ]
 MAX_QUERY = 250
-
-
-def canonical_id(paper_id: str) -> str:
-    """The id without its version (``2403.04640v2`` → ``2403.04640``)."""
-    parsed = try_parse_arxiv_id(paper_id)
-    return parsed.id if parsed is not None else paper_id
 
 
 @router.get(
@@ -95,8 +88,8 @@ def search_papers(
     page = service.search(
         settings, request.app.state.engine, q, mode="hybrid", limit=limit, snippets=False
     )
-    found = listed_papers(session, [result.id for result in page.results])
-    return daily_json(found)
+    # search loaded the papers through the read model already: no second read
+    return daily_json([result.paper for result in page.results])
 
 
 @router.get(
@@ -106,7 +99,7 @@ def search_papers(
     summary="One paper",
 )
 def get_paper(paper_id: PaperId, session: SessionDep) -> Response:
-    item = listed_paper(session, canonical_id(paper_id))
+    item = load_paper(session, canonical_id(paper_id))
     if item is None:
         raise PaperNotFound(f"no paper {paper_id} here")
     return paper_json(item)
@@ -128,7 +121,7 @@ def read_paper(
     canonical = canonical_id(paper_id)
     if canonical != paper_id:
         return RedirectResponse(f"/papers/{canonical}.md", status_code=301)
-    detail = paper_detail(session, canonical)
+    detail = load_paper(session, canonical)
     if detail is None:
         raise PaperNotFound(f"There is no paper {paper_id} here (yet).")
     text = paper_markdown(detail, f"{settings.base_url}/papers/{canonical}")

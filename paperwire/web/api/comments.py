@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from starlette.responses import Response
 
-from paperwire import ratelimit
-from paperwire.api.hf import PaperId, canonical_id
-from paperwire.api.own import MEMBER_ERRORS
-from paperwire.api.schemas import CommentCreate, CommentPublic, hf_time
 from paperwire.community import comments
 from paperwire.db.models import Comment, User
+from paperwire.papers.ids import canonical_id
+from paperwire.web.api.hf import PaperId
+from paperwire.web.api.own import MEMBER_ERRORS
+from paperwire.web.api.schemas import CommentCreate, CommentPublic, hf_time
 from paperwire.web.auth import CurrentUser, OptionalUser
 from paperwire.web.deps import SessionDep
 
@@ -67,9 +67,7 @@ def list_comments(
 def add_comment(
     paper_id: PaperId, body: CommentCreate, session: SessionDep, user: CurrentUser
 ) -> CommentPublic:
-    ratelimit.hit(session, "comment", f"user:{user.id}")
-    session.commit()
-    comment = comments.add_comment(session, user, canonical_id(paper_id), body.body)
+    comment = comments.post_comment(session, user, canonical_id(paper_id), body.body)
     session.commit()
     return _own(comment, user)
 

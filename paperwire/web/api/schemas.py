@@ -3,20 +3,22 @@
 The Hugging Face-compatible shapes keep Hugging Face's key names (camelCase, a nested ``paper`` in
 daily-list items, times as ``2024-10-22T17:59:30.000Z``) so that ``huggingface_hub`` reads them
 unchanged; keys Hugging Face does not send (``categories``, ``arxivId``...) are paperwire's own
-additions. Models are built from ``papers.listing.ListedPaper``, never from table rows directly.
+additions. Models are renderers of the read model's ``PaperView``, never built from table rows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field, StrictBool, TypeAdapter
 from starlette.responses import Response
 
+from paperwire.digests.subscriptions import MAX_TOPICS, Preferences, preferences
 from paperwire.papers.links import safe_url
-from paperwire.papers.listing import ListedPaper
-from paperwire.papers.views import Submitter, author_names
+from paperwire.papers.readmodel import PaperView
+from paperwire.papers.views import Submitter
 from paperwire.web.inputs import Line, Lines
 
 
@@ -27,14 +29,14 @@ def hf_time(value: datetime | None) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
 
 
-def daily_json(items: Sequence[ListedPaper]) -> Response:
+def daily_json(items: Sequence[PaperView]) -> Response:
     """``items`` as a JSON array of ``DailyPaperPublic``, serialised once (the models are built
     and checked here, so FastAPI's second pass through ``response_model`` is skipped)."""
     body = _DAILY_LIST.dump_json([DailyPaperPublic.of(item) for item in items], exclude_none=True)
     return Response(body, media_type="application/json")
 
 
-def paper_json(item: ListedPaper) -> Response:
+def paper_json(item: PaperView) -> Response:
     return Response(
         PaperPublic.of(item).model_dump_json(exclude_none=True), media_type="application/json"
     )
@@ -102,31 +104,30 @@ class PaperPublic(BaseModel):
     journalRef: str | None = None
 
     @classmethod
-    def of(cls, item: ListedPaper) -> PaperPublic:
-        paper, entry, extras = item.paper, item.entry, item.extras
-        keywords = extras.get("ai_keywords")
-        stars = extras.get("github_stars")
-        organization = extras.get("hf_organization")
+    def of(cls, paper: PaperView) -> PaperPublic:
+        entry = paper.entry
         return cls(
             id=paper.id,
             title=paper.title,
-            summary=paper.abstract or "",
-            authors=[AuthorPublic(name=name) for name in author_names(paper.authors)],
+            summary=paper.abstract,
+            authors=[AuthorPublic(name=name) for name in paper.authors],
             publishedAt=hf_time(paper.published_at),
             submittedOnDailyAt=hf_time(entry.submitted_at) if entry else None,
-            submittedOnDailyBy=UserPublic.of(item.submitter),
-            upvotes=item.upvotes,
-            numComments=item.comments,
-            discussionId=extras.get("hf_discussion_id"),
-            projectPage=safe_url(item.first_link("project", "project_page")),
-            githubRepo=safe_url(item.first_link("code", "github_repo")),
-            githubStars=stars if isinstance(stars, int) else None,
-            ai_summary=extras.get("ai_summary"),
-            ai_keywords=[str(k) for k in keywords] if isinstance(keywords, list) else None,
-            organization=OrganizationPublic(name=organization) if organization else None,
+            submittedOnDailyBy=UserPublic.of(paper.submitter),
+            upvotes=paper.upvotes,
+            numComments=paper.all_comments,
+            discussionId=paper.discussion_id,
+            projectPage=paper.project_url,
+            githubRepo=paper.code_url,
+            githubStars=paper.code_stars,
+            ai_summary=paper.ai_summary,
+            ai_keywords=list(paper.ai_keywords) or None,
+            organization=OrganizationPublic(name=paper.organization)
+            if paper.organization
+            else None,
             arxivId=paper.arxiv_id,
             version=paper.version,
-            categories=[str(c) for c in paper.categories or []],
+            categories=list(paper.categories),
             dailyDate=entry.list_date.isoformat() if entry else None,
             doi=paper.doi,
             journalRef=paper.journal_ref,
@@ -147,7 +148,7 @@ class DailyPaperPublic(BaseModel):
     organization: OrganizationPublic | None = None
 
     @classmethod
-    def of(cls, item: ListedPaper) -> DailyPaperPublic:
+    def of(cls, item: PaperView) -> DailyPaperPublic:
         paper = PaperPublic.of(item)
         media = item.extras.get("media_urls")
         return cls(
@@ -269,3 +270,16 @@ class CollectionPublic(BaseModel):
     numPapers: int
     updatedAt: str
     feed: str = Field(description="the collection's Atom feed (public collections)")
+
+
+class SubscriptionCreate(BaseModel):
+    """A request for a digest, from ``POST /api/subscriptions`` or the /subscribe form."""
+
+    email: Lines = Field(max_length=320)  # line breaks get clean_address's own refusal
+    frequency: Literal["daily", "weekly"] = "daily"
+    topics: list[Line] = Field(default_factory=list, max_length=MAX_TOPICS)
+    categories: list[Line] = Field(default_factory=list, max_length=MAX_TOPICS)
+    skip_empty: StrictBool = False
+
+    def preferences(self) -> Preferences:
+        return preferences(self.frequency, self.topics, self.categories, self.skip_empty)

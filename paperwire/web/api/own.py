@@ -7,13 +7,19 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Path, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
 from starlette.responses import Response
 
-from paperwire import ratelimit
 from paperwire.accounts.tokens import user_for_token
-from paperwire.api.hf import ERRORS, PaperId, canonical_id
-from paperwire.api.schemas import (
+from paperwire.community import saved_searches
+from paperwire.db.models import SavedSearch
+from paperwire.ingest.submit import member_submission, refresh_index
+from paperwire.papers import votes
+from paperwire.papers.ids import canonical_id
+from paperwire.search import service
+from paperwire.search.similar import similar
+from paperwire.web.api.hf import ERRORS, PaperId
+from paperwire.web.api.schemas import (
     DailyPaperPublic,
     ErrorPublic,
     MePublic,
@@ -27,14 +33,6 @@ from paperwire.api.schemas import (
     daily_json,
     hf_time,
 )
-from paperwire.community import saved_searches
-from paperwire.db.models import SavedSearch
-from paperwire.ingest.http import Fetcher
-from paperwire.ingest.submit import submit_paper
-from paperwire.papers import votes
-from paperwire.papers.listing import listed_papers
-from paperwire.search import service
-from paperwire.search.similar import similar
 from paperwire.web.auth import CurrentUser, register_bearer_lookup
 from paperwire.web.deps import SessionDep, SettingsDep
 from paperwire.web.inputs import MAX_CATEGORIES, IsoDate, Line
@@ -67,7 +65,7 @@ def similar_papers(
     limit: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> Response:
     found = similar(settings, request.app.state.engine, canonical_id(paper_id), limit=limit)
-    return daily_json(listed_papers(session, [r.id for r in found]))
+    return daily_json([r.paper for r in found])
 
 
 @router.get("/search", response_model=SearchPagePublic, summary="Search with filters and sorting")
@@ -168,20 +166,14 @@ def submit(
     session: SessionDep,
     settings: SettingsDep,
     user: CurrentUser,
+    background: BackgroundTasks,
 ) -> SubmissionPublic:
-    """By arXiv id or URL; a paper already listed stays on its date (``added`` false)."""
-    ratelimit.hit(session, "submit", f"user:{user.id}")
-    session.commit()
-    with Fetcher(source="arxiv", retries=2, backoff=1.0, max_wait=10, timeout=20) as fetcher:
-        result = submit_paper(
-            request.app.state.engine,
-            fetcher,
-            settings.arxiv_api_url,
-            body.id,
-            submitted_by_id=user.id,
-            submitter_name=user.username,
-            max_age_days=settings.submit_max_age_days,
-        )
+    """By arXiv id or URL; a paper already listed stays on its date (``added`` false). The search
+    index catches up after the answer, as for the site's /submit."""
+    engine = request.app.state.engine
+    result = member_submission(session, engine, settings, user, body.id)
+    if result.added:
+        background.add_task(refresh_index, settings, engine, result.paper_id)
     return SubmissionPublic(
         id=result.paper_id,
         title=result.title,

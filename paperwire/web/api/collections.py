@@ -9,9 +9,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path
 from starlette.responses import Response
 
-from paperwire.api.hf import PaperId, canonical_id
-from paperwire.api.own import MEMBER_ERRORS
-from paperwire.api.schemas import (
+from paperwire.community import collections
+from paperwire.community.collections import CollectionSummary
+from paperwire.db.models import Collection, User
+from paperwire.papers.ids import canonical_id
+from paperwire.web.api.hf import PaperId
+from paperwire.web.api.own import MEMBER_ERRORS
+from paperwire.web.api.schemas import (
     CollectionChange,
     CollectionCreate,
     CollectionPublic,
@@ -19,10 +23,6 @@ from paperwire.api.schemas import (
     daily_json,
     hf_time,
 )
-from paperwire.community import collections
-from paperwire.community.collections import CollectionSummary
-from paperwire.db.models import Collection, User
-from paperwire.papers.listing import listed_papers
 from paperwire.web.auth import CurrentUser, OptionalUser
 from paperwire.web.deps import SessionDep
 from paperwire.web.inputs import Line
@@ -83,7 +83,7 @@ def collection_papers(
     username: Name, slug: Slug, session: SessionDep, viewer: OptionalUser
 ) -> Response:
     page = collections.collection_page(session, username, slug, viewer)
-    return daily_json(listed_papers(session, [card.id for card in page.papers]))
+    return daily_json(page.papers)
 
 
 @router.post(

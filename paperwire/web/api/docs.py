@@ -19,8 +19,8 @@ from fastapi.staticfiles import StaticFiles
 from starlette.responses import Response
 from swagger_ui_bundle import swagger_ui_path
 
-from paperwire.api.limits import is_api, is_public_read
-from paperwire.api.schemas import ErrorPublic
+from paperwire.web.api.limits import is_api, is_public_read
+from paperwire.web.api.schemas import ErrorPublic
 
 PAGE = """<!doctype html>
 <html lang="en">
