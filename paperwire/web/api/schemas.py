@@ -21,6 +21,10 @@ from paperwire.papers.readmodel import PaperView
 from paperwire.papers.views import Submitter
 from paperwire.web.inputs import Line, Lines
 
+# Text that must say something: white space alone is refused by the services, so the schema says
+# so too (schemathesis sends a body of "\n" as schema-valid otherwise).
+NOT_BLANK = r"\S"
+
 
 def hf_time(value: datetime | None) -> str | None:
     """A stored (naive UTC) time as Hugging Face writes it: milliseconds and a ``Z``."""
@@ -187,7 +191,7 @@ class VotePublic(BaseModel):
 
 class SavedSearchCreate(BaseModel):
     name: Line = Field("", max_length=200)
-    query: Line = Field(min_length=1, max_length=250)
+    query: Line = Field(min_length=1, max_length=250, pattern=NOT_BLANK)
 
 
 class SavedSearchPublic(BaseModel):
@@ -234,7 +238,7 @@ class SearchPagePublic(BaseModel):
 
 
 class CommentCreate(BaseModel):
-    body: Lines = Field(min_length=1, max_length=10_000, description="Markdown")
+    body: Lines = Field(min_length=1, max_length=10_000, pattern=NOT_BLANK, description="Markdown")
 
 
 class CommentPublic(BaseModel):
@@ -249,13 +253,13 @@ class CommentPublic(BaseModel):
 
 
 class CollectionCreate(BaseModel):
-    name: Line = Field(min_length=1, max_length=200)
+    name: Line = Field(min_length=1, max_length=200, pattern=NOT_BLANK)
     description: Lines = Field("", max_length=2000)
     isPublic: StrictBool = False
 
 
 class CollectionChange(BaseModel):
-    name: Line | None = Field(None, min_length=1, max_length=200)
+    name: Line | None = Field(None, min_length=1, max_length=200, pattern=NOT_BLANK)
     description: Lines | None = Field(None, max_length=2000)
     isPublic: StrictBool | None = None
 
