@@ -1,7 +1,8 @@
 """Settings, read once from the environment (and an optional TOML file).
 
 Every setting is declared once in ``SETTINGS`` so that defaults, ``--help`` texts, the README and the
-tests all read the same table.
+tests all read the same table: the ``Settings`` dataclass and ``load_settings`` take their defaults
+from it too (``default``), never a second copy.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from pathlib import Path
 
 from paperwire.errors import ConfigError
 
-DEFAULT_LOCK_TIMEOUT = 30.0
 ENVIRONMENTS = ("development", "production")
 # Settings built in code (tests, tools) sign with a strong key private to this process;
 # load_settings always sets the configured one, or none (see paperwire.secret.resolve).
@@ -96,6 +96,18 @@ SETTINGS: tuple[Setting, ...] = (
         " comma-separated (default: none, the connecting address is the client)",
     ),
 )
+_DEFAULTS = {setting.name: setting.default for setting in SETTINGS}
+
+
+def default(name: str) -> str:
+    """The default of a setting that has one, as written in ``SETTINGS``."""
+    value = _DEFAULTS[name]
+    if value is None:
+        raise KeyError(f"the setting {name} has no default")
+    return value
+
+
+DEFAULT_LOCK_TIMEOUT = float(default("db_lock_timeout"))
 
 
 @dataclass(frozen=True)
@@ -103,14 +115,14 @@ class Settings:
     home: Path
     database_url: str
     smtp_url: str | None = None
-    base_url: str = "http://localhost:8000"
+    base_url: str = default("base_url")
     secret_key: str = _PROCESS_SECRET
-    env: str = "development"
-    community: str = "paperwire"
-    embedding_model: str = "all-MiniLM-L6-v2"
-    arxiv_api_url: str = "https://export.arxiv.org/api/query"
+    env: str = default("env")
+    community: str = default("community")
+    embedding_model: str = default("embedding_model")
+    arxiv_api_url: str = default("arxiv_api_url")
     submit_max_age_days: int | None = None
-    api_rate_limit: int = 600
+    api_rate_limit: int = int(default("api_rate_limit"))
     smtp_ca_file: str | None = None
     db_lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     # where secret_key came from: PAPERWIRE_SECRET_KEY, the config file, the key file, or "unset"
@@ -133,7 +145,7 @@ def _days(value: str | None, name: str) -> int | None:
 
 def _seconds(value: str | None, name: str) -> float:
     try:
-        seconds = float(value or DEFAULT_LOCK_TIMEOUT)
+        seconds = float(value or "")
     except ValueError:
         seconds = -1.0
     if not 0 < seconds <= 3600:
@@ -142,7 +154,7 @@ def _seconds(value: str | None, name: str) -> float:
 
 
 def _environment(value: str | None) -> str:
-    name = (value or "development").strip().lower()
+    name = (value or "").strip().lower()
     if name not in ENVIRONMENTS:
         raise ConfigError(f"PAPERWIRE_ENV must be development or production, not {value!r}")
     return name
@@ -188,10 +200,14 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         if raw is None and setting.name in from_file:
             raw = str(from_file[setting.name])
         values[setting.name] = raw if raw not in (None, "") else setting.default
-    home = Path(values["home"] or "./paperwire-data").expanduser().resolve()
+
+    def given(name: str) -> str:  # a setting with a default: never None here
+        return values[name] or ""
+
+    home = Path(given("home")).expanduser().resolve()
     database_url = values["database_url"] or f"sqlite:///{home / 'paperwire.db'}"
     try:
-        api_rate_limit = int(values["api_rate_limit"] or 600)
+        api_rate_limit = int(given("api_rate_limit"))
     except ValueError:
         raise ConfigError(
             f"PAPERWIRE_API_RATE_LIMIT must be a whole number, not {values['api_rate_limit']!r}"
@@ -202,13 +218,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         api_rate_limit=api_rate_limit,
         database_url=database_url,
         smtp_url=values["smtp_url"],
-        base_url=(values["base_url"] or "http://localhost:8000").rstrip("/"),
+        base_url=given("base_url").rstrip("/"),
         secret_key=values["secret_key"] or "",
         secret_source=_secret_source(env, config_path, values["secret_key"]),
         env=_environment(values["env"]),
-        embedding_model=values["embedding_model"] or "all-MiniLM-L6-v2",
-        community=values["community"] or "paperwire",
-        arxiv_api_url=values["arxiv_api_url"] or "https://export.arxiv.org/api/query",
+        embedding_model=given("embedding_model"),
+        community=given("community"),
+        arxiv_api_url=given("arxiv_api_url"),
         trusted_proxies=_proxies(values["trusted_proxies"]),
         submit_max_age_days=_days(values["submit_max_age_days"], "PAPERWIRE_SUBMIT_MAX_AGE_DAYS"),
         smtp_ca_file=values["smtp_ca_file"],

@@ -36,15 +36,10 @@ class Job:
 
 
 def _index(settings: Settings, engine: Engine) -> str:
-    from paperwire import problems
-    from paperwire.ingest.submit import REFRESH_PROBLEM
-    from paperwire.search import index, service
+    from paperwire.search import service
 
-    report = index.sync(settings, engine)
-    service.forget_searchers()
     # A full sync also catches up what a failed refresh after a submission left behind.
-    problems.clear(settings, REFRESH_PROBLEM)
-    return report.summary()
+    return service.sync_index(settings, engine).summary()
 
 
 def _digests(frequency: str) -> Callable[[Settings, Engine], str]:

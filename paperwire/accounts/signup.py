@@ -19,6 +19,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from markupsafe import escape
 from sqlalchemy.orm import Session
 
+from paperwire import ratelimit
 from paperwire.accounts import users
 from paperwire.accounts.recipients import may_mail
 from paperwire.config import Settings
@@ -73,11 +74,21 @@ def _send(settings: Settings, to: str, subject: str, text: str, link: str, label
 
 
 def start(
-    session: Session, settings: Settings, username: str, email: str, next_url: str = "/"
+    session: Session,
+    settings: Settings,
+    username: str,
+    email: str,
+    next_url: str = "/",
+    *,
+    client: str,
 ) -> str:
-    """Begin a sign-up: mail the address its link (or, if registered, a note) and return the
-    address. ``InvalidAccount`` for a malformed name or address, ``AccountExists`` for a taken
-    user name; nothing tells whether the address is registered. Commits the mail counters."""
+    """Begin a sign-up from ``client`` (an address, rate limited): mail the address its link (or,
+    if registered, a note) and return the address. ``RateLimited`` past the limit,
+    ``InvalidAccount`` for a malformed name or address, ``AccountExists`` for a taken user name;
+    nothing tells whether the address is registered. Commits the rate-limit hit at once (a refused
+    attempt still counts) and the mail counters before mailing."""
+    ratelimit.hit(session, "signup", client)
+    session.commit()
     username = (username or "").strip()
     address = users.normalise_email(email)
     registered = users.check_new_account(session, username, address)

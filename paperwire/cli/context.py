@@ -1,18 +1,29 @@
-"""What every command shares: settings, the engine, the console, and the summary/exit-code rule."""
+"""What every command shares: settings, the engine, the console, the progress bar, the date
+parser, and the summary/exit-code rule."""
 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import date
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 from sqlalchemy import Engine
 
 from paperwire.config import Settings, load_settings
 from paperwire.db.engine import get_engine
 from paperwire.db.migrate import is_up_to_date, upgrade
+from paperwire.errors import UsageError
 from paperwire.ingest.report import IngestReport, Rejection
 from paperwire.ingest.runner import Item, run_ingest
 
@@ -54,6 +65,53 @@ def ready_engine(cfg: Settings | None = None) -> Engine:
     return engine
 
 
+def parse_date(value: str | None, option: str) -> date | None:
+    """A command's date option (YYYY-MM-DD), or None when not given; a clear ``UsageError``
+    naming the option otherwise."""
+    if value is None:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise UsageError(f"{option}: not a date (YYYY-MM-DD): {value!r}") from exc
+
+
+class Bar:
+    """A progress bar on a terminal (nothing otherwise): ``start`` a task, then ``advance`` it.
+    It is an ``index.SyncProgress`` and ``advance`` is an ingest's ``progress`` callback."""
+
+    def __init__(self, bar: Progress | None) -> None:
+        self.bar = bar
+        self.task: TaskID | None = None
+
+    def start(self, label: str, total: int | None) -> None:
+        if self.bar is not None:
+            if self.task is not None:
+                self.bar.remove_task(self.task)
+            self.task = self.bar.add_task(label, total=total)
+
+    def advance(self, n: int) -> None:
+        if self.bar is not None and self.task is not None:
+            self.bar.advance(self.task, n)
+
+
+@contextmanager
+def progress() -> Iterator[Bar]:
+    """Every command's progress bar, on standard error and only when it is a terminal."""
+    if not sys.stderr.isatty():
+        yield Bar(None)
+        return
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+    ) as bar:
+        yield Bar(bar)
+
+
 def ingest_and_report(
     source: str, items: Iterable[Item], total: int | None = None, *, index: bool = True
 ) -> IngestReport:
@@ -65,25 +123,9 @@ def ingest_and_report(
     def show(rejection: Rejection) -> None:
         err_console.print(f"rejected: {rejection}", markup=False, highlight=False, soft_wrap=True)
 
-    if sys.stderr.isatty():
-        with Progress(
-            TextColumn(f"[bold]{source}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=err_console,
-            transient=True,
-        ) as bar:
-            task = bar.add_task(source, total=total)
-            report = run_ingest(
-                engine,
-                source,
-                items,
-                progress=lambda n: bar.advance(task, n),
-                on_rejection=show,
-            )
-    else:
-        report = run_ingest(engine, source, items, on_rejection=show)
+    with progress() as bar:
+        bar.start(source, total)
+        report = run_ingest(engine, source, items, progress=bar.advance, on_rejection=show)
     console.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
     if index and (report.added or report.updated):
         refresh_search_index(engine)
@@ -98,20 +140,16 @@ def refresh_search_index(engine: Engine, *, quiet: bool = False) -> None:
     ``paperwire index`` catches up."""
     import sqlite3
 
-    from paperwire import problems
     from paperwire.errors import PaperwireError
-    from paperwire.ingest.submit import REFRESH_PROBLEM
-    from paperwire.search import index, service
+    from paperwire.search import service
 
     try:
-        report = index.refresh(settings(), engine)
+        report = service.sync_index(settings(), engine, after_ingest=True)
     except (PaperwireError, OSError, sqlite3.Error) as exc:
         err_console.print(
             f"index: not updated ({exc}); run paperwire index", markup=False, highlight=False
         )
         return
-    service.forget_searchers()
-    problems.clear(settings(), REFRESH_PROBLEM)
     if quiet:
         return
     line = report.summary()

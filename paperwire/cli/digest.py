@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import typer
 
-from paperwire.cli.context import console, ready_engine, signing_settings
+from paperwire.cli.context import console, parse_date, ready_engine, signing_settings
 from paperwire.digests import delivery
 from paperwire.digests.compose import Digest, render
-from paperwire.errors import DigestsNotSent, UsageError
+from paperwire.errors import DigestsNotSent
 from paperwire.mail.sender import get_sender
 
 app = typer.Typer(help="E-mail digests.", no_args_is_help=True)
@@ -19,15 +17,6 @@ app = typer.Typer(help="E-mail digests.", no_args_is_help=True)
 def _refuse_weak_secret() -> None:
     # Digests carry signed manage and unsubscribe links, and admin-link signs one.
     signing_settings()
-
-
-def _day(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise UsageError(f"--date must be YYYY-MM-DD, not {value!r}") from exc
 
 
 def _print(digest: Digest) -> None:
@@ -52,10 +41,17 @@ def send(
     cfg = signing_settings()
     engine = ready_engine(cfg)
     if workers > 1 and not dry_run:
-        report = delivery.send_parallel(cfg, workers, frequency=frequency, day=_day(day))
+        report = delivery.send_parallel(
+            cfg, workers, frequency=frequency, day=parse_date(day, "--date")
+        )
     else:
         report = delivery.send_digests(
-            cfg, engine, get_sender(cfg), frequency=frequency, day=_day(day), dry_run=dry_run
+            cfg,
+            engine,
+            get_sender(cfg),
+            frequency=frequency,
+            day=parse_date(day, "--date"),
+            dry_run=dry_run,
         )
     for digest in report.dry_run:
         _print(digest)
@@ -79,7 +75,7 @@ def preview(
 ) -> None:
     """Print the next digest EMAIL would receive (nothing is sent or recorded)."""
     cfg = signing_settings()
-    _print(delivery.preview(cfg, ready_engine(cfg), email, _day(day)))
+    _print(delivery.preview(cfg, ready_engine(cfg), email, parse_date(day, "--date")))
 
 
 @app.command("admin-link")

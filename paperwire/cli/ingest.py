@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 
 import typer
 
-from paperwire.cli.context import ingest_and_report, ready_engine
+from paperwire.cli.context import ingest_and_report, parse_date, ready_engine
 from paperwire.errors import UsageError
 from paperwire.ingest import arxiv_api, hf, oai, snapshot
 from paperwire.ingest.http import Fetcher
@@ -27,15 +26,6 @@ DELAY = typer.Option(3.0, "--delay", help="seconds between requests (the sources
 def _files(paths: list[Path] | None, reader: object) -> Iterator[Item]:
     for path in paths or []:
         yield from reader(path)  # type: ignore[operator]
-
-
-def _parse_date(value: str | None, option: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise UsageError(f"{option}: not a date (YYYY-MM-DD): {value!r}") from exc
 
 
 @app.command("arxiv")
@@ -75,8 +65,8 @@ def ingest_arxiv(
             query=query,
             categories=category or [],
             id_list=id_list or [],
-            date_from=_parse_date(date_from, "--from"),
-            date_until=_parse_date(date_until, "--until"),
+            date_from=parse_date(date_from, "--from"),
+            date_until=parse_date(date_until, "--until"),
             max_results=max_results,
             page_size=page_size,
             submit=submit,
@@ -113,8 +103,8 @@ def ingest_oai(
             base_url or oai.DEFAULT_BASE_URL,
             metadata_prefix=metadata_prefix,
             set_spec=set_spec,
-            date_from=_parse_date(date_from, "--from"),
-            date_until=_parse_date(date_until, "--until"),
+            date_from=parse_date(date_from, "--from"),
+            date_until=parse_date(date_until, "--until"),
             submit=submit,
             cursors=oai.HarvestCursors(ready_engine()),
         )
@@ -153,7 +143,7 @@ def ingest_hf(
         items = hf.fetch(
             fetcher,
             base_url or hf.DEFAULT_BASE_URL,
-            date=_parse_date(day, "--date"),
+            date=parse_date(day, "--date"),
             week=week,
             month=month,
         )

@@ -3,54 +3,15 @@
 from __future__ import annotations
 
 import json
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from paperwire.cli.context import console, err_console, ready_engine, settings
-from paperwire.cli.ingest import _parse_date
-from paperwire.search import evaluation, index, service
+from paperwire.cli.context import console, err_console, parse_date, progress, ready_engine, settings
+from paperwire.search import evaluation, service
 
 app = typer.Typer()
-
-
-class _Bar:
-    """``index.SyncProgress`` as a rich progress bar on a terminal (nothing otherwise)."""
-
-    def __init__(self, bar: Progress | None) -> None:
-        self.bar = bar
-        self.task: object = None
-
-    def start(self, label: str, total: int) -> None:
-        if self.bar is not None:
-            if self.task is not None:
-                self.bar.remove_task(self.task)  # type: ignore[arg-type]
-            self.task = self.bar.add_task(label, total=total)
-
-    def advance(self, n: int) -> None:
-        if self.bar is not None and self.task is not None:
-            self.bar.advance(self.task, n)  # type: ignore[arg-type]
-
-
-@contextmanager
-def _progress() -> Iterator[_Bar]:
-    if not sys.stderr.isatty():
-        yield _Bar(None)
-        return
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-    ) as bar:
-        yield _Bar(bar)
 
 
 @app.command("index")
@@ -63,14 +24,8 @@ def index_command(
     """Bring the search index up to date with the database."""
     cfg = settings()
     engine = ready_engine(cfg)
-    with _progress() as bar:
-        report = index.sync(cfg, engine, rebuild=rebuild, embed=not no_embed, progress=bar)
-    service.forget_searchers()
-    # The index is current again: a refresh that failed after a submission is caught up.
-    from paperwire import problems
-    from paperwire.ingest.submit import REFRESH_PROBLEM
-
-    problems.clear(cfg, REFRESH_PROBLEM)
+    with progress() as bar:
+        report = service.sync_index(cfg, engine, rebuild=rebuild, embed=not no_embed, progress=bar)
     console.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
     if report.embed_error:
         raise typer.Exit(code=1)
@@ -100,8 +55,8 @@ def search_command(
         limit=limit,
         page=page,
         sort=sort,
-        date_from=_parse_date(date_from, "--from"),
-        date_to=_parse_date(date_to, "--until"),
+        date_from=parse_date(date_from, "--from"),
+        date_to=parse_date(date_to, "--until"),
         categories=category or [],
     )
     if as_json:
@@ -141,7 +96,7 @@ def eval_command(
 ) -> None:
     """Relevance and latency of search on a BEIR-layout dataset."""
     modes = mode or list(evaluation.MODES)
-    with _progress() as bar:
+    with progress() as bar:
         results = evaluation.evaluate(
             settings(), directory, modes, split=split, cache_dir=cache_dir, progress=bar
         )

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import typer
 
-from paperwire.cli.context import ready_engine, refresh_search_index
-from paperwire.errors import UsageError
+from paperwire.cli.context import parse_date, ready_engine, refresh_search_index
 from paperwire.ingest import arxiv_api
 from paperwire.ingest.http import Fetcher
 from paperwire.ingest.submit import submit_paper
@@ -25,10 +22,7 @@ def submit(
     ),
 ) -> None:
     """Fetch a paper's metadata from arXiv and put it in a daily list."""
-    try:
-        list_date = date.fromisoformat(day) if day is not None else None
-    except ValueError as exc:
-        raise UsageError(f"--date: not a date (YYYY-MM-DD): {day!r}") from exc
+    list_date = parse_date(day, "--date")
     engine = ready_engine()
     with Fetcher(source="arxiv") as fetcher:
         result = submit_paper(

@@ -112,9 +112,16 @@ def _touch(collection: Collection) -> None:
 
 
 def create_collection(
-    session: Session, owner: User, name: str, *, description: str = "", is_public: bool = False
+    session: Session,
+    owner: User,
+    name: str,
+    *,
+    description: str = "",
+    is_public: bool = False,
+    paper_id: str = "",
 ) -> Collection:
-    """A new collection of ``owner``'s (its address slug made from the name, unique for them)."""
+    """A new collection of ``owner``'s (its address slug made from the name, unique for them),
+    holding ``paper_id`` when one is given (the paper page's "new collection with this paper")."""
     name = _clean_name(name)
     now = now_utc()
     collection = Collection(
@@ -128,6 +135,8 @@ def create_collection(
     )
     session.add(collection)
     session.flush()
+    if paper_id:
+        add_paper(session, owner, collection.id, paper_id)
     return collection
 
 

@@ -1,4 +1,5 @@
-"""Moderators hide a paper from every list (and the search index) or bring it back."""
+"""Moderators hide a paper from every list (and the search index) or bring it back: one write
+service, ``set_paper_hidden``, that the moderation pages (and any other surface) call."""
 
 from __future__ import annotations
 
@@ -7,14 +8,19 @@ from sqlalchemy.orm import Session
 
 from paperwire.accounts.users import has_role
 from paperwire.config import Settings
+from paperwire.db.engine import after_commit
 from paperwire.db.models import Paper, User
 from paperwire.errors import Forbidden, PaperNotFound
 from paperwire.papers.records import now_utc
-from paperwire.search import index
+from paperwire.search import service
 
 
-def set_paper_hidden(session: Session, moderator: User, paper_id: str, hidden: bool) -> None:
-    """Hide the paper from lists, pages and search, or show it again (flushed, not committed)."""
+def set_paper_hidden(
+    session: Session, settings: Settings, moderator: User, paper_id: str, hidden: bool
+) -> None:
+    """Hide the paper from lists, pages and search, or show it again (flushed, not committed).
+    Once the caller's transaction commits, the search index drops (or takes back) the paper at
+    once rather than at the worker's next sync; a restored paper's embedding waits for that."""
     if not has_role(moderator, "moderator"):
         raise Forbidden("Only a moderator can hide or show papers.")
     changed = session.execute(
@@ -22,6 +28,9 @@ def set_paper_hidden(session: Session, moderator: User, paper_id: str, hidden: b
     )
     if not changed.rowcount:  # type: ignore[attr-defined]
         raise PaperNotFound(f"There is no paper {paper_id} here.")
+    bind = session.get_bind()
+    engine = bind if isinstance(bind, Engine) else bind.engine
+    after_commit(session, lambda: _sync_search(settings, engine))
 
 
 def hidden_papers(session: Session, limit: int = 200) -> list[Paper]:
@@ -36,7 +45,5 @@ def hidden_papers(session: Session, limit: int = 200) -> list[Paper]:
     )
 
 
-def sync_search(settings: Settings, engine: Engine) -> None:
-    """Drop newly hidden papers from the search index (and restore shown ones) right away, rather
-    than at the worker's next sync; embeddings of a restored paper wait for that sync."""
-    index.sync(settings, engine, embed=False)
+def _sync_search(settings: Settings, engine: Engine) -> None:
+    service.sync_index(settings, engine, embed=False)

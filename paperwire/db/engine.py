@@ -7,7 +7,7 @@ back, and ``db.faults`` turns the failure into ``DatabaseUnavailable`` (a 503 wi
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -80,9 +80,33 @@ def dispose_engines() -> None:
     _engines.clear()
 
 
+_AFTER_COMMIT = "paperwire.after_commit"
+
+
+def after_commit(session: Session, effect: Callable[[], None]) -> None:
+    """Run ``effect`` once the session's current transaction commits (dropped if it rolls back).
+
+    For a write service whose effect reaches beyond the database (bringing the search index up
+    to date after a paper is hidden): the service stays flushed-not-committed, and the caller's
+    one commit (``session_scope``, or the request's ``web.deps.get_session``) finishes the job."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(effect)
+
+
+@event.listens_for(Session, "after_commit")
+def _run_after_commit(session: Session) -> None:
+    for effect in session.info.pop(_AFTER_COMMIT, []):
+        effect()
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_after_commit(session: Session) -> None:
+    session.info.pop(_AFTER_COMMIT, None)
+
+
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
-    """A session that commits on success and rolls back on any error."""
+    """The unit of work of a CLI command or a job: a session that commits once on success (then
+    runs what ``after_commit`` queued) and rolls back on any error."""
     session = Session(engine, expire_on_commit=False)
     try:
         yield session

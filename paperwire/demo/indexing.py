@@ -13,12 +13,12 @@ from sqlalchemy import Engine
 
 from paperwire.config import Settings
 from paperwire.errors import PaperwireError
-from paperwire.search import index
+from paperwire.search import service
 
 
 def build_keyword_index(settings: Settings, engine: Engine) -> str:
     """Bring the keyword index up to date; the line to print."""
-    report = index.sync(settings, engine, embed=False)
+    report = service.sync_index(settings, engine, embed=False)
     if not report.pending_embeddings:
         return report.summary()
     return f"{report.summary()}; semantic search follows once they are embedded (about a minute)"
@@ -31,7 +31,7 @@ def embed_in_background(
 
     def work() -> None:
         try:
-            report = index.sync(settings, engine)
+            report = service.sync_index(settings, engine)
         except (PaperwireError, OSError, sqlite3.Error) as exc:
             say(f"index: embeddings not built ({exc}); keyword search still works")
             return

@@ -207,21 +207,22 @@ def _esc(text: str) -> str:
 
 
 def confirm(session: Session, settings: Settings, token: str) -> Subscription:
-    """Confirm the address a confirmation link was sent to (idempotent)."""
+    """Confirm the address a confirmation link was sent to (idempotent; flushed, not committed)."""
     sub = from_token(session, settings, token, "confirm")
     if sub.status == "pending":
         now = now_utc()
         sub.status = "active"
         sub.confirmed_at = now
         sub.updated_at = now
-    session.commit()
+    session.flush()
     return sub
 
 
 def update(
     session: Session, sub: Subscription, prefs: Preferences, *, paused: bool | None = None
 ) -> Subscription:
-    """Change a confirmed subscription's preferences, and pause or resume it."""
+    """Change a confirmed subscription's preferences, and pause or resume it (flushed, not
+    committed)."""
     if sub.status not in ("active", "paused"):
         raise UsageError("this subscription is not active; subscribe again to restart it")
     sub.frequency = prefs.frequency
@@ -231,19 +232,19 @@ def update(
     if paused is not None:
         sub.status = "paused" if paused else "active"
     sub.updated_at = now_utc()
-    session.commit()
+    session.flush()
     return sub
 
 
 def unsubscribe(session: Session, sub: Subscription) -> None:
     """Stop every mail at once; the links sent so far stop working, except to unsubscribe again
-    (which changes nothing)."""
+    (which changes nothing). Flushed, not committed."""
     if sub.status == "unsubscribed":
         return
     sub.status = "unsubscribed"
     sub.link_version += 1
     sub.updated_at = now_utc()
-    session.commit()
+    session.flush()
 
 
 def for_user(session: Session, user: User) -> Subscription | None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from lxml import etree
 
+from paperwire.config import default
 from paperwire.errors import InvalidPaperId, SourceError
 from paperwire.ingest.http import Fetcher
 from paperwire.ingest.report import Rejection
@@ -34,7 +35,7 @@ from paperwire.papers.records import (
 log = logging.getLogger(__name__)
 
 SOURCE = "arxiv"
-DEFAULT_BASE_URL = "https://export.arxiv.org/api/query"
+DEFAULT_BASE_URL = default("arxiv_api_url")
 MAX_PAGE = 2000  # arXiv's documented ceiling for one request
 ID_CHUNK = 100  # ids per id_list request: keeps the URL short and the answer one page
 EARLIEST = date(1991, 8, 1)  # arXiv's first submissions

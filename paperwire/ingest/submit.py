@@ -35,7 +35,6 @@ ENTRY_SOURCE = "submit"
 # The index refresh after a submission is tried again after these pauses (seconds): a sync of another
 # process holding the index's write lock, or a moment of full disk, often passes.
 REFRESH_RETRY_DELAYS = (1.0, 5.0)
-REFRESH_PROBLEM = "index-refresh"
 
 log = logging.getLogger(__name__)
 
@@ -190,12 +189,12 @@ def refresh_index(
     tried again after ``retry_delays`` (default ``REFRESH_RETRY_DELAYS``); if every try fails it is recorded for ``/healthz`` (the
     worker's next index run or ``paperwire index`` catches up), and the next refresh that works
     clears it."""
-    from paperwire.search import index, service
+    from paperwire.search import service
 
     delays = REFRESH_RETRY_DELAYS if retry_delays is None else retry_delays
     for attempt, delay in enumerate((*delays, None), start=1):
         try:
-            index.refresh(settings, engine)
+            service.sync_index(settings, engine, after_ingest=True)
         except (PaperwireError, OSError, sqlite3.Error) as exc:
             error = f"{type(exc).__name__}: {exc}"
             log.warning(
@@ -207,7 +206,7 @@ def refresh_index(
             if delay is None:
                 problems.record(
                     settings,
-                    REFRESH_PROBLEM,
+                    service.REFRESH_PROBLEM,
                     f"the search index was not refreshed after {paper_id} was submitted"
                     f" ({type(exc).__name__}, see the log); run paperwire index, or the worker's"
                     " next index run catches up",
@@ -215,7 +214,5 @@ def refresh_index(
                 return False
             time.sleep(delay)
             continue
-        service.forget_searchers()
-        problems.clear(settings, REFRESH_PROBLEM)
         return True
     return False

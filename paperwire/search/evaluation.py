@@ -25,7 +25,7 @@ from paperwire.db.migrate import upgrade
 from paperwire.errors import UsageError
 from paperwire.ingest.runner import run_ingest
 from paperwire.papers.records import PaperRecord
-from paperwire.search import index, service
+from paperwire.search import service
 from paperwire.search.index import SyncProgress
 
 MODES = ("lexical", "semantic", "hybrid")
@@ -189,7 +189,7 @@ def evaluate(
         instance = Instance(base, Path(tmp))
         try:
             instance.load(dataset)
-            report = index.sync(
+            report = service.sync_index(
                 instance.settings,
                 instance.engine,
                 embed=needs_vectors,

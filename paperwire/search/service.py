@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -28,8 +29,8 @@ from paperwire import problems
 from paperwire.config import Settings
 from paperwire.errors import UsageError
 from paperwire.papers.readmodel import PaperView, load_papers, upvote_counts
-from paperwire.search import fusion
-from paperwire.search.index import open_lexical, open_vectors
+from paperwire.search import fusion, index
+from paperwire.search.index import SyncProgress, SyncReport, open_lexical, open_vectors
 from paperwire.search.lexical import (
     MARK_END,
     MARK_START,
@@ -262,6 +263,36 @@ def forget_searchers() -> None:
         for searcher in _searchers.values():
             searcher.lexical.close()
         _searchers.clear()
+
+
+# The /healthz problem a failed index refresh after a submission leaves; any sync that works
+# afterwards has caught up with it.
+REFRESH_PROBLEM = "index-refresh"
+
+
+def sync_index(
+    settings: Settings,
+    engine: Engine,
+    *,
+    after_ingest: bool = False,
+    rebuild: bool = False,
+    embed: bool = True,
+    progress: SyncProgress | None = None,
+    cache_dir: Path | None = None,
+) -> SyncReport:
+    """Bring the search index up to date, then forget this process's cached searchers so the next
+    search reads what was written, and clear a failed refresh's problem. Every caller that syncs
+    (the CLI, the worker, a submission, moderation, an ingest, the demo) goes through here.
+    ``after_ingest`` embeds only when few papers wait (``index.refresh``); errors propagate."""
+    if after_ingest:
+        report = index.refresh(settings, engine, progress=progress)
+    else:
+        report = index.sync(
+            settings, engine, rebuild=rebuild, embed=embed, progress=progress, cache_dir=cache_dir
+        )
+    forget_searchers()
+    problems.clear(settings, REFRESH_PROBLEM)
+    return report
 
 
 def search(

@@ -1,4 +1,9 @@
-"""Dependencies every route shares: a database session per request and the settings."""
+"""Dependencies every route shares: a database session per request and the settings.
+
+The request's session is its unit of work: routes and the API call write services (which flush,
+never commit) and ``get_session`` commits once when the route returns, before the answer is sent
+(so a failed commit is an error answer, never a success that did not happen); a route that raises
+commits nothing."""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from paperwire.config import Settings
 def get_session(request: Request) -> Iterator[Session]:
     with Session(request.app.state.engine, expire_on_commit=False) as session:
         yield session
+        session.commit()
 
 
 def get_settings(request: Request) -> Settings:
@@ -26,5 +32,6 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-SessionDep = Annotated[Session, Depends(get_session)]
+# scope="function": the commit runs when the route returns, not after the answer has gone out.
+SessionDep = Annotated[Session, Depends(get_session, scope="function")]
 SettingsDep = Annotated[Settings, Depends(get_settings)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from fastapi import Request
+from fastapi.responses import RedirectResponse
 
 from paperwire.web.inputs import MULTILINE_FIELDS, check_text
 
@@ -28,3 +29,9 @@ def safe_next(target: str | None) -> str:
     if not target.startswith("/") or target.startswith("//"):
         return "/"
     return target
+
+
+def back(default: str, requested: str | None = None) -> RedirectResponse:
+    """The answer to a form that changed something (303, so a reload does not post again): to
+    the form's ``next`` (``requested``, through ``safe_next``) when it sent one, else ``default``."""
+    return RedirectResponse(safe_next(requested) if requested else default, status_code=303)

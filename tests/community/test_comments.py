@@ -10,6 +10,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from paperwire.community import comments, moderation
+from paperwire.config import Settings, load_settings
 from paperwire.db.models import Comment, Paper, User
 from paperwire.errors import Forbidden, PaperNotFound
 from paperwire.papers.readmodel import comment_counts
@@ -26,6 +27,11 @@ def db(engine: Engine) -> Iterator[Session]:
         add_member(engine, name, role)
     with Session(engine, expire_on_commit=False) as session:
         yield session
+
+
+@pytest.fixture
+def settings(env: dict[str, str]) -> Settings:
+    return load_settings()
 
 
 def _user(db: Session, name: str) -> User:
@@ -108,24 +114,26 @@ def test_moderators_hide_comments_from_everyone_but_themselves_and_the_author(
     assert comment_counts(db, [PAPER]) == {PAPER: 2}
 
 
-def test_moderators_hide_and_show_papers(db: Session) -> None:
+def test_moderators_hide_and_show_papers(db: Session, settings: Settings) -> None:
     with pytest.raises(Forbidden):
-        moderation.set_paper_hidden(db, _user(db, "ada"), PAPER, True)
-    moderation.set_paper_hidden(db, _user(db, "mod"), PAPER, True)
+        moderation.set_paper_hidden(db, settings, _user(db, "ada"), PAPER, True)
+    moderation.set_paper_hidden(db, settings, _user(db, "mod"), PAPER, True)
     db.commit()
     assert {p.id for p in moderation.hidden_papers(db)} == {PAPER, "2406.00004"}
-    moderation.set_paper_hidden(db, _user(db, "mod"), PAPER, False)
+    moderation.set_paper_hidden(db, settings, _user(db, "mod"), PAPER, False)
     db.commit()
     paper = db.get(Paper, PAPER)
     assert paper is not None and not paper.hidden
     with pytest.raises(PaperNotFound):
-        moderation.set_paper_hidden(db, _user(db, "mod"), "2406.99999", True)
+        moderation.set_paper_hidden(db, settings, _user(db, "mod"), "2406.99999", True)
 
 
-def test_a_hidden_papers_comments_are_not_found_but_by_moderators(db: Session) -> None:
+def test_a_hidden_papers_comments_are_not_found_but_by_moderators(
+    db: Session, settings: Settings
+) -> None:
     ada, mod = _user(db, "ada"), _user(db, "mod")
     comment = comments.add_comment(db, ada, PAPER, "my take")
-    moderation.set_paper_hidden(db, mod, PAPER, True)
+    moderation.set_paper_hidden(db, settings, mod, PAPER, True)
     db.commit()
     for viewer in (None, ada, _user(db, "bob")):
         with pytest.raises(PaperNotFound):
@@ -141,6 +149,6 @@ def test_a_hidden_papers_comments_are_not_found_but_by_moderators(db: Session) -
     db.rollback()
     stored = db.get(Comment, comment.id)
     assert stored is not None and stored.body == "my take"
-    moderation.set_paper_hidden(db, mod, PAPER, False)
+    moderation.set_paper_hidden(db, settings, mod, PAPER, False)
     db.commit()
     assert comments.edit_comment(db, ada, comment.id, "shown again").body == "shown again"

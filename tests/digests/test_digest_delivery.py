@@ -138,6 +138,7 @@ def test_unconfirmed_and_unsubscribed_addresses_get_nothing(
         sub.status = "active"
         session.commit()
         subscriptions.unsubscribe(session, sub)
+        session.commit()
     assert _send(engine, smtp, day=FRIDAY + timedelta(days=3)).sent == 0
     assert smtp.count() == 0
 

@@ -93,7 +93,6 @@ def create(body: CollectionCreate, session: SessionDep, user: CurrentUser) -> Co
     collection = collections.create_collection(
         session, user, body.name, description=body.description, is_public=body.isPublic
     )
-    session.commit()
     return _own(collection, user, 0)
 
 
@@ -113,7 +112,6 @@ def change(
         description=body.description,
         is_public=body.isPublic,
     )
-    session.commit()
     return _public(
         next(
             s
@@ -126,7 +124,6 @@ def change(
 @router.delete("/collections/{collection_id:int}", status_code=204, summary="Delete a collection")
 def delete(collection_id: CollectionId, session: SessionDep, user: CurrentUser) -> Response:
     collections.delete_collection(session, user, collection_id)
-    session.commit()
     return Response(status_code=204)
 
 
@@ -139,7 +136,6 @@ def add_paper(
     collection_id: CollectionId, paper_id: PaperId, session: SessionDep, user: CurrentUser
 ) -> Response:
     collections.add_paper(session, user, collection_id, canonical_id(paper_id))
-    session.commit()
     return Response(status_code=204)
 
 
@@ -152,5 +148,4 @@ def remove_paper(
     collection_id: CollectionId, paper_id: PaperId, session: SessionDep, user: CurrentUser
 ) -> Response:
     collections.remove_paper(session, user, collection_id, canonical_id(paper_id))
-    session.commit()
     return Response(status_code=204)

@@ -68,7 +68,6 @@ def add_comment(
     paper_id: PaperId, body: CommentCreate, session: SessionDep, user: CurrentUser
 ) -> CommentPublic:
     comment = comments.post_comment(session, user, canonical_id(paper_id), body.body)
-    session.commit()
     return _own(comment, user)
 
 
@@ -77,12 +76,10 @@ def edit_comment(
     comment_id: CommentId, body: CommentCreate, session: SessionDep, user: CurrentUser
 ) -> CommentPublic:
     comment = comments.edit_comment(session, user, comment_id, body.body)
-    session.commit()
     return _own(comment, user)
 
 
 @router.delete("/comments/{comment_id}", status_code=204, summary="Delete your comment")
 def delete_comment(comment_id: CommentId, session: SessionDep, user: CurrentUser) -> Response:
     comments.delete_comment(session, user, comment_id)
-    session.commit()
     return Response(status_code=204)

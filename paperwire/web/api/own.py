@@ -135,7 +135,6 @@ def _vote(session: SessionDep, user: CurrentUser, paper_id: str, cast: bool) -> 
         if cast
         else votes.retract_vote(session, user.id, pid)
     )
-    session.commit()
     return VotePublic(paperId=result.paper_id, voted=result.voted, upvotes=result.upvotes)
 
 
@@ -206,7 +205,6 @@ def create_saved(
     body: SavedSearchCreate, session: SessionDep, user: CurrentUser
 ) -> SavedSearchPublic:
     saved = saved_searches.save_search(session, user, body.name, body.query)
-    session.commit()
     return _saved(saved)
 
 
@@ -215,5 +213,4 @@ def delete_saved(
     search_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep, user: CurrentUser
 ) -> Response:
     saved_searches.delete_saved_search(session, user, search_id)
-    session.commit()
     return Response(status_code=204)

@@ -10,15 +10,14 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from paperwire import ratelimit
 from paperwire.accounts import sessions, signin, users
 from paperwire.accounts import signup as signups
 from paperwire.db.models import User
 from paperwire.digests import subscriptions
-from paperwire.errors import PaperwireError
+from paperwire.errors import PaperwireError, RateLimited
 from paperwire.web import auth
 from paperwire.web.deps import SessionDep, SettingsDep, client_address
-from paperwire.web.forms import form_fields, safe_next
+from paperwire.web.forms import back, form_fields, safe_next
 from paperwire.web.templating import render
 
 router = APIRouter()
@@ -27,9 +26,8 @@ router = APIRouter()
 def _signed_in_redirect(
     request: Request, db: SessionDep, user: User, target: str
 ) -> RedirectResponse:
-    response = RedirectResponse(safe_next(target), status_code=303)
+    response = back("/", target)
     auth.sign_in(request, response, db, user)
-    db.commit()
     return response
 
 
@@ -43,13 +41,18 @@ async def signup(request: Request, db: SessionDep, settings: SettingsDep) -> Res
     """Mail a link to finish the account; the answer is the same whether the address is
     registered or not (only a taken user name, which is public, is a form error)."""
     form = await form_fields(request)
-    ratelimit.hit(db, "signup", client_address(request))
-    db.commit()
     next_url = safe_next(form.get("next"))
     try:
         address = signups.start(
-            db, settings, form.get("username", ""), form.get("email", ""), next_url
+            db,
+            settings,
+            form.get("username", ""),
+            form.get("email", ""),
+            next_url,
+            client=client_address(request),
         )
+    except RateLimited:
+        raise  # the error page, with Retry-After
     except PaperwireError as exc:
         db.rollback()
         kept = {"username": form.get("username", ""), "email": form.get("email", "")}
@@ -111,9 +114,8 @@ async def login(request: Request, db: SessionDep) -> Response:
 
 @router.post("/logout")
 def logout(request: Request, db: SessionDep) -> Response:
-    response = RedirectResponse("/", status_code=303)
+    response = back("/")
     auth.sign_out(request, response, db)
-    db.commit()
     return response
 
 
@@ -148,7 +150,6 @@ async def change_password(
         context["error"] = str(exc)
         return render(request, "settings.html", context, status_code=exc.http_status)
     ended = sessions.end_user_sessions(db, user.id, keep=request.cookies.get(sessions.COOKIE_NAME))
-    db.commit()
     context["message"] = "Your password is changed." + (
         f" {ended} other {'session was' if ended == 1 else 'sessions were'} signed out."
         if ended
@@ -178,5 +179,4 @@ def verify_page(request: Request, db: SessionDep, settings: SettingsDep, token: 
 @router.post("/settings/verify/{token}")
 def verify(request: Request, db: SessionDep, settings: SettingsDep, token: str) -> Response:
     user = signups.verify(db, settings, token)
-    db.commit()
     return render(request, "verify_email.html", {"account": user, "token": token, "done": True})

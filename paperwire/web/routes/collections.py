@@ -5,7 +5,6 @@ collection (``/collections/{member}/{slug}``), and the forms that change them. T
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from paperwire.community import collections
@@ -13,8 +12,7 @@ from paperwire.db.models import Collection
 from paperwire.errors import UsageError
 from paperwire.web import auth
 from paperwire.web.deps import SessionDep
-from paperwire.web.forms import form_fields
-from paperwire.web.routes.accounts import safe_next
+from paperwire.web.forms import back, form_fields
 from paperwire.web.templating import paper_url, render
 
 router = APIRouter()
@@ -22,10 +20,6 @@ router = APIRouter()
 
 def collection_url(owner: str, slug: str) -> str:
     return f"/collections/{owner}/{slug}"
-
-
-def _back(target: str) -> RedirectResponse:
-    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/collections", name="my_collections")
@@ -39,20 +33,18 @@ def my_collections(request: Request, db: SessionDep, user: auth.CurrentUser) -> 
 @router.post("/collections")
 async def create(request: Request, db: SessionDep, user: auth.CurrentUser) -> Response:
     form = await form_fields(request)
+    paper = form.get("paper", "")
     created: Collection = collections.create_collection(
         db,
         user,
         form.get("name", ""),
         description=form.get("description", ""),
         is_public=form.get("public") == "on",
+        paper_id=paper,
     )
-    paper = form.get("paper", "")
     if paper:
-        collections.add_paper(db, user, created.id, paper)
-    db.commit()
-    if paper:
-        return _back(paper_url(paper) + "#collections")
-    return _back(collection_url(user.username, created.slug))
+        return back(paper_url(paper) + "#collections")
+    return back(collection_url(user.username, created.slug))
 
 
 @router.get("/collections/{username}", name="member_collections")
@@ -85,15 +77,13 @@ async def edit(
         description=form.get("description"),
         is_public=form.get("public") == "on",
     )
-    db.commit()
-    return _back(collection_url(user.username, changed.slug))
+    return back(collection_url(user.username, changed.slug))
 
 
 @router.post("/collections/{collection_id:int}/delete")
 def remove_collection(collection_id: int, db: SessionDep, user: auth.CurrentUser) -> Response:
     collections.delete_collection(db, user, collection_id)
-    db.commit()
-    return _back("/collections")
+    return back("/collections")
 
 
 @router.post("/collections/add")
@@ -105,8 +95,7 @@ async def add(request: Request, db: SessionDep, user: auth.CurrentUser) -> Respo
     if not chosen.isdigit():
         raise UsageError("Choose one of your collections.")
     collections.add_paper(db, user, int(chosen), paper)
-    db.commit()
-    return _back(safe_next(form.get("next") or paper_url(paper) + "#collections"))
+    return back(paper_url(paper) + "#collections", form.get("next"))
 
 
 @router.post("/collections/{collection_id:int}/remove")
@@ -115,5 +104,4 @@ async def remove(
 ) -> Response:
     form = await form_fields(request)
     collections.remove_paper(db, user, collection_id, form.get("paper", ""))
-    db.commit()
-    return _back(safe_next(form.get("next")))
+    return back("/", form.get("next"))

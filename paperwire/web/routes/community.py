@@ -8,21 +8,17 @@ the same vote form with ``Accept: application/json`` and gets the new count inst
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
 from paperwire.community import comments, moderation
 from paperwire.papers import votes
 from paperwire.web.auth import CurrentUser, ModeratorUser
 from paperwire.web.deps import SessionDep, SettingsDep
-from paperwire.web.forms import form_fields, safe_next
+from paperwire.web.forms import back, form_fields
 from paperwire.web.templating import paper_url, render
 
 router = APIRouter()
-
-
-def _back(target: str | None, default: str) -> RedirectResponse:
-    return RedirectResponse(safe_next(target) if target else default, status_code=303)
 
 
 def _comment_url(paper_id: str, comment_id: int | None = None) -> str:
@@ -37,12 +33,11 @@ async def vote(request: Request, paper_id: str, db: SessionDep, user: CurrentUse
         result = votes.retract_vote(db, user.id, paper_id)
     else:
         result = votes.cast_vote(db, user.id, paper_id)
-    db.commit()
     if "application/json" in request.headers.get("accept", ""):
         return JSONResponse(
             {"paper_id": paper_id, "voted": result.voted, "upvotes": result.upvotes}
         )
-    return _back(form.get("next"), paper_url(paper_id))
+    return back(paper_url(paper_id), form.get("next"))
 
 
 @router.post("/papers/{paper_id:paper_id}/comments")
@@ -51,8 +46,7 @@ async def add_comment(
 ) -> Response:
     form = await form_fields(request)
     comment = comments.post_comment(db, user, paper_id, form.get("body", ""))
-    db.commit()
-    return _back(None, _comment_url(paper_id, comment.id))
+    return back(_comment_url(paper_id, comment.id))
 
 
 @router.post("/comments/{comment_id}/edit")
@@ -61,22 +55,19 @@ async def edit_comment(
 ) -> Response:
     form = await form_fields(request)
     comment = comments.edit_comment(db, user, comment_id, form.get("body", ""))
-    db.commit()
-    return _back(None, _comment_url(comment.paper_id, comment.id))
+    return back(_comment_url(comment.paper_id, comment.id))
 
 
 @router.post("/comments/{comment_id}/delete")
 def delete_comment(comment_id: int, db: SessionDep, user: CurrentUser) -> Response:
     paper_id = comments.delete_comment(db, user, comment_id)
-    db.commit()
-    return _back(None, _comment_url(paper_id))
+    return back(_comment_url(paper_id))
 
 
 @router.post("/comments/{comment_id}/hide")
 def hide_comment(comment_id: int, db: SessionDep, user: ModeratorUser) -> Response:
     comment = comments.set_comment_hidden(db, user, comment_id, True)
-    db.commit()
-    return _back(None, _comment_url(comment.paper_id, comment.id))
+    return back(_comment_url(comment.paper_id, comment.id))
 
 
 @router.post("/comments/{comment_id}/unhide")
@@ -85,28 +76,23 @@ async def unhide_comment(
 ) -> Response:
     form = await form_fields(request)
     comment = comments.set_comment_hidden(db, user, comment_id, False)
-    db.commit()
-    return _back(form.get("next"), _comment_url(comment.paper_id, comment.id))
+    return back(_comment_url(comment.paper_id, comment.id), form.get("next"))
 
 
 @router.post("/papers/{paper_id:paper_id}/hide")
 def hide_paper(
-    request: Request, paper_id: str, db: SessionDep, settings: SettingsDep, user: ModeratorUser
+    paper_id: str, db: SessionDep, settings: SettingsDep, user: ModeratorUser
 ) -> Response:
-    moderation.set_paper_hidden(db, user, paper_id, True)
-    db.commit()
-    moderation.sync_search(settings, request.app.state.engine)
-    return _back(None, "/moderation")
+    moderation.set_paper_hidden(db, settings, user, paper_id, True)
+    return back("/moderation")
 
 
 @router.post("/papers/{paper_id:paper_id}/unhide")
 def unhide_paper(
-    request: Request, paper_id: str, db: SessionDep, settings: SettingsDep, user: ModeratorUser
+    paper_id: str, db: SessionDep, settings: SettingsDep, user: ModeratorUser
 ) -> Response:
-    moderation.set_paper_hidden(db, user, paper_id, False)
-    db.commit()
-    moderation.sync_search(settings, request.app.state.engine)
-    return _back(None, paper_url(paper_id))
+    moderation.set_paper_hidden(db, settings, user, paper_id, False)
+    return back(paper_url(paper_id))
 
 
 @router.get("/moderation")

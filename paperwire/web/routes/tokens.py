@@ -4,7 +4,6 @@ once) or revokes one. The tokens themselves live in ``paperwire.accounts.tokens`
 from __future__ import annotations
 
 from fastapi import APIRouter, Request
-from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
 from paperwire.accounts import tokens
@@ -12,7 +11,7 @@ from paperwire.db.models import User
 from paperwire.errors import UsageError
 from paperwire.web.auth import CurrentUser
 from paperwire.web.deps import SessionDep
-from paperwire.web.forms import form_fields
+from paperwire.web.forms import back, form_fields
 from paperwire.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -38,12 +37,10 @@ async def create_token(request: Request, db: SessionDep, user: CurrentUser) -> R
     except UsageError as exc:
         db.rollback()
         return _page(request, db, user, status=400, error=str(exc))
-    db.commit()
     return _page(request, db, user, new_secret=created.secret, new_name=created.token.name)
 
 
 @router.post("/settings/tokens/{token_id:int}/revoke")
 def revoke_token(token_id: int, db: SessionDep, user: CurrentUser) -> Response:
     tokens.revoke_token(db, user, token_id)
-    db.commit()
-    return RedirectResponse("/settings/tokens", status_code=303)
+    return back("/settings/tokens")
