@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from paperwire.config import Settings
 from paperwire.db.engine import session_scope
 from paperwire.intake import state
-from paperwire.intake.config import SourceConfig, load_sources
+from paperwire.intake.config import SourceConfig, find, load_sources
 from paperwire.intake.schedule import weekend
 
 
@@ -113,3 +113,9 @@ def empty_day_reason(settings: Settings, session: Session, day: date) -> str | N
     if upcoming:
         line += f" — next run at {min(upcoming):%Y-%m-%d %H:%M} UTC"
     return line + "."
+
+
+def request_run(settings: Settings, engine: Engine, name: str) -> None:
+    """ "Run now": the worker harvests the source at its next round (within a minute)."""
+    find(load_sources(settings), [name])
+    state.request_run(engine, name)

@@ -33,6 +33,7 @@ from paperwire.web.routes import (
     digest_admin,
     feeds,
     health,
+    intake_admin,
     pages,
     search,
     tokens,
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search.router)
     app.include_router(subscribe_routes.router)
     app.include_router(digest_admin.router)
+    app.include_router(intake_admin.router)
     app.include_router(accounts.router)
     app.include_router(community.router)
     app.include_router(submit_routes.router)

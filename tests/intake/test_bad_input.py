@@ -25,9 +25,11 @@ DAY = "2017-12-14"
 
 
 def _no_id(xml: str) -> str:
-    return re.sub(r"<identifier>[^<]*</identifier>", "<identifier></identifier>", re.sub(
-        r"<id>[^<]*</id>", "<id></id>", xml
-    ))
+    return re.sub(
+        r"<identifier>[^<]*</identifier>",
+        "<identifier></identifier>",
+        re.sub(r"<id>[^<]*</id>", "<id></id>", xml),
+    )
 
 
 def _future(xml: str) -> str:
@@ -97,7 +99,9 @@ def test_bad_input_is_recorded_and_valid_records_kept(
         stored = set(session.scalars(select(Paper.id)))
         shown = (row.last_error or "") + " ".join(row.problems)
         assert reason in shown, shown
-        assert (row.last_error_url or "").startswith(recording_server.url + "/oai?"), row.last_error_url
+        assert (row.last_error_url or "").startswith(recording_server.url + "/oai?"), (
+            row.last_error_url
+        )
         assert "resumptionToken=next" in (row.last_error_url or "")
         assert {r.identifier.removeprefix("oai:arXiv.org:") for r in first} <= stored
         if fails:
