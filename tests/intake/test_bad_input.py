@@ -51,13 +51,13 @@ CASES = {
 @pytest.mark.parametrize("case", list(CASES))
 def test_bad_input_is_recorded_and_valid_records_kept(
     case: str,
-    engine: Engine,
-    database_url: str,
+    db: tuple[str, Engine],
     tmp_path: Path,
     recording_server: Any,
     reply: Any,
     records: list[OaiRecord],
 ) -> None:
+    database_url, engine = db
     first = [r for r in records if r.datestamp == DAY][:3]
     later = [r for r in records if r.datestamp > DAY][:3]
     good = oai_page([r.xml for r in first], "next")

@@ -61,13 +61,13 @@ def oai_source(server: Any, **raw: Any) -> Any:
 
 
 def test_oai_backfills_then_asks_only_from_the_stored_datestamp(
-    engine: Engine,
-    database_url: str,
+    db: tuple[str, Engine],
     tmp_path: Path,
     recording_server: Any,
     reply: Any,
     records: list[OaiRecord],
 ) -> None:
+    database_url, engine = db
     recording_server.route("/oai", OaiEndpoint(records, reply))
     src = oai_source(recording_server)
     cfg = make_settings(database_url, tmp_path, [])
@@ -112,14 +112,14 @@ class Killed(BaseException):
 
 
 def test_a_run_killed_mid_batch_resumes_to_the_same_database(
-    engine: Engine,
-    database_url: str,
+    db: tuple[str, Engine],
     tmp_path: Path,
     recording_server: Any,
     reply: Any,
     records: list[OaiRecord],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    database_url, engine = db
     recording_server.route("/oai", OaiEndpoint(records, reply))
     src = oai_source(recording_server)
     cfg = make_settings(database_url, tmp_path, [])
@@ -152,13 +152,13 @@ def test_a_run_killed_mid_batch_resumes_to_the_same_database(
 
 
 def test_two_workers_never_harvest_one_source_at_once(
-    engine: Engine,
-    database_url: str,
+    db: tuple[str, Engine],
     tmp_path: Path,
     recording_server: Any,
     reply: Any,
     records: list[OaiRecord],
 ) -> None:
+    database_url, engine = db
     endpoint = OaiEndpoint(records, reply)
 
     def slow(path: str, query: dict[str, list[str]]) -> Any:
@@ -197,13 +197,13 @@ def test_two_workers_never_harvest_one_source_at_once(
 
 
 def test_hf_politeness_and_incremental_dates(
-    engine: Engine,
-    database_url: str,
+    db: tuple[str, Engine],
     tmp_path: Path,
     recording_server: Any,
     reply: Any,
     shared_data: Path,
 ) -> None:
+    database_url, engine = db
     recording_server.route("/api/daily_papers", HfEndpoint(shared_data, reply))
     recording_server.queue(
         "/api/daily_papers", reply(503, b"busy", {"Retry-After": "1", "Content-Type": "text/plain"})
@@ -250,13 +250,13 @@ def test_hf_politeness_and_incremental_dates(
 
 
 def test_a_permanent_error_stops_that_source_only(
-    engine: Engine,
-    database_url: str,
+    db: tuple[str, Engine],
     tmp_path: Path,
     recording_server: Any,
     reply: Any,
     shared_data: Path,
 ) -> None:
+    database_url, engine = db
     recording_server.route("/api/daily_papers", HfEndpoint(shared_data, reply))
     broken = source(
         name="broken", kind="hf", base_url=recording_server.url + "/gone", since="2026-05-01"
