@@ -16,6 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from paperwire import __version__, secret
 from paperwire.config import Settings, load_settings
 from paperwire.db.engine import get_engine
+from paperwire.intake.config import load_sources
 from paperwire.web import auth, errors
 from paperwire.web.api import collections as collections_api
 from paperwire.web.api import comments as comments_api
@@ -88,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The web application for ``settings`` (read from the environment when None)."""
     # Nothing is served with a secret that would let anyone sign links (see paperwire.secret).
     settings = secret.resolve(settings or load_settings())
+    load_sources(settings)  # a bad [[sources]] table stops start-up, naming the file and key
     app = FastAPI(
         title="paperwire",
         version=__version__,
