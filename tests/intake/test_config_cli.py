@@ -122,3 +122,19 @@ def test_sources_run_and_list(
     assert rows["gone"]["last_status"] == "failed" and "/gone" in rows["gone"]["last_error_url"]
     result = runner.invoke(app, ["sources", "run", "nope"])
     assert result.exit_code != 0
+
+
+def test_the_readme_example_is_a_valid_configuration(tmp_path: Path) -> None:
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    section = readme.split("### Run it for your community", 1)[1]
+    example = section.split("```toml\n", 1)[1].split("```", 1)[0]
+    path = tmp_path / "paperwire.toml"
+    path.write_text(example)
+    settings = load_settings({"PAPERWIRE_CONFIG": str(path)})
+    assert settings.contact == "papers-admin@lab.example.org"
+    names = [(s.name, s.kind, s.list_rule) for s in load_sources(settings)]
+    assert names == [
+        ("arxiv-cs", "oai", "match"),
+        ("arxiv-retrieval", "arxiv", "none"),
+        ("hf-daily", "hf", "all"),
+    ]
