@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import date, datetime
+from datetime import datetime
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from paperwire.cli.context import console, err_console, ready_engine, refresh_search_index, settings
+from paperwire.cli.ingest import _parse_date
 from paperwire.errors import UsageError
 from paperwire.intake import harvest, status
 from paperwire.intake.config import find, load_sources
@@ -44,15 +45,6 @@ def list_sources(as_json: bool = typer.Option(False, "--json", help="JSON lines"
         )
 
 
-def _since(value: str | None) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise UsageError(f"--since must be YYYY-MM-DD, not {value!r}") from exc
-
-
 @app.command("run")
 def run(
     names: list[str] | None = typer.Argument(None, help="source names"),
@@ -85,7 +77,7 @@ def run(
             cfg,
             engine,
             chosen,
-            since=_since(since),
+            since=_parse_date(since, "--since"),
             progress=lambda name, n: bar.advance(tasks[name], n),
             log=show,
         )

@@ -312,6 +312,9 @@ def run_source(
         _consume(engine, source, holder, items, today, report, progress, batch_size)
     except PaperwireError as exc:
         report.failure = report.failure or str(exc)
+    except BaseException as exc:  # interrupted (Ctrl+C, a crash): recorded, then raised on
+        report.failure = report.failure or f"interrupted ({type(exc).__name__})"
+        raise
     finally:
         _HOST_LAST[host] = fetcher._last
         fetcher.close()

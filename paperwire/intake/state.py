@@ -61,11 +61,8 @@ def take_lease(engine: Engine, name: str, holder: str) -> bool:
     now = now_utc()
     with session_scope(engine) as session:
         current = session.scalar(select(IntakeSource.lease_holder).where(IntakeSource.name == name))
-        free = (
-            (IntakeSource.lease_holder.is_(None))
-            | (IntakeSource.lease_expires_at <= now)
-            | (IntakeSource.lease_holder == holder)
-        )
+        # Not "or held by ``holder``": two threads of one process share a holder id.
+        free = (IntakeSource.lease_holder.is_(None)) | (IntakeSource.lease_expires_at <= now)
         if current and _holder_is_dead(current):
             free = free | (IntakeSource.lease_holder == current)
         taken = session.execute(

@@ -137,7 +137,9 @@ def test_a_run_killed_mid_batch_resumes_to_the_same_database(
         harvest.run_source(cfg, engine, src, today=OAI_TODAY, batch_size=4)
     with session_scope(engine) as session:
         row = session.get(IntakeSource, "arxiv-hep")
-        assert row is not None and row.cursor == "2017-12-14"
+        assert row is not None and row.cursor == "2017-12-14" and row.lease_holder is None
+        assert row.last_status == "failed" and row.last_success_at is None
+        assert "interrupted (Killed)" in (row.last_error or "")
         assert len(session.scalars(select(Paper.id)).all()) == 4
     monkeypatch.setattr(listing, "relist_day", relist)
     rerun = harvest.run_source(cfg, engine, src, today=OAI_TODAY, batch_size=4)
