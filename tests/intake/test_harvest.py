@@ -275,3 +275,32 @@ def test_a_permanent_error_stops_that_source_only(
         assert (row.last_error_url or "").startswith(
             recording_server.url + "/gone/api/daily_papers"
         )
+
+
+def test_arxiv_api_asks_from_the_newest_submission_seen(
+    db: tuple[str, Engine], tmp_path: Path, recording_server: Any, reply: Any, shared_data: Path
+) -> None:
+    database_url, engine = db
+    folder = shared_data / "arxiv_api" / "recorded_2026"
+    full = (folder / "q_testing_s0_m100_cfe7536492ca.xml").read_bytes()  # 100 entries
+    empty = (folder / "id_0000.0000_s0_m100_8b51d9633a68.xml").read_bytes()  # no entries
+
+    def feed(_path: str, query: dict[str, list[str]]) -> Any:
+        body = full if query["start"] == ["0"] else empty
+        return reply(200, body, {"Content-Type": "application/atom+xml"})
+
+    recording_server.route("/api/query", feed)
+    src = source(
+        name="testing", kind="arxiv", base_url=recording_server.url + "/api/query", query="testing"
+    )
+    cfg = make_settings(database_url, tmp_path, [])
+    first = harvest.run_source(cfg, engine, src, since=date(1991, 8, 1), today=HF_TODAY)
+    assert first.ok and first.added == 100, first.summary()
+    with engine.connect() as conn:
+        newest = max(conn.execute(select(Paper.published_at)).scalars())
+    assert first.cursor == newest.date().isoformat()
+    asked = len(recording_server.requests)
+    second = harvest.run_source(cfg, engine, src, today=HF_TODAY)
+    query = recording_server.requests[asked][1]["search_query"][0]
+    assert f"submittedDate:[{newest:%Y%m%d}0000 TO {HF_TODAY:%Y%m%d}2359]" in query
+    assert second.added == 0 and second.cursor == first.cursor
