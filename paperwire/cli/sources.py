@@ -36,7 +36,8 @@ def list_sources(as_json: bool = typer.Option(False, "--json", help="JSON lines"
     for row in rows:
         console.print(
             f"{row.name} ({row.kind}, {row.schedule}): last run {_when(row.last_run_at)},"
-            f" next run {_when(row.next_run_at)}, cursor {row.cursor or '-'},"
+            f" next run {_when(row.next_run_at) if row.next_run_at else 'now'},"
+            f" cursor {row.cursor or '-'},"
             f" last result {row.last_status or 'never run'}"
             + (f" ({row.last_error})" if row.last_error else ""),
             markup=False,
