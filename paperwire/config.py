@@ -95,6 +95,13 @@ SETTINGS: tuple[Setting, ...] = (
         "addresses or networks of reverse proxies whose X-Forwarded-For/-Proto are believed,"
         " comma-separated (default: none, the connecting address is the client)",
     ),
+    Setting(
+        "contact",
+        "PAPERWIRE_CONTACT",
+        None,
+        "the operator's e-mail or URL, sent in the User-Agent of every harvest so source operators"
+        " can reach you",
+    ),
 )
 _DEFAULTS = {setting.name: setting.default for setting in SETTINGS}
 
@@ -128,6 +135,9 @@ class Settings:
     # where secret_key came from: PAPERWIRE_SECRET_KEY, the config file, the key file, or "unset"
     secret_source: str = "code"
     trusted_proxies: str = ""
+    contact: str | None = None
+    # the TOML file the settings (and the [[sources]] of paperwire.intake) were read from
+    config_file: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -228,5 +238,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         trusted_proxies=_proxies(values["trusted_proxies"]),
         submit_max_age_days=_days(values["submit_max_age_days"], "PAPERWIRE_SUBMIT_MAX_AGE_DAYS"),
         smtp_ca_file=values["smtp_ca_file"],
+        contact=values["contact"],
+        config_file=config_path or None,
         extra={k: v for k, v in from_file.items() if k not in {s.name for s in SETTINGS}},
     )

@@ -1,4 +1,5 @@
-"""``paperwire worker``: the scheduled jobs (search index, daily and weekly digests) under leases.
+"""``paperwire worker``: the scheduled jobs (search index, intake harvests, daily and weekly digests)
+under leases.
 
 Each job is a row of ``job_locks``: a worker runs a job only after taking its lease with an
 ``INSERT ... ON CONFLICT DO NOTHING`` or a conditional UPDATE of an expired lease, so several workers
@@ -22,7 +23,7 @@ from sqlalchemy.orm import Session
 from paperwire.config import Settings
 from paperwire.db.models import JobLock
 from paperwire.digests.delivery import holder_id, send_digests
-from paperwire.errors import DigestsNotSent, PaperwireError
+from paperwire.errors import DigestsNotSent, PaperwireError, SourceError
 from paperwire.mail.sender import get_sender
 from paperwire.papers.records import now_utc
 
@@ -42,6 +43,20 @@ def _index(settings: Settings, engine: Engine) -> str:
     return service.sync_index(settings, engine).summary()
 
 
+def _intake(settings: Settings, engine: Engine) -> str:
+    """Harvest every configured source that is due, then bring the index up to date for what came."""
+    from paperwire.intake.harvest import run_due
+
+    reports = run_due(settings, engine)
+    lines = [report.summary() for report in reports]
+    if any(report.new_papers for report in reports):
+        lines.append(_index(settings, engine))
+    summary = "; ".join(lines) or "no source due"
+    if any(report.failure for report in reports):
+        raise SourceError(summary)
+    return summary
+
+
 def _digests(frequency: str) -> Callable[[Settings, Engine], str]:
     def run(settings: Settings, engine: Engine) -> str:
         report = send_digests(settings, engine, get_sender(settings), frequency=frequency)
@@ -54,6 +69,8 @@ def _digests(frequency: str) -> Callable[[Settings, Engine], str]:
 
 JOBS = (
     Job("index", timedelta(minutes=30), timedelta(hours=2), _index),
+    # Each source has its own schedule and lease (paperwire.intake); this job looks every minute.
+    Job("intake", timedelta(minutes=1), timedelta(minutes=30), _intake),
     Job("digests-daily", timedelta(hours=1), timedelta(hours=2), _digests("daily")),
     Job("digests-weekly", timedelta(hours=6), timedelta(hours=2), _digests("weekly")),
 )

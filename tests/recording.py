@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -30,6 +31,9 @@ class RecordingServer:
         self.routes: dict[str, Responder] = {}
         self.queued: dict[str, list[Reply]] = {}
         self.requests: list[tuple[str, dict[str, list[str]]]] = []
+        # When each request arrived (time.monotonic()) and its User-Agent, in request order.
+        self.times: list[float] = []
+        self.agents: list[str] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -41,6 +45,8 @@ class RecordingServer:
             def do_GET(self) -> None:
                 parsed = urlparse(self.path)
                 query = parse_qs(parsed.query, keep_blank_values=True)
+                server.times.append(time.monotonic())
+                server.agents.append(self.headers.get("User-Agent", ""))
                 server.requests.append((parsed.path, query))
                 queue = server.queued.get(parsed.path)
                 if queue:

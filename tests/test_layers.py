@@ -22,6 +22,7 @@ LAYERS = {
     "exports": 3,
     "feeds": 3,
     "ingest": 3,
+    "intake": 3,
     "mail": 3,
     "problems": 3,
     "ratelimit": 3,

@@ -9,6 +9,7 @@ from paperwire.cli import demo as demo_commands
 from paperwire.cli import digest as digest_commands
 from paperwire.cli import ingest as ingest_commands
 from paperwire.cli import search as search_commands
+from paperwire.cli import sources as sources_commands
 from paperwire.cli import submit as submit_commands
 from paperwire.cli import user as user_commands
 from paperwire.cli import web as web_commands
@@ -28,6 +29,7 @@ app.command("submit")(submit_commands.submit)
 app.command("serve")(web_commands.serve)
 app.command("demo")(demo_commands.demo)
 app.add_typer(user_commands.app, name="user")
+app.add_typer(sources_commands.app, name="sources")
 app.add_typer(digest_commands.app, name="digest")
 app.command("worker")(digest_commands.worker)
 # index, search and eval are top-level commands defined in cli/search.py

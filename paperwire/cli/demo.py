@@ -5,22 +5,39 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 import time
 from pathlib import Path
 
 import typer
+from sqlalchemy import Engine
 
 from paperwire import secret
 from paperwire.cli.context import console
-from paperwire.config import load_settings
+from paperwire.config import Settings, load_settings
 from paperwire.db.engine import get_engine
 from paperwire.db.migrate import upgrade
+from paperwire.demo import recordings
 from paperwire.demo.indexing import build_keyword_index, embed_in_background
 from paperwire.demo.loader import DEMO_MEMBERS, DEMO_PASSWORD, is_loaded, load_demo
+from paperwire.intake import harvest
+from paperwire.intake.config import load_sources
 
 
 def _say(text: str) -> None:
     console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
+def harvest_in_background(cfg: Settings, engine: Engine, every: float = 30.0) -> None:
+    """Run the due (or requested) sources every ``every`` seconds in a daemon thread."""
+
+    def loop() -> None:
+        while True:
+            time.sleep(every)
+            for report in harvest.run_due(cfg, engine):
+                _say(f"intake: {report.summary()}")
+
+    threading.Thread(target=loop, daemon=True, name="demo-intake").start()
 
 
 def demo(
@@ -53,6 +70,11 @@ def demo(
     key_path = secret.key_file(folder)
     secret.write_key_file(key_path)
     os.environ["PAPERWIRE_SECRET_KEY"] = secret.read_key_file(key_path)
+    # An example intake source, replayed from bundled recordings (no network): /admin/sources.
+    endpoint, _replay = recordings.start()
+    config = folder / "paperwire.toml"
+    config.write_text(recordings.source_table(endpoint), encoding="utf-8")
+    os.environ["PAPERWIRE_CONFIG"] = str(config)
     cfg = secret.resolve(load_settings())
     _say(f"paperwire demo in {folder}")
     engine = get_engine(cfg)
@@ -61,6 +83,8 @@ def demo(
         _say("demo corpus already loaded")
     else:
         _say(load_demo(engine, seed=seed).text())
+    for report in harvest.run_sources(cfg, engine, load_sources(cfg)):
+        _say(f"intake: {report.summary()} (see /admin/sources)")
     _say(build_keyword_index(cfg, engine))
     _say(f"ready in {time.perf_counter() - started:.1f} s")
     logins = ", ".join(
@@ -74,5 +98,7 @@ def demo(
     from paperwire.web.server import run
 
     embed_in_background(cfg, engine, _say)
+    # The worker's intake round, so "run now" on /admin/sources works in the demo too.
+    harvest_in_background(cfg, engine)
     _say(f"serving at {url}/  (Ctrl+C stops)")
     run(cfg, host=host, port=port)

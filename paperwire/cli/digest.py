@@ -90,10 +90,12 @@ def worker(
     once: bool = typer.Option(False, "--once", help="run the due jobs once and exit"),
     job: list[str] | None = typer.Option(None, "--job", help="only these jobs (repeatable)"),
 ) -> None:
-    """Run the scheduled jobs (index, digests) under leases shared by every worker."""
+    """Run the scheduled jobs (index, intake, digests) under leases shared by every worker."""
     from paperwire import worker as jobs
+    from paperwire.intake.config import load_sources
 
     cfg = signing_settings()
+    load_sources(cfg)  # a bad [[sources]] table stops the worker at start-up, naming the key
     engine = ready_engine(cfg)
 
     def log(line: str) -> None:

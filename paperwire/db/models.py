@@ -14,6 +14,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -266,6 +267,48 @@ class RateLimitHit(Base):
     count: Mapped[int] = mapped_column(Integer, default=0)
 
 
+class IntakeSource(Base):
+    """A configured harvest source's live state (``paperwire.intake``): its cursor, its lease (one
+    harvest of a source at a time), its last run and last error, and running totals."""
+
+    __tablename__ = "intake_sources"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    cursor: Mapped[str | None] = mapped_column(String(64))
+    lease_holder: Mapped[str | None] = mapped_column(String(128))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    run_requested_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_run_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_success_at: Mapped[datetime | None] = mapped_column(DateTime)
+    next_run_at: Mapped[datetime | None] = mapped_column(DateTime)
+    last_status: Mapped[str | None] = mapped_column(String(16))
+    last_summary: Mapped[str | None] = mapped_column(Text)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    last_error_url: Mapped[str | None] = mapped_column(Text)
+    problems: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    runs: Mapped[int] = mapped_column(Integer, default=0)
+    added: Mapped[int] = mapped_column(Integer, default=0)
+    updated: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    listed: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class IntakeCandidate(Base):
+    """A harvested paper that passes its source's listing rule, for the daily list of ``list_date``;
+    the best ``max_per_day`` of a source's candidates of a day are listed."""
+
+    __tablename__ = "intake_candidates"
+
+    source: Mapped[str] = mapped_column(String(64), primary_key=True)
+    paper_id: Mapped[str] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    list_date: Mapped[date] = mapped_column(Date)
+    score: Mapped[float] = mapped_column(Float, default=0.0)
+
+
+Index("ix_intake_candidates_source_date", IntakeCandidate.source, IntakeCandidate.list_date)
 Index("ix_daily_entries_date_submitted", DailyEntry.list_date, DailyEntry.submitted_at)
 # Trending reads the newest submissions (its window, and the latest one when nothing is recent);
 # the API filters daily lists by submitter.

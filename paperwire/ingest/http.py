@@ -51,6 +51,7 @@ class Fetcher:
         max_wait: float = 120.0,
         timeout: float = 60.0,
         sleep: Callable[[float], None] = time.sleep,
+        user_agent: str = USER_AGENT,
     ) -> None:
         self.source = source
         self.min_interval = min_interval
@@ -61,7 +62,7 @@ class Fetcher:
         self._last = 0.0
         self._lock = threading.Lock()
         self._client = httpx.Client(
-            timeout=timeout, headers={"User-Agent": USER_AGENT}, follow_redirects=True
+            timeout=timeout, headers={"User-Agent": user_agent}, follow_redirects=True
         )
 
     def close(self) -> None:

@@ -16,6 +16,7 @@ from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 from paperwire import __version__, secret
 from paperwire.config import Settings, load_settings
 from paperwire.db.engine import get_engine
+from paperwire.intake.config import load_sources
 from paperwire.web import auth, errors
 from paperwire.web.api import collections as collections_api
 from paperwire.web.api import comments as comments_api
@@ -33,6 +34,7 @@ from paperwire.web.routes import (
     digest_admin,
     feeds,
     health,
+    intake_admin,
     pages,
     search,
     tokens,
@@ -87,6 +89,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     """The web application for ``settings`` (read from the environment when None)."""
     # Nothing is served with a secret that would let anyone sign links (see paperwire.secret).
     settings = secret.resolve(settings or load_settings())
+    load_sources(settings)  # a bad [[sources]] table stops start-up, naming the file and key
     app = FastAPI(
         title="paperwire",
         version=__version__,
@@ -116,6 +119,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(search.router)
     app.include_router(subscribe_routes.router)
     app.include_router(digest_admin.router)
+    app.include_router(intake_admin.router)
     app.include_router(accounts.router)
     app.include_router(community.router)
     app.include_router(submit_routes.router)

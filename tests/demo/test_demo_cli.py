@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from paperwire.db.engine import make_engine, session_scope
 from paperwire.db.models import Paper, User
 from paperwire.demo.corpus import read_corpus
+from tests.web.members import csrf_token
 
 CLI = [sys.executable, "-c", "from paperwire.cli import main; main()"]
 # A generous limit on how long to wait, not a speed requirement (that is measured by hand).
@@ -49,6 +50,9 @@ def test_demo_no_serve_prepares_the_home_once(tmp_path: Path) -> None:
         engine.dispose()
     assert papers == len({r.id for r in read_corpus()})
     assert users == 8
+    # The example intake source harvested the bundled recordings (a local replay, no network).
+    assert "intake: demo-hep: 0 added, 0 updated, 6 unchanged" in first.stdout
+    assert "demo-hep" in (home / "paperwire.toml").read_text()
 
     again = subprocess.run(
         args, env=demo_env(tmp_path), capture_output=True, text=True, timeout=300
@@ -91,6 +95,16 @@ def test_demo_serves_the_latest_list(tmp_path: Path) -> None:
         # search works at once (by keyword while the embeddings are still being computed)
         found = httpx.get(f"http://127.0.0.1:{port}/search", params={"q": "Soohak"}, timeout=10)
         assert found.status_code == 200 and "/papers/2605.09063" in found.text
+        # The admin sees the example intake source, its cursor and its last result.
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=10) as admin:
+            token = csrf_token(admin.get("/login").text)
+            form = {"username": "alice", "password": "demo-password", "csrf_token": token}
+            assert admin.post("/login", data=form).status_code in (200, 303)
+            sources = admin.get("/admin/sources")
+        assert sources.status_code == 200
+        assert (
+            "demo-hep" in sources.text and "2017-12-14" in sources.text and ">ok<" in sources.text
+        )
     finally:
         proc.send_signal(signal.SIGINT)
         try:

@@ -14,6 +14,7 @@ from starlette.responses import Response
 from paperwire.community import collections
 from paperwire.community.comments import comments_for
 from paperwire.errors import PaperNotFound, UsageError
+from paperwire.intake.status import empty_day_reason
 from paperwire.papers import trending as trending_papers
 from paperwire.papers.daily import daily_list, latest_list_date, period_list
 from paperwire.papers.ids import try_parse_arxiv_id
@@ -78,6 +79,10 @@ def _daily_page(
         {
             "listing": listing,
             "is_latest": latest,
+            # Why the list is empty: a weekend, or no harvest since some date (paperwire.intake).
+            "empty_reason": empty_day_reason(request.app.state.settings, session, day)
+            if listing.is_empty
+            else None,
             "week": week_of(day),
             "month": month_of(day),
             **_paging(request),

@@ -1,0 +1,88 @@
+"""``paperwire sources list|run``: the configured harvest sources (thin client of paperwire.intake)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import datetime
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from paperwire.cli.context import console, err_console, ready_engine, refresh_search_index, settings
+from paperwire.cli.ingest import _parse_date
+from paperwire.errors import UsageError
+from paperwire.intake import harvest, status
+from paperwire.intake.config import find, load_sources
+
+app = typer.Typer(help="Harvest sources configured in PAPERWIRE_CONFIG.", no_args_is_help=True)
+
+
+def _when(value: datetime | None) -> str:
+    return f"{value:%Y-%m-%d %H:%M}" if value else "-"
+
+
+@app.command("list")
+def list_sources(as_json: bool = typer.Option(False, "--json", help="JSON lines")) -> None:
+    """Each source: kind, schedule, last run, next run, cursor and last result."""
+    cfg = settings()
+    rows = status.source_statuses(cfg, ready_engine(cfg))
+    if as_json:
+        for row in rows:
+            console.print(json.dumps(row.as_json()), markup=False, highlight=False, soft_wrap=True)
+        return
+    if not rows:
+        console.print("no sources configured ([[sources]] in the PAPERWIRE_CONFIG file)")
+    for row in rows:
+        console.print(
+            f"{row.name} ({row.kind}, {row.schedule}): last run {_when(row.last_run_at)},"
+            f" next run {_when(row.next_run_at) if row.next_run_at else 'now'},"
+            f" cursor {row.cursor or '-'},"
+            f" last result {row.last_status or 'never run'}"
+            + (f" ({row.last_error})" if row.last_error else ""),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@app.command("run")
+def run(
+    names: list[str] | None = typer.Argument(None, help="source names"),
+    all_sources: bool = typer.Option(False, "--all", help="every configured source"),
+    since: str | None = typer.Option(None, "--since", help="harvest from this date (YYYY-MM-DD)"),
+) -> None:
+    """Harvest now, in the foreground; the exit status is non-zero when a source failed."""
+    if bool(names) == all_sources:
+        raise UsageError("give source names or --all (not both)")
+    cfg = settings()
+    configured = load_sources(cfg)
+    chosen = configured if all_sources else find(configured, names or [])
+    engine = ready_engine(cfg)
+
+    def show(report: harvest.RunReport) -> None:
+        console.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
+        for rejection in report.rejected:
+            err_console.print(f"rejected: {rejection}", markup=False, highlight=False)
+
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}: {task.completed} papers"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=True,
+        disable=not sys.stderr.isatty(),
+    ) as bar:
+        tasks = {s.name: bar.add_task(s.name, total=None) for s in chosen}
+        reports = harvest.run_sources(
+            cfg,
+            engine,
+            chosen,
+            since=_parse_date(since, "--since"),
+            progress=lambda name, n: bar.advance(tasks[name], n),
+            log=show,
+        )
+    if any(r.new_papers for r in reports):
+        refresh_search_index(engine)
+    if not all(r.ok for r in reports):
+        raise typer.Exit(code=1)
