@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
-import sys
 from datetime import datetime
 
 import typer
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from paperwire.cli.context import console, err_console, ready_engine, refresh_search_index, settings
-from paperwire.cli.ingest import _parse_date
+from paperwire.cli.context import (
+    console,
+    err_console,
+    parse_date,
+    progress,
+    ready_engine,
+    refresh_search_index,
+    settings,
+)
 from paperwire.errors import UsageError
 from paperwire.intake import harvest, status
 from paperwire.intake.config import find, load_sources
@@ -65,22 +70,18 @@ def run(
         for rejection in report.rejected:
             err_console.print(f"rejected: {rejection}", markup=False, highlight=False)
 
-    with Progress(
-        SpinnerColumn(),
-        TextColumn("{task.description}: {task.completed} papers"),
-        TimeElapsedColumn(),
-        console=err_console,
-        transient=True,
-        disable=not sys.stderr.isatty(),
-    ) as bar:
-        tasks = {s.name: bar.add_task(s.name, total=None) for s in chosen}
+    with progress() as bar:
+        current = ""
+
+        def advance(name: str, n: int) -> None:
+            nonlocal current
+            if name != current:
+                current = name
+                bar.start(name, None)
+            bar.advance(n)
+
         reports = harvest.run_sources(
-            cfg,
-            engine,
-            chosen,
-            since=_parse_date(since, "--since"),
-            progress=lambda name, n: bar.advance(tasks[name], n),
-            log=show,
+            cfg, engine, chosen, since=parse_date(since, "--since"), progress=advance, log=show
         )
     if any(r.new_papers for r in reports):
         refresh_search_index(engine)
