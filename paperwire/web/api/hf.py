@@ -4,6 +4,7 @@ huggingface.co, so ``HfApi(endpoint=...)`` works against paperwire unchanged:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
@@ -14,18 +15,19 @@ from paperwire.errors import PaperNotFound
 from paperwire.papers.ids import canonical_id
 from paperwire.papers.listing import daily_papers, parse_period
 from paperwire.papers.markdown import paper_markdown
-from paperwire.papers.readmodel import load_paper
+from paperwire.papers.readmodel import PaperView, load_paper
 from paperwire.search import service
 from paperwire.web.api.schemas import (
     DailyPaperPublic,
     ErrorPublic,
     PaperPublic,
-    daily_json,
+    daily_bytes,
     paper_json,
 )
 from paperwire.web.convertors import PAPER_ID_REGEX
 from paperwire.web.deps import SessionDep, SettingsDep
 from paperwire.web.inputs import IsoDate, IsoWeek, Line, Month
+from paperwire.web.pagecache import cached_data
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorPublic, "description": "A parameter is malformed"},
@@ -42,6 +44,14 @@ PaperId = Annotated[
 MAX_QUERY = 250
 
 
+def cached_json(request: Request, build: Callable[[], list[PaperView]], *versions: str) -> Response:
+    """``build()``'s papers as the daily-list JSON, rendered once per process until something is
+    committed (and, with ``versions``, while they hold): every asker gets the same answer."""
+    key = ":".join(("api", *versions, request.url.path, request.url.query))
+    body = cached_data(request, key, lambda: daily_bytes(build()))
+    return Response(body, media_type="application/json")
+
+
 @router.get(
     "/api/daily_papers",
     response_model=list[DailyPaperPublic],
@@ -49,6 +59,7 @@ MAX_QUERY = 250
     summary="Daily papers of a date, week or month",
 )
 def list_daily_papers(
+    request: Request,
     session: SessionDep,
     date: Annotated[IsoDate | None, Query(description="YYYY-MM-DD")] = None,
     week: Annotated[IsoWeek | None, Query(description="ISO week, YYYY-Www")] = None,
@@ -63,10 +74,12 @@ def list_daily_papers(
     """Papers by the day they entered the daily list: newest list first and, within a day, most
     upvoted first; or by trending score. Without a period, every list."""
     period = parse_period(date.isoformat() if date else None, week, month)
-    found = daily_papers(
-        session, period=period, submitter=submitter, sort=sort, page=p, limit=limit
+    return cached_json(
+        request,
+        lambda: daily_papers(
+            session, period=period, submitter=submitter, sort=sort, page=p, limit=limit
+        ),
     )
-    return daily_json(found)
 
 
 @router.get(
@@ -84,12 +97,15 @@ def search_papers(
 ) -> Response:
     """The best matches for ``q``, best first; without ``q``, the latest daily papers."""
     if not q or not q.strip():
-        return daily_json(daily_papers(session, limit=limit))
-    page = service.search(
-        settings, request.app.state.engine, q, mode="hybrid", limit=limit, snippets=False
-    )
-    # search loaded the papers through the read model already: no second read
-    return daily_json([result.paper for result in page.results])
+        return cached_json(request, lambda: daily_papers(session, limit=limit))
+
+    def found() -> list[PaperView]:
+        engine = request.app.state.engine
+        page = service.search(settings, engine, q, mode="hybrid", limit=limit, snippets=False)
+        # search loaded the papers through the read model already: no second read
+        return [result.paper for result in page.results]
+
+    return cached_json(request, found, service.index_version(settings))
 
 
 @router.get(
