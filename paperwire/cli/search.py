@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from paperwire.cli.context import console, err_console, ready_engine, settings
@@ -20,21 +28,46 @@ app = typer.Typer()
 
 
 class _Bar:
-    """``index.SyncProgress`` as a rich progress bar on a terminal (nothing otherwise)."""
+    """``index.SyncProgress`` as a rich progress bar with the rate and time left on a terminal;
+    elsewhere (a log, ``nohup``) a line every ``LINE_EVERY`` seconds saying the same."""
+
+    LINE_EVERY = 30.0
 
     def __init__(self, bar: Progress | None) -> None:
         self.bar = bar
         self.task: object = None
+        self.label, self.total, self.done = "", 0, 0
+        self.started = self.said = 0.0
 
     def start(self, label: str, total: int) -> None:
+        self.label, self.total, self.done = label, total, 0
+        self.started = self.said = time.monotonic()
         if self.bar is not None:
             if self.task is not None:
                 self.bar.remove_task(self.task)  # type: ignore[arg-type]
             self.task = self.bar.add_task(label, total=total)
 
     def advance(self, n: int) -> None:
+        self.done += n
         if self.bar is not None and self.task is not None:
             self.bar.advance(self.task, n)  # type: ignore[arg-type]
+        elif self.bar is None and time.monotonic() - self.said >= self.LINE_EVERY:
+            self.said = time.monotonic()
+            err_console.print(
+                progress_line(self.label, self.done, self.total, self.said - self.started)
+            )
+
+
+def progress_line(label: str, done: int, total: int, seconds: float) -> str:
+    """``embedding: 12,000 of 1,000,000 (1.2%), 41.3 a second, about 6 h 39 min left``."""
+    rate = done / seconds if seconds > 0 else 0.0
+    share = f" ({100 * done / total:.1f}%)" if total else ""
+    line = f"{label}: {done:,} of {total:,}{share}, {rate:.1f} a second"
+    if rate > 0 and total > done:
+        left = int((total - done) / rate)
+        hours, minutes = divmod(left // 60, 60)
+        line += f", about {hours} h {minutes} min left" if hours else f", about {minutes} min left"
+    return line
 
 
 @contextmanager
@@ -47,6 +80,7 @@ def _progress() -> Iterator[_Bar]:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         console=err_console,
         transient=True,
     ) as bar:
