@@ -1,5 +1,5 @@
-"""Pages of the daily lists by seek (counting entries per date, then sorting only the page's
-dates) are exactly the pages of the one ordering, hidden papers left out, on both engines."""
+"""Pages of the daily lists (the first pages read only the newest dates) are exactly the pages of
+the one ordering, hidden papers left out, on both engines."""
 
 from __future__ import annotations
 
@@ -43,7 +43,7 @@ def _records() -> list[PaperRecord]:
     return records
 
 
-def test_every_page_by_seek_is_the_page_of_the_whole_ordering(engine: Engine) -> None:
+def test_every_page_is_the_page_of_the_whole_ordering(engine: Engine) -> None:
     records = _records()
     hidden = {r.id for r in records[::7]}
     with session_scope(engine) as session:
