@@ -245,7 +245,7 @@ def main() -> None:
         subprocess.run(["tar", "-x", "-C", str(code)], input=archive, check=True)
         env["PYTHONPATH"] = str(code)
         lines.append(f"served by the code of revision {args.revision} (git archive)")
-    process, base = serve(env, args.workers, tmp / "serve.log")
+    process, base = serve(env, args.workers, tmp / "serve.log", cwd=tmp if args.revision else None)
     days = args.papers // PER_DAY
     daily = daily_paths(days)
     searches = search_paths(real)

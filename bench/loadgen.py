@@ -43,9 +43,13 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def serve(env: dict[str, str], workers: int, log: Path) -> tuple[subprocess.Popen[bytes], str]:
+def serve(
+    env: dict[str, str], workers: int, log: Path, cwd: Path | None = None
+) -> tuple[subprocess.Popen[bytes], str]:
     """``paperwire serve --workers N`` started in a new session (its pid is the group to measure
-    and to stop), once it answers ``/healthz``; its address."""
+    and to stop), once it answers ``/healthz``; its address. ``python -c`` puts the working
+    directory first on the import path: a checkout there wins over ``PYTHONPATH``, so a server
+    of other code needs another ``cwd``."""
     port = _free_port()
     with log.open("wb") as out:
         process = subprocess.Popen(
@@ -54,6 +58,7 @@ def serve(env: dict[str, str], workers: int, log: Path) -> tuple[subprocess.Pope
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            cwd=cwd,
         )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 120
