@@ -36,7 +36,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
-from loadgen import need_wrk, serve, stop, table, wrk  # bench/ is the script's own folder
+from loadgen import (  # bench/ is the script's own folder
+    extract_revision,
+    need_wrk,
+    serve,
+    stop,
+    table,
+    wrk,
+)
 
 from paperwire.db.engine import make_engine, session_scope
 from paperwire.db.migrate import upgrade
@@ -235,14 +242,7 @@ def main() -> None:
     ]
     print("\n".join(lines), flush=True)
     if args.revision:
-        code = tmp / "code"
-        code.mkdir()
-        archive = subprocess.run(
-            ["git", "-C", str(REPO), "archive", args.revision, "paperwire"],
-            check=True,
-            capture_output=True,
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(code)], input=archive, check=True)
+        code = extract_revision(REPO, args.revision, tmp / "code")
         env["PYTHONPATH"] = str(code)
         lines.append(f"served by the code of revision {args.revision} (git archive)")
     process, base = serve(env, args.workers, tmp / "serve.log", cwd=tmp if args.revision else None)

@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from loadgen import extract_revision  # bench/ is the script's own folder
+
 REPO = Path(__file__).resolve().parent.parent
 ADDRESSES = (
     "/healthz",
@@ -78,13 +80,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=100)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        old = Path(tmp)
-        archive = subprocess.run(
-            ["git", "-C", str(REPO), "archive", args.revision, "paperwire"],
-            check=True,
-            capture_output=True,
-        ).stdout
-        subprocess.run(["tar", "-x", "-C", str(old)], input=archive, check=True)
+        old = extract_revision(REPO, args.revision, Path(tmp))
         print(f"load average {os.getloadavg()[0]:.1f}; CPU ms per request, in process")
         for n in range(args.rounds):
             for name, code in ((args.revision, old), ("checkout", REPO)):

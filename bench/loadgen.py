@@ -74,6 +74,17 @@ def serve(
     raise SystemExit(f"paperwire serve did not start:\n{log.read_text()[-3000:]}")
 
 
+def extract_revision(repo: Path, revision: str, into: Path) -> Path:
+    """The ``paperwire`` package of git revision ``revision`` written under ``into`` (``git
+    archive``, nothing in the repository touched): put ``into`` on ``PYTHONPATH``."""
+    archive = subprocess.run(
+        ["git", "-C", str(repo), "archive", revision, "paperwire"], check=True, capture_output=True
+    ).stdout
+    into.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["tar", "-x", "-C", str(into)], input=archive, check=True)
+    return into
+
+
 def stop(process: subprocess.Popen[bytes]) -> None:
     os.killpg(process.pid, 15)
     process.wait(timeout=30)
