@@ -23,11 +23,11 @@ requests/s, p50 and p99 latency, and the ratio of each endpoint's requests/s to 
 from __future__ import annotations
 
 import argparse
-import asyncio
+import dataclasses
 import json
 import os
 import random
-import statistics
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -36,6 +36,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from loadgen import (  # bench/ is the script's own folder
+    extract_revision,
+    need_wrk,
+    serve,
+    stop,
+    table,
+    wrk,
+)
 
 from paperwire.db.engine import make_engine, session_scope
 from paperwire.db.migrate import upgrade
@@ -117,49 +125,10 @@ def build(home: Path, papers: int, env: dict[str, str]) -> tuple[list[PaperRecor
     return real, stored, time.perf_counter() - started
 
 
-def wait_healthy(url: str, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"paperwire serve exited with {process.returncode}")
-        try:
-            if httpx.get(url + "/healthz", timeout=2).text == "ok":
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit("paperwire serve did not start")
-
-
-async def load(
-    base: str, paths: list[str], seconds: float, concurrency: int
-) -> tuple[int, list[float], int]:
-    """Requests for ``seconds`` from ``concurrency`` clients: (count, latencies in ms, errors)."""
-    latencies: list[float] = []
-    errors = 0
-    stop = time.perf_counter() + seconds
-    rng = random.Random(11)
-
-    async def client(http: httpx.AsyncClient) -> None:
-        nonlocal errors
-        while time.perf_counter() < stop:
-            path = rng.choice(paths)
-            t0 = time.perf_counter()
-            response = await http.get(path)
-            latencies.append((time.perf_counter() - t0) * 1000)
-            errors += response.status_code != 200
-
-    limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as http:
-        await http.get(paths[0])  # warm the process (search loads its index and model once)
-        await asyncio.gather(*(client(http) for _ in range(concurrency)))
-    return len(latencies), latencies, errors
-
-
 def daily_paths(days: int) -> list[str]:
     rng = random.Random(3)
     paths = []
-    for _ in range(200):
+    for _ in range(100):
         day = LAST_DAY - timedelta(days=rng.randrange(days))
         year, week, _ = day.isocalendar()
         paths += [
@@ -182,87 +151,155 @@ def search_paths(real: list[PaperRecord]) -> list[str]:
     return paths
 
 
-def summary(name: str, count: int, latencies: list[float], errors: int, seconds: float) -> dict:
-    cuts = statistics.quantiles(latencies, n=100)
-    return {
-        "name": name,
-        "rps": count / seconds,
-        "p50": statistics.median(latencies),
-        "p99": cuts[98],
-        "errors": errors,
-        "count": count,
-    }
+def fresh_search_paths(real: list[PaperRecord], count: int) -> list[str]:
+    """``count`` distinct queries (two title words and a third from another title): each is new
+    to the server, so these measure a search built, not one served from the cache."""
+    rng = random.Random(9)
+    words = sorted({w for r in real for w in r.title.replace(":", " ").split() if len(w) > 3})
+    paths = set()
+    while len(paths) < count:
+        query = " ".join(rng.sample(words, 3))
+        paths.add("/api/papers/search?" + str(httpx.QueryParams({"q": query, "limit": 20})))
+    return sorted(paths)
+
+
+def feed_pairs(days: int) -> list[tuple[str, list[str]]]:
+    """Each feed or export beside the page it mirrors (one address each, as a feed reader
+    polls one)."""
+    day = (LAST_DAY - timedelta(days=min(days - 1, 3))).isoformat()
+    return [
+        ("page /", ["/"]),
+        ("feed /daily.atom", ["/daily.atom"]),
+        ("page /papers/date/D", [f"/papers/date/{day}"]),
+        ("feed /daily.atom?date=D", [f"/daily.atom?date={day}"]),
+        ("export /daily.jsonl?date=D", [f"/daily.jsonl?date={day}"]),
+        ("export /daily.bib?date=D", [f"/daily.bib?date={day}"]),
+        ("page /papers/trending", ["/papers/trending"]),
+        ("feed /papers/trending.atom", ["/papers/trending.atom"]),
+    ]
+
+
+def deep_pages(base: str) -> list[str]:
+    """One request each (the first asker builds it) to pages far into the whole archive."""
+    lines = []
+    with httpx.Client(base_url=base, timeout=120) as http:
+        for page in (0, 100, 900, 1990):
+            path = f"/api/daily_papers?p={page}&limit=50"
+            started = time.perf_counter()
+            answer = http.get(path)
+            built = (time.perf_counter() - started) * 1000
+            started = time.perf_counter()
+            http.get(path)
+            again = (time.perf_counter() - started) * 1000
+            lines.append(
+                f"{path}: {answer.status_code}, {len(answer.json())} papers, built in"
+                f" {built:.1f} ms, then {again:.1f} ms from the cache"
+            )
+    return lines
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--papers", type=int, default=100_000)
-    parser.add_argument("--seconds", type=float, default=20)
+    parser.add_argument("--seconds", type=float, default=15)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--workdir", type=Path, default=None)
+    parser.add_argument(
+        "--keep", type=Path, default=None, help="build (or reuse) the instance here"
+    )
+    parser.add_argument("--no-feeds", action="store_true", help="only the API endpoints")
+    parser.add_argument(
+        "--revision",
+        help="serve the code of this git revision instead of the checkout (a baseline: e.g."
+        " 163d14b, before the API cache), on the same instance",
+    )
     args = parser.parse_args()
+    need_wrk("bench/api.py")
 
-    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
-        home = Path(tmp) / "home"
-        env = {
-            **os.environ,
-            "PAPERWIRE_HOME": str(home),
-            "PAPERWIRE_DATABASE_URL": f"sqlite:///{Path(tmp) / 'paperwire.db'}",
-            "PAPERWIRE_SECRET_KEY": "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
-            "PAPERWIRE_API_RATE_LIMIT": str(10**9),
-        }
-        real, stored, indexed = build(home, args.papers, env)
-        lines = [
-            f"{args.papers:,} papers ({len(real):,} real Hugging Face papers repeated), SQLite;"
-            f" stored in {stored:.1f}s, keyword-indexed in {indexed:.1f}s (no embeddings)",
-            f"paperwire serve --workers {args.workers}; {args.concurrency} concurrent clients,"
-            f" {args.seconds:.0f}s per endpoint; load average at start"
-            f" {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
-        ]
-        print("\n".join(lines), flush=True)
-        port = 18700 + random.randrange(1000)
-        command = [
-            sys.executable, "-c", "from paperwire.cli import main; main()",
-            "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(args.workers),
-        ]  # fmt: skip
-        server = subprocess.Popen(
-            command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
-        )
-        base = f"http://127.0.0.1:{port}"
-        try:
-            wait_healthy(base, server)
-            days = args.papers // PER_DAY
-            runs = [
-                ("/healthz (baseline)", ["/healthz"]),
-                ("/api/daily_papers", daily_paths(days)),
-                ("/api/papers/search", search_paths(real)),
-            ]
-            results = []
-            for name, paths in runs:
-                count, latencies, errors = asyncio.run(
-                    load(base, paths, args.seconds, args.concurrency)
-                )
-                results.append(summary(name, count, latencies, errors, args.seconds))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
-    baseline = results[0]["rps"]
-    for r in results:
-        line = (
-            f"{r['name']:<22} {r['rps']:8.1f} req/s  p50 {r['p50']:8.1f} ms  p99 {r['p99']:8.1f} ms"
-            f"  {r['rps'] / baseline:6.3f}x baseline  ({r['count']:,} requests, {r['errors']} not 200)"
-        )
-        lines.append(line)
-        print(line, flush=True)
-    RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(
+    tmp = Path(tempfile.mkdtemp(prefix="paperwire-api-bench-"))
+    folder = args.keep or tmp
+    folder.mkdir(parents=True, exist_ok=True)
+    env = {
+        **os.environ,
+        "PAPERWIRE_HOME": str(folder / "home"),
+        "PAPERWIRE_DATABASE_URL": f"sqlite:///{folder / 'paperwire.db'}",
+        "PAPERWIRE_SECRET_KEY": "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "PAPERWIRE_API_RATE_LIMIT": str(10**9),
+    }
+    marker = folder / f"built-{args.papers}"
+    real = real_papers(DATA)
+    if marker.exists():
+        built = "reused"
+    else:
+        real, stored, indexed = build(folder / "home", args.papers, env)
+        built = f"stored in {stored:.1f}s, keyword-indexed in {indexed:.1f}s (no embeddings)"
+        marker.touch()
+    lines = [
+        f"{args.papers:,} papers ({len(real):,} real Hugging Face papers repeated), SQLite; {built}",
+        f"paperwire serve --workers {args.workers}; wrk -t2 -c{args.concurrency},"
+        f" {args.seconds:g}s per target after 3s of warm-up; load average at start"
+        f" {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+    ]
+    print("\n".join(lines), flush=True)
+    if args.revision:
+        code = extract_revision(REPO, args.revision, tmp / "code")
+        env["PYTHONPATH"] = str(code)
+        lines.append(f"served by the code of revision {args.revision} (git archive)")
+    process, base = serve(env, args.workers, tmp / "serve.log", cwd=tmp if args.revision else None)
+    days = args.papers // PER_DAY
+    daily = daily_paths(days)
+    searches = search_paths(real)
+    runs = [
+        ("/healthz (baseline)", ["/healthz"]),
+        ("/api/daily_papers, one list", daily[:1]),
+        ("/api/papers/search, one query", searches[:1]),
+        ("/api/daily_papers, mixed", daily),
+        ("/api/papers/search, 300 queries", searches),
+        ("/api/papers/search, new queries", fresh_search_paths(real, 20_000)),
+    ]
+    if not args.no_feeds:
+        runs += feed_pairs(days)
+    try:
+        loads = []
+        for name, paths in runs:
+            load = wrk(
+                name,
+                base,
+                paths,
+                duration=args.seconds,
+                connections=args.concurrency,
+                tmp=tmp,
+                group=process.pid,
+                warmup=0 if "new queries" in name else 3,
+            )
+            loads.append(load)
+            print(table(loads)[-1], flush=True)
+        deep = deep_pages(base)
+    finally:
+        stop(process)
+    lines += table(loads)
+    lines.append(
+        "'one list' / 'one query': a single address, so every request after the first is an"
+        " answer from the per-process cache (its cost); 'mixed' cycles through"
+        f" {len(set(daily))} addresses and '300 queries' through 300: served from the cache once"
+        " each worker has built them (within the cache's 60 s), so the share of builds grows as"
+        " the machine's load slows the requests; 'new queries': 20,000 distinct, nearly all built"
+    )
+    lines.append(f"load average at the end {os.getloadavg()[0]:.1f}")
+    lines += deep
+    report = "\n".join(lines)
+    print(report)
+    results = RESULTS.with_name(f"api-{args.revision}.txt") if args.revision else RESULTS
+    results.parent.mkdir(exist_ok=True)
+    results.write_text(
         f"bench/api.py {' '.join(sys.argv[1:])} ({datetime.now():%Y-%m-%d %H:%M})\n"
-        + "\n".join(lines)
+        + report
         + "\n"
-        + json.dumps(results)
+        + json.dumps([dataclasses.asdict(load) for load in loads])
         + "\n"
     )
+    if not args.keep:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -6,7 +6,8 @@ delivered over SMTP to a local server process.
 
 Builds a fresh SQLite database (or uses ``--database-url``, which must be empty and migrated) with
 ``--papers`` papers in Friday's daily list plus as many announced that day in no list, indexes them
-(keywords only), adds the subscribers (each with two of 40 topics and one of 8 categories), starts an
+(keywords only), adds the subscribers (each with two topics of two or three words that no other
+subscriber has, unless ``--shared-topics N``, and one of 8 categories), starts an
 aiosmtpd server process on loopback that counts what it accepts, then times one
 ``paperwire digest send --workers N`` run (``send_parallel``: N processes, each ``send_digests``). Prints the wall time, messages
 per second, and what the server received. Target: 10,000 subscribers in under 60 s.
@@ -127,12 +128,30 @@ def _papers(count: int, rng: random.Random) -> list[PaperRecord]:
     return records
 
 
+def distinct_topics(rng: random.Random, subscribers: int) -> list[list[str]]:
+    """Two topics per subscriber, every one different (two or three of ``WORDS``): each topic is
+    searched once, as with real readers, instead of 40 searches shared by 10,000 readers."""
+    seen: set[str] = set()
+    while len(seen) < 2 * subscribers:
+        seen.add(" ".join(rng.sample(WORDS, rng.choice((2, 3)))))
+    topics = sorted(seen)
+    rng.shuffle(topics)
+    return [topics[2 * i : 2 * i + 2] for i in range(subscribers)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--papers", type=int, default=400)
     parser.add_argument("--database-url")
     parser.add_argument("--workers", type=int, default=2, help="sender processes (--workers)")
+    parser.add_argument(
+        "--shared-topics",
+        type=int,
+        default=0,
+        help="draw every subscriber's topics from this many (the former run: 40); by default"
+        " each subscriber has two topics no one else has",
+    )
     args = parser.parse_args()
     rng = random.Random(6)
     with tempfile.TemporaryDirectory() as tmp:
@@ -149,7 +168,11 @@ def main() -> None:
         with session_scope(engine) as session:
             upsert_papers(session, _papers(args.papers, rng))
         index.sync(settings, engine, embed=False)
-        topics = [" ".join(rng.sample(WORDS, 2)) for _ in range(40)]
+        if args.shared_topics:
+            pool = [" ".join(rng.sample(WORDS, 2)) for _ in range(args.shared_topics)]
+            chosen = [rng.sample(pool, 2) for _ in range(args.subscribers)]
+        else:
+            chosen = distinct_topics(rng, args.subscribers)
         now = datetime(2026, 6, 1)
         with session_scope(engine) as session:
             session.execute(
@@ -158,7 +181,7 @@ def main() -> None:
                     {
                         "email": f"reader{i:05d}@example.org",
                         "frequency": "daily",
-                        "topics": rng.sample(topics, 2),
+                        "topics": chosen[i],
                         "categories": [rng.choice(CATEGORIES)],
                         "status": "active",
                         "skip_empty": False,

@@ -10,6 +10,10 @@ over the command's wall time, schema already migrated) and the peak RSS of the i
 a baseline measured in the same run, plain ``json.loads`` of every line of the file, and the ratio
 to it. Unless ``--no-double``, SQLite is also run on a file twice the size, to show that peak
 memory does not grow with the input. Target: >= 10,000 papers/s into SQLite, peak RSS < 300 MB.
+
+Those runs are the bulk path, ``--no-index``. The documented command (without it) also brings the
+search index up to date, embedding every new paper, which is far slower: it is run once on
+``--indexed-records`` records beside the bulk path on the same file, and both rates are printed.
 """
 
 from __future__ import annotations
@@ -58,14 +62,16 @@ class Run:
     summary: str
 
 
-def ingest(path: Path, database_url: str, home: Path) -> Run:
-    """One ``paperwire ingest snapshot`` process: its wall time, peak RSS and summary line."""
+def ingest(path: Path, database_url: str, home: Path, *, index: bool = False) -> Run:
+    """One ``paperwire ingest snapshot`` process: its wall time, peak RSS and summary line. The
+    bulk path (``--no-index``) unless ``index``: then the documented command, which also brings
+    the search index up to date (keyword index and embeddings)."""
     env = {**os.environ, "PAPERWIRE_HOME": str(home), "PAPERWIRE_DATABASE_URL": database_url}
     subprocess.run([*CLI, "init"], env=env, check=True, capture_output=True)
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
         process = subprocess.Popen(
-            [*CLI, "ingest", "snapshot", "--no-index", "--file", str(path)],
+            [*CLI, "ingest", "snapshot", *([] if index else ["--no-index"]), "--file", str(path)],
             env=env,
             stdout=out,
             stderr=err,
@@ -146,12 +152,35 @@ def measure(label: str, path: Path, records: int, fresh: Fresh, repeats: int, tm
     print(f"{'':28} last summary: {runs[-1].summary}")
 
 
+def indexed(tmp: Path, records: int) -> None:
+    """The documented command, ``paperwire ingest snapshot --file F`` with its indexing (keyword
+    index and embeddings), once, beside the bulk path on the same file."""
+    path = tmp / f"snapshot-indexed-{records}.jsonl"
+    synthesise(SAMPLE, path, records)
+    with sqlite_database(tmp) as url:
+        bulk = ingest(path, url, tmp / "home-bulk")
+    with sqlite_database(tmp) as url:
+        full = ingest(path, url, tmp / "home-indexed", index=True)
+    for label, run in (("bulk (--no-index)", bulk), ("documented, with indexing", full)):
+        print(
+            f"sqlite, {records:,} records, {label:26} {records / run.seconds:8,.0f} papers/s"
+            f"  ({records / run.cpu_seconds:,.0f} per CPU second)  peak RSS {run.peak_rss_mb:.0f} MB"
+        )
+    print(f"{'':28} last summary: {full.summary}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--records", type=int, default=200_000)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--no-double", action="store_true", help="skip the 2x-size SQLite run")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument(
+        "--indexed-records",
+        type=int,
+        default=2_000,
+        help="records for the documented command with indexing (embedding is ~40-80 papers/s)",
+    )
     args = parser.parse_args()
     load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
     print(f"cpus: {os.cpu_count()}  load average before: {load}")
@@ -166,6 +195,8 @@ def main() -> None:
             measure(
                 f"sqlite, {size:,} records", files[size], size, sqlite_database, args.repeats, tmp
             )
+        if args.indexed_records:
+            indexed(tmp, args.indexed_records)
         if args.no_postgres:
             return
         problem = postgres_problem()

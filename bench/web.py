@@ -14,9 +14,11 @@ with ``wrk`` (Debian package ``wrk``): each target for ``--duration`` seconds ov
 - baseline: ``/healthz`` (one ``SELECT 1``: the cost of the server, the framework and a session);
 - daily: ``/papers/date/D`` for a random one of the lists (the first page, 30 papers), as a
   visitor without cookies gets it: from the page cache while nothing is committed;
-- daily+cookie: the same pages with a cookie, so each is built (queries and template), as for a
-  signed-in member;
-- paper: ``/papers/ID`` for a random one of the papers.
+- daily (member): the same pages for a real signed-in member (an account signed in through the
+  ``/login`` form, who voted on 30 papers through the pages' forms, its session cookie sent with
+  each request): built for it each time (session lookup, its votes and collections, template)
+  around the list data shared through the cache;
+- paper: ``/papers/ID`` for a random one of the papers, as a visitor and as the member.
 
 For each it prints requests/s, p50 and p99 latency, the ratio of requests/s to the baseline, and
 the server's CPU time per request (from /proc, all worker processes), which other work on the
@@ -34,14 +36,23 @@ import random
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import httpx
+from loadgen import (  # bench/ is the script's own folder
+    CLI,
+    Load,
+    need_wrk,
+    serve,
+    stop,
+    table,
+    wrk,
+)
 
+from paperwire.accounts.users import create_user
 from paperwire.db.engine import make_engine, session_scope
 from paperwire.db.migrate import upgrade
 from paperwire.demo.corpus import read_corpus
@@ -50,21 +61,12 @@ from paperwire.papers.store import upsert_papers
 
 REPO = Path(__file__).resolve().parent.parent
 RESULTS = REPO / "bench" / "results" / "web.txt"
-CLI = [sys.executable, "-c", "from paperwire.cli import main; main()"]
 FIRST_DAY = date(2025, 6, 2)
 BATCH = 2_000
 
-LUA = """
-local paths = {}
-for line in io.lines("%(paths)s") do paths[#paths + 1] = line end
-math.randomseed(%(seed)d)
-request = function()
-  return wrk.format("GET", paths[math.random(#paths)], %(headers)s)
-end
-"""
-# A cookie makes the request a "visitor with cookies": list pages are then built for it rather
-# than served from the per-process page cache (paperwire/web/pagecache.py).
-COOKIE = '{Cookie = "bench=1"}'
+PASSWORD = "bench-member-password-0123"
+_TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
+VOTES = 30
 
 
 def paper_id(n: int) -> str:
@@ -107,92 +109,40 @@ def build(database_url: str, papers: int, lists: int, rng: random.Random) -> flo
     return time.perf_counter() - started
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def serve(env: dict[str, str], workers: int, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            [*CLI, "serve", "--port", str(port), "--workers", str(workers)],
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"paperwire serve exited:\n{log.read_text()[-3000:]}")
-        try:
-            if httpx.get(url + "/healthz", timeout=2).text == "ok":
-                return process, url
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    raise SystemExit(f"paperwire serve did not start:\n{log.read_text()[-3000:]}")
-
-
-@dataclasses.dataclass
-class Load:
-    name: str
-    requests_per_s: float
-    p50_ms: float
-    p99_ms: float
-    requests: int
-    errors: str
-    server_cpu_ms: float = 0.0  # server CPU time per request, all worker processes together
+def member_cookie(engine_url: str, url: str, paths: list[str], votes: int) -> str:
+    """A real signed-in member: an account made through the service, signed in through the
+    ``/login`` form, who then votes through each paper page's form on ``votes`` papers of the
+    lists. The Cookie header their browser sends (session and form cookie)."""
+    name = f"bench{int(time.time())}"  # a new member each run (--keep reuses the database)
+    engine = make_engine(engine_url)
+    with session_scope(engine) as session:
+        create_user(session, name, f"{name}@example.org", PASSWORD, "member")
+    engine.dispose()
+    browser = httpx.Client(base_url=url, timeout=60)
+    token = _TOKEN.search(browser.get("/login").text).group(1)  # type: ignore[union-attr]
+    form = {"username": name, "password": PASSWORD, "csrf_token": token}
+    answer = browser.post("/login", data=form, headers=_cookies(browser))
+    if answer.status_code != 303:
+        raise SystemExit(f"sign-in answered {answer.status_code}")
+    headers = _cookies(browser)
+    voted = 0
+    for path in paths:
+        page = browser.get(path, headers=headers).text
+        token = _TOKEN.search(page).group(1)  # type: ignore[union-attr]
+        for paper in list(dict.fromkeys(re.findall(r'action="(/papers/[\w.]+/vote)"', page)))[:3]:
+            data = {"action": "vote", "csrf_token": token}
+            if browser.post(paper, data=data, headers=headers).status_code == 303:
+                voted += 1
+        if voted >= votes:
+            break
+    if voted < votes:
+        raise SystemExit(f"the member could vote on only {voted} papers")
+    return headers["Cookie"]
 
 
-def group_cpu_seconds(group: int) -> float:
-    """User + system CPU seconds of every live process in process group ``group`` (the server
-    and its workers), from /proc: a figure other work on the machine cannot inflate."""
-    ticks = 0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[2]) == group:
-            ticks += int(fields[11]) + int(fields[12])
-    return ticks / os.sysconf("SC_CLK_TCK")
-
-
-def _ms(text: str) -> float:
-    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s)", text).groups()  # type: ignore[union-attr]
-    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
-
-
-def wrk(
-    name: str, url: str, paths: list[str], args: argparse.Namespace, tmp: Path, group: int
-) -> Load:
-    """Load ``paths`` (one at random per request) for ``args.duration`` seconds."""
-    listing = tmp / f"{name}.paths"
-    listing.write_text("\n".join(paths) + "\n")
-    script = tmp / f"{name}.lua"
-    headers = COOKIE if name.endswith("+cookie") else "nil"
-    script.write_text(LUA % {"paths": listing, "seed": args.seed, "headers": headers})
-    common = ["-t", "2", "-c", str(args.connections), "-s", str(script), "--latency", url]
-    subprocess.run(["wrk", "-d", "3s", *common], check=True, capture_output=True)  # warm-up
-    cpu_before = group_cpu_seconds(group)
-    out = subprocess.run(
-        ["wrk", "-d", f"{args.duration}s", *common], check=True, capture_output=True, text=True
-    ).stdout
-    cpu = group_cpu_seconds(group) - cpu_before
-    rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
-    p50 = _ms(re.search(r"\s50%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    p99 = _ms(re.search(r"\s99%\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    total = int(re.search(r"(\d+) requests in", out).group(1))  # type: ignore[union-attr]
-    errors = "; ".join(
-        line.strip() for line in out.splitlines() if "Non-2xx" in line or "Socket errors" in line
-    )
-    return Load(name, rate, p50, p99, total, errors or "none", 1000 * cpu / max(1, total))
+def _cookies(browser: httpx.Client) -> dict[str, str]:
+    # Secure cookies (an https base URL) are kept by httpx to itself over plain http: sent by hand.
+    return {"Cookie": "; ".join(f"{c.name}={c.value}" for c in browser.cookies.jar)}
 
 
 def _meets(load: Load) -> bool:
@@ -209,8 +159,7 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--keep", type=Path, help="build (or reuse) the instance in this folder")
     args = parser.parse_args()
-    if shutil.which("wrk") is None:
-        raise SystemExit("bench/web.py needs wrk: apt-get install wrk")
+    need_wrk("bench/web.py")
     rng = random.Random(args.seed)
     tmp = Path(tempfile.mkdtemp(prefix="paperwire-web-bench-"))
     home = args.keep or tmp / "home"
@@ -231,45 +180,52 @@ def main() -> None:
         print(f"keyword index built in {time.perf_counter() - started:.1f} s")
         marker.touch()
     days = [FIRST_DAY + timedelta(days=i) for i in range(args.lists)]
-    targets = {
-        "baseline /healthz": ["/healthz"],
-        "daily /papers/date/D": [f"/papers/date/{d.isoformat()}" for d in days],
-        "daily+cookie (built)": [f"/papers/date/{d.isoformat()}" for d in days],
-        "paper /papers/ID": [
-            f"/papers/{paper_id(rng.randrange(args.papers))}" for _ in range(5000)
-        ],
-    }
+    lists = [f"/papers/date/{d.isoformat()}" for d in days]
+    papers = [f"/papers/{paper_id(rng.randrange(args.papers))}" for _ in range(5000)]
     process, url = serve(env, args.workers, tmp / "serve.log")
+    load_before = os.getloadavg()[0]
     try:
-        for paths in targets.values():
-            response = httpx.get(url + paths[0], timeout=30)
+        member = {"Cookie": member_cookie(database_url, url, lists, VOTES)}
+        targets: list[tuple[str, list[str], dict[str, str] | None]] = [
+            ("baseline /healthz", ["/healthz"], None),
+            ("daily /papers/date/D (visitor)", lists, None),
+            ("daily /papers/date/D (member)", lists, member),
+            ("paper /papers/ID (visitor)", papers, None),
+            ("paper /papers/ID (member)", papers, member),
+        ]
+        for _, paths, headers in targets:
+            response = httpx.get(url + paths[0], headers=headers, timeout=30)
             if response.status_code != 200:
                 raise SystemExit(f"{paths[0]} answered {response.status_code}")
+            if headers and "Sign out" not in response.text:
+                raise SystemExit(f"{paths[0]} was not answered for the signed-in member")
         loads = [
-            wrk(name.split()[0], url, paths, args, tmp, process.pid)
-            for name, paths in targets.items()
+            wrk(
+                name,
+                url,
+                paths,
+                duration=args.duration,
+                connections=args.connections,
+                tmp=tmp,
+                group=process.pid,
+                seed=args.seed,
+                headers=headers,
+            )
+            for name, paths, headers in targets
         ]
     finally:
-        os.killpg(process.pid, 15)
-        process.wait(timeout=30)
-    load_avg = os.getloadavg()
+        stop(process)
     lines = [
         f"bench/web.py: {args.papers:,} papers in {args.lists} daily lists (SQLite), "
         f"paperwire serve --workers {args.workers}, wrk -t2 -c{args.connections} "
-        f"-d{args.duration}s on {os.cpu_count()} CPUs (load average after: "
-        f"{load_avg[0]:.1f}; other engineers' work shares the CPUs)",
-        f"{'target':<22}{'req/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'x baseline':>12}"
-        f"{'CPU ms/req':>12}{'req/CPU-s':>11}  errors",
+        f"-d{args.duration}s on {os.cpu_count()} CPUs (load average before {load_before:.1f},"
+        f" after {os.getloadavg()[0]:.1f}; other engineers' work shares the CPUs)",
+        f"member: signed in through /login, {VOTES} votes cast through the pages' forms; its"
+        " pages are built for it (session lookup, its votes and collections) around list data"
+        " shared through the cache",
+        *table(loads),
     ]
-    base = loads[0].requests_per_s
-    for name, load in zip(targets, loads, strict=True):
-        lines.append(
-            f"{name:<22}{load.requests_per_s:>9.0f}{load.p50_ms:>9.1f}{load.p99_ms:>9.1f}"
-            f"{load.requests_per_s / base:>12.2f}{load.server_cpu_ms:>12.2f}"
-            f"{1000 / max(load.server_cpu_ms, 1e-9):>11.0f}  {load.errors}"
-        )
-    measured = list(zip(targets, loads, strict=True))[1:]  # not the baseline
-    met = [name for name, load in measured if _meets(load)]
+    met = [load.name for load in loads[1:] if _meets(load)]
     lines.append("target (>= 300 req/s and p99 < 100 ms) met by: " + (", ".join(met) or "none"))
     lines.append(
         "CPU ms/req: server CPU time per request (all workers); req/CPU-s: what one free core"

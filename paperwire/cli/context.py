@@ -4,6 +4,7 @@ parser, and the summary/exit-code rule."""
 from __future__ import annotations
 
 import sys
+import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date
@@ -17,6 +18,7 @@ from rich.progress import (
     TaskID,
     TextColumn,
     TimeElapsedColumn,
+    TimeRemainingColumn,
 )
 from sqlalchemy import Engine
 
@@ -77,27 +79,56 @@ def parse_date(value: str | None, option: str) -> date | None:
 
 
 class Bar:
-    """A progress bar on a terminal (nothing otherwise): ``start`` a task, then ``advance`` it.
-    It is an ``index.SyncProgress`` and ``advance`` is an ingest's ``progress`` callback."""
+    """A progress bar with the rate and time left on a terminal; elsewhere (a log, ``nohup``) a
+    line every ``LINE_EVERY`` seconds saying the same. ``start`` a task, then ``advance`` it. It
+    is an ``index.SyncProgress`` and ``advance`` is an ingest's ``progress`` callback."""
+
+    LINE_EVERY = 30.0
 
     def __init__(self, bar: Progress | None) -> None:
         self.bar = bar
         self.task: TaskID | None = None
+        self.label, self.total, self.done = "", 0, 0
+        self.started = self.said = 0.0
 
     def start(self, label: str, total: int | None) -> None:
+        self.label, self.total, self.done = label, total or 0, 0
+        self.started = self.said = time.monotonic()
         if self.bar is not None:
             if self.task is not None:
                 self.bar.remove_task(self.task)
             self.task = self.bar.add_task(label, total=total)
 
     def advance(self, n: int) -> None:
-        if self.bar is not None and self.task is not None:
-            self.bar.advance(self.task, n)
+        self.done += n
+        if self.bar is not None:
+            if self.task is not None:
+                self.bar.advance(self.task, n)
+        elif self.label and time.monotonic() - self.said >= self.LINE_EVERY:
+            self.said = time.monotonic()
+            err_console.print(
+                progress_line(self.label, self.done, self.total, self.said - self.started),
+                markup=False,
+                highlight=False,
+            )
+
+
+def progress_line(label: str, done: int, total: int, seconds: float) -> str:
+    """``embedding: 12,000 of 1,000,000 (1.2%), 41.3 a second, about 6 h 39 min left``."""
+    rate = done / seconds if seconds > 0 else 0.0
+    if not total:
+        return f"{label}: {done:,}, {rate:.1f} a second"
+    line = f"{label}: {done:,} of {total:,} ({100 * done / total:.1f}%), {rate:.1f} a second"
+    if rate > 0 and total > done:
+        left = int((total - done) / rate)
+        hours, minutes = divmod(left // 60, 60)
+        line += f", about {hours} h {minutes} min left" if hours else f", about {minutes} min left"
+    return line
 
 
 @contextmanager
 def progress() -> Iterator[Bar]:
-    """Every command's progress bar, on standard error and only when it is a terminal."""
+    """Every command's progress bar, on standard error (lines every half minute off a terminal)."""
     if not sys.stderr.isatty():
         yield Bar(None)
         return
@@ -106,6 +137,7 @@ def progress() -> Iterator[Bar]:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TimeRemainingColumn(),
         console=err_console,
         transient=True,
     ) as bar:

@@ -7,19 +7,24 @@ back, and ``db.faults`` turns the failure into ``DatabaseUnavailable`` (a 503 wi
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import orjson
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, Table, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
+from sqlalchemy.schema import CreateTable
 
 from paperwire.config import DEFAULT_LOCK_TIMEOUT, Settings
+from paperwire.db.models import Base, RateLimitHit
 
 _engines: dict[str, Engine] = {}
+_engines_lock = threading.Lock()
+COUNTERS_SUFFIX = ".counters"
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any, busy_ms: int) -> None:
@@ -72,6 +77,31 @@ def get_engine(settings: Settings) -> Engine:
         engine = make_engine(settings.database_url, settings.db_lock_timeout)
         _engines[settings.database_url] = engine
     return engine
+
+
+def counter_engine(settings: Settings) -> Engine:
+    """Where counters written on every read (the API's rate limit) are kept. For an SQLite file
+    that is a file beside it (``<database>.counters``, the same ``rate_limits`` table, shared by
+    every process): a count written into the database itself changes its ``PRAGMA data_version``,
+    the page cache's sign that something was committed, so every API request emptied the cache of
+    every page and answer. Elsewhere, the database itself."""
+    url = make_url(settings.database_url)
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        return get_engine(settings)
+    key = COUNTERS_SUFFIX + settings.database_url
+    with _engines_lock:
+        engine = _engines.get(key)
+        if engine is None:
+            counters = url.set(database=str(url.database) + COUNTERS_SUFFIX)
+            engine = make_engine(counters.render_as_string(False), settings.db_lock_timeout)
+            with engine.begin() as conn:
+                conn.execute(
+                    CreateTable(
+                        Table(RateLimitHit.__tablename__, Base.metadata), if_not_exists=True
+                    )
+                )
+            _engines[key] = engine
+        return engine
 
 
 def dispose_engines() -> None:

@@ -207,8 +207,10 @@ def _run_mode(
     instance: Instance, dataset: Dataset, mode: str, progress: SyncProgress | None
 ) -> ModeResult:
     query_ids = [q for q in dataset.qrels if q in dataset.queries]
-    # One untimed query first: the model and the index are loaded on first use.
+    # One untimed query first: the model and the index are loaded on first use. Then no query
+    # vector is kept from an earlier mode: each mode's latency includes encoding its queries.
     service.search(instance.settings, instance.engine, "warm up", mode=mode, limit=DEPTH)
+    service.forget_query_vectors()
     if progress:
         progress.start(f"queries ({mode})", len(query_ids))
     ndcg = recall = mrr = 0.0

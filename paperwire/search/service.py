@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import logging
+import os
 import threading
 import time
 from collections import OrderedDict
@@ -30,7 +31,14 @@ from paperwire.config import Settings
 from paperwire.errors import UsageError
 from paperwire.papers.readmodel import PaperView, load_papers, upvote_counts
 from paperwire.search import fusion, index
-from paperwire.search.index import SyncProgress, SyncReport, open_lexical, open_vectors
+from paperwire.search.index import (
+    LEXICAL_FILE,
+    SyncProgress,
+    SyncReport,
+    index_dir,
+    open_lexical,
+    open_vectors,
+)
 from paperwire.search.lexical import (
     MARK_END,
     MARK_START,
@@ -257,6 +265,14 @@ def get_searcher(settings: Settings) -> Searcher:
         return searcher
 
 
+def forget_query_vectors() -> None:
+    """Drop every searcher's kept query vectors: benchmarks time queries with a cold cache."""
+    with _searchers_lock:
+        for searcher in _searchers.values():
+            with searcher._lock:
+                searcher._query_vectors.clear()
+
+
 def forget_searchers() -> None:
     """Drop cached searchers (after a rebuild replaced the files, and in tests)."""
     with _searchers_lock:
@@ -293,6 +309,22 @@ def sync_index(
     forget_searchers()
     problems.clear(settings, REFRESH_PROBLEM)
     return report
+
+
+def index_version(settings: Settings) -> str:
+    """A token that changes whenever the search index does (a sync writes the keyword index, and
+    records a new vectors version there too): answers cached per search are keyed by it, as the
+    index changes after the commit that empties the page cache."""
+    parts = []
+    lexical = index_dir(settings) / LEXICAL_FILE
+    for path in (lexical, lexical.with_name(lexical.name + "-wal")):
+        try:
+            st = os.stat(path)
+        except OSError:
+            parts.append("-")
+            continue
+        parts.append(f"{st.st_ino}.{st.st_mtime_ns}.{st.st_size}")
+    return "/".join(parts)
 
 
 def search(

@@ -27,7 +27,11 @@ from fastapi import Request
 from sqlalchemy.engine import make_url
 from starlette.responses import HTMLResponse, Response
 
-MAX_ENTRIES = 512
+MAX_ENTRIES = 4096
+# Entries are also dropped, oldest first, past this many bytes of bodies (a list's JSON is
+# 50-200 kB; view objects are counted at ``OBJECT_BYTES``).
+MAX_BYTES = 128 * 1024 * 1024
+OBJECT_BYTES = 32 * 1024
 MAX_AGE = 60.0
 
 T = TypeVar("T")
@@ -38,6 +42,14 @@ class _Entry:
     version: int
     stored: float
     body: Any
+    size: int
+
+
+def _size(body: Any) -> int:
+    if isinstance(body, bytes | str):
+        return len(body)
+    inner = getattr(body, "body", None)  # feeds.conditional.Document
+    return len(inner) if isinstance(inner, bytes) else OBJECT_BYTES
 
 
 class PageCache:
@@ -47,6 +59,7 @@ class PageCache:
         self._conn = sqlite3.connect(database_path, check_same_thread=False, isolation_level=None)
         self._lock = threading.Lock()
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
+        self._bytes = 0
 
     def version(self) -> int:
         with self._lock:
@@ -58,17 +71,19 @@ class PageCache:
             if entry is None:
                 return None
             if entry.version != version or time.monotonic() - entry.stored > MAX_AGE:
-                del self._entries[key]
+                self._bytes -= self._entries.pop(key).size
                 return None
             self._entries.move_to_end(key)
             return entry.body
 
     def put(self, key: str, version: int, body: Any) -> None:
+        entry = _Entry(version, time.monotonic(), body, _size(body))
         with self._lock:
-            self._entries[key] = _Entry(version, time.monotonic(), body)
-            self._entries.move_to_end(key)
-            while len(self._entries) > MAX_ENTRIES:
-                self._entries.popitem(last=False)
+            old = self._entries.pop(key, None)
+            self._bytes += entry.size - (old.size if old else 0)
+            self._entries[key] = entry
+            while len(self._entries) > MAX_ENTRIES or self._bytes > MAX_BYTES:
+                self._bytes -= self._entries.popitem(last=False)[1].size
 
 
 _caches: dict[str, PageCache | None] = {}

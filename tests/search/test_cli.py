@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from paperwire.cli.context import progress_line
 from paperwire.config import load_settings
 from paperwire.papers.records import PaperRecord
 from paperwire.search import evaluation, index
@@ -147,3 +148,10 @@ def test_ingest_keeps_the_index_current_without_paperwire_index(
         found = paperwire(env, "search", "sparsity certifying graph", "--mode", mode, "--json")
         assert found.returncode == 0, found.stderr
         assert json.loads(found.stdout)["results"][0]["id"] == "0704.0002", mode
+
+
+def test_the_progress_line_of_a_long_backfill_gives_rate_and_time_left() -> None:
+    line = progress_line("embedding", 12_000, 1_000_000, 300.0)
+    assert line == "embedding: 12,000 of 1,000,000 (1.2%), 40.0 a second, about 6 h 51 min left"
+    assert progress_line("keywords", 50, 100, 10.0).endswith("5.0 a second, about 0 min left")
+    assert progress_line("embedding", 0, 10, 0.0) == "embedding: 0 of 10 (0.0%), 0.0 a second"

@@ -71,7 +71,12 @@ def test_writes_while_the_database_is_locked_answer_503_and_succeed_when_retried
         _unavailable(ada.post(PAPER + "/vote", data=vote))
         _unavailable(ada.post(PAPER + "/comments", data=comment))
         _unavailable(visitor.post("/signup", data=signup))
-        _unavailable(visitor.get("/api/daily_papers"), api=True)
+        api = visitor.get("/api/daily_papers")
+        if database_url.startswith("sqlite"):
+            # the API reads on too: its rate-limit counts are kept beside an SQLite database
+            assert api.status_code == 200
+        else:  # counting is a write into the locked tables
+            _unavailable(api, api=True)
         assert _rows(engine) == before
 
     assert ada.post(PAPER + "/vote", data=vote).status_code == 303

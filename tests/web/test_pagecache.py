@@ -5,12 +5,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import Engine, update
 
+from paperwire.config import Settings
 from paperwire.db.engine import make_engine
 from paperwire.db.migrate import upgrade
 from paperwire.db.models import Paper
+from paperwire.search.index import open_lexical
+from paperwire.search.service import index_version
 from paperwire.web.pagecache import PageCache
+from tests.conftest import TEST_SECRET
 from tests.web.served import Site, load_sample
 
 
@@ -64,3 +69,60 @@ def test_lists_built_for_visitors_with_cookies_show_every_change_at_once(
     with engine.begin() as conn:
         conn.execute(update(Paper).where(Paper.id == "2406.00001").values(hidden=True))
     assert "Alpha renamed" not in site.get(path, cookies=cookies).text
+
+
+API_AND_FEEDS = (
+    "/api/daily_papers?date=2026-06-05",
+    "/api/daily_papers?week=2026-W23&sort=trending",
+    "/api/papers/search",
+    "/daily.atom?date=2026-06-05",
+    "/daily.jsonl",
+    "/daily.bib?date=2026-06-05",
+)
+
+
+def test_api_answers_and_feeds_show_every_change_at_once(site: Site, engine: Engine) -> None:
+    """API answers and feeds are kept like pages (on SQLite) and dropped by any commit."""
+    for path in API_AND_FEEDS:
+        first = site.get(path)
+        assert first.status_code == 200 and "Alpha: a paper" in first.text, path
+        assert site.get(path).content == first.content, path
+    with engine.begin() as conn:
+        conn.execute(update(Paper).where(Paper.id == "2406.00001").values(title="Alpha renamed"))
+    for path in API_AND_FEEDS:
+        assert "Alpha renamed" in site.get(path).text, path
+    with engine.begin() as conn:
+        conn.execute(update(Paper).where(Paper.id == "2406.00001").values(hidden=True))
+    for path in API_AND_FEEDS:
+        assert "Alpha" not in site.get(path).text, path
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_counting_api_requests_is_not_a_change_of_the_data(
+    site: Site, database_url: str, tmp_path: Path
+) -> None:
+    """The API's rate-limit counts go to a file beside an SQLite database: were they written into
+    it, every API request would change ``data_version`` and empty every process's cache."""
+    database = database_url.removeprefix("sqlite:///")
+    cache = PageCache(database)
+    before = cache.version()
+    remaining = []
+    for _ in range(3):
+        answer = site.get("/api/daily_papers")
+        assert answer.status_code == 200
+        remaining.append(int(answer.headers["RateLimit-Remaining"]))
+    assert remaining == sorted(remaining, reverse=True) and remaining[0] > remaining[-1]
+    assert cache.version() == before
+    assert Path(database + ".counters").is_file()
+
+
+def test_the_index_version_follows_the_keyword_index(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "home", database_url="sqlite://", secret_key=TEST_SECRET)
+    empty = index_version(settings)
+    lexical = open_lexical(settings)
+    lexical.set_state("synced", "1")
+    written = index_version(settings)
+    assert written != empty
+    lexical.set_state("synced", "2")
+    assert index_version(settings) != written
+    lexical.close()

@@ -4,28 +4,32 @@ huggingface.co, so ``HfApi(endpoint=...)`` works against paperwire unchanged:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
+from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from paperwire.errors import PaperNotFound
 from paperwire.papers.ids import canonical_id
 from paperwire.papers.listing import daily_papers, parse_period
 from paperwire.papers.markdown import paper_markdown
-from paperwire.papers.readmodel import load_paper
+from paperwire.papers.readmodel import PaperView, load_paper
 from paperwire.search import service
 from paperwire.web.api.schemas import (
     DailyPaperPublic,
     ErrorPublic,
     PaperPublic,
-    daily_json,
+    daily_bytes,
     paper_json,
 )
 from paperwire.web.convertors import PAPER_ID_REGEX
 from paperwire.web.deps import SessionDep, SettingsDep
 from paperwire.web.inputs import IsoDate, IsoWeek, Line, Month
+from paperwire.web.pagecache import cached_data
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorPublic, "description": "A parameter is malformed"},
@@ -42,14 +46,33 @@ PaperId = Annotated[
 MAX_QUERY = 250
 
 
+async def cached_json(
+    request: Request, build: Callable[[Session], list[PaperView]], *versions: str
+) -> Response:
+    """``build(session)``'s papers as the daily-list JSON, rendered once per process until
+    something is committed (and, with ``versions``, while they hold): every asker gets the same
+    answer. One hop to a worker thread (the cache, and on a miss a session and the build), where a
+    sync route with a session dependency took three."""
+
+    def body() -> bytes:
+        def render() -> bytes:
+            with Session(request.app.state.engine) as session:
+                return daily_bytes(build(session))
+
+        key = ":".join(("api", *versions, request.url.path, request.url.query))
+        return cached_data(request, key, render)
+
+    return Response(await run_in_threadpool(body), media_type="application/json")
+
+
 @router.get(
     "/api/daily_papers",
     response_model=list[DailyPaperPublic],
     response_model_exclude_none=True,
     summary="Daily papers of a date, week or month",
 )
-def list_daily_papers(
-    session: SessionDep,
+async def list_daily_papers(
+    request: Request,
     date: Annotated[IsoDate | None, Query(description="YYYY-MM-DD")] = None,
     week: Annotated[IsoWeek | None, Query(description="ISO week, YYYY-Www")] = None,
     month: Annotated[Month | None, Query(description="YYYY-MM")] = None,
@@ -63,10 +86,12 @@ def list_daily_papers(
     """Papers by the day they entered the daily list: newest list first and, within a day, most
     upvoted first; or by trending score. Without a period, every list."""
     period = parse_period(date.isoformat() if date else None, week, month)
-    found = daily_papers(
-        session, period=period, submitter=submitter, sort=sort, page=p, limit=limit
+    return await cached_json(
+        request,
+        lambda session: daily_papers(
+            session, period=period, submitter=submitter, sort=sort, page=p, limit=limit
+        ),
     )
-    return daily_json(found)
 
 
 @router.get(
@@ -75,21 +100,23 @@ def list_daily_papers(
     response_model_exclude_none=True,
     summary="Search papers (hybrid: keywords and meaning)",
 )
-def search_papers(
+async def search_papers(
     request: Request,
-    session: SessionDep,
     settings: SettingsDep,
     q: Annotated[Line | None, Query(max_length=MAX_QUERY, description="the query")] = None,
     limit: Annotated[int, Query(ge=1, le=120)] = 50,
 ) -> Response:
     """The best matches for ``q``, best first; without ``q``, the latest daily papers."""
     if not q or not q.strip():
-        return daily_json(daily_papers(session, limit=limit))
-    page = service.search(
-        settings, request.app.state.engine, q, mode="hybrid", limit=limit, snippets=False
-    )
-    # search loaded the papers through the read model already: no second read
-    return daily_json([result.paper for result in page.results])
+        return await cached_json(request, lambda session: daily_papers(session, limit=limit))
+
+    def found(_session: Session) -> list[PaperView]:
+        engine = request.app.state.engine
+        page = service.search(settings, engine, q, mode="hybrid", limit=limit, snippets=False)
+        # search loaded the papers through the read model already: no second read
+        return [result.paper for result in page.results]
+
+    return await cached_json(request, found, service.index_version(settings))
 
 
 @router.get(

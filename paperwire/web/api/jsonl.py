@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import orjson
+
 from paperwire.papers.readmodel import PaperView
-from paperwire.web.api.schemas import PaperPublic
+from paperwire.web.api.schemas import paper_dict
 
 
-def json_lines(items: Sequence[PaperView]) -> str:
-    """``items`` as JSON lines (UTF-8, one object per line, a final newline)."""
-    return "".join(PaperPublic.of(item).model_dump_json(exclude_none=True) + "\n" for item in items)
+def json_lines(items: Sequence[PaperView]) -> bytes:
+    """``items`` as JSON lines (UTF-8, one ``PaperPublic`` object per line, a final newline)."""
+    return b"".join(orjson.dumps(paper_dict(item)) + b"\n" for item in items)

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field, StrictBool, TypeAdapter
+import orjson
+from pydantic import BaseModel, Field, StrictBool
 from starlette.responses import Response
 
 from paperwire.digests.subscriptions import MAX_TOPICS, Preferences, preferences
@@ -30,15 +31,94 @@ def hf_time(value: datetime | None) -> str | None:
 
 
 def daily_json(items: Sequence[PaperView]) -> Response:
-    """``items`` as a JSON array of ``DailyPaperPublic``, serialised once (the models are built
-    and checked here, so FastAPI's second pass through ``response_model`` is skipped)."""
-    body = _DAILY_LIST.dump_json([DailyPaperPublic.of(item) for item in items], exclude_none=True)
-    return Response(body, media_type="application/json")
+    """``items`` as a JSON array of ``DailyPaperPublic`` (FastAPI's second pass through
+    ``response_model`` is skipped)."""
+    return Response(daily_bytes(items), media_type="application/json")
+
+
+def daily_bytes(items: Sequence[PaperView]) -> bytes:
+    """``items`` as a JSON array of ``DailyPaperPublic``, ``None`` left out."""
+    return orjson.dumps([daily_dict(item) for item in items])
 
 
 def paper_json(item: PaperView) -> Response:
-    return Response(
-        PaperPublic.of(item).model_dump_json(exclude_none=True), media_type="application/json"
+    return Response(orjson.dumps(paper_dict(item)), media_type="application/json")
+
+
+# The renderers below write the models' shapes (same keys, same order, ``None`` left out, as
+# ``model_dump_json(exclude_none=True)``) straight from the view with orjson: building and
+# serialising pydantic models took most of a list's time. ``tests/api/test_json_render.py``
+# checks they match the models byte for byte.
+
+
+def _drop_none(data: dict[str, object]) -> dict[str, object]:
+    return {key: value for key, value in data.items() if value is not None}
+
+
+def user_dict(submitter: Submitter | None) -> dict[str, object] | None:
+    """``UserPublic.of(submitter)``'s JSON object."""
+    if submitter is None:
+        return None
+    return _drop_none(
+        {
+            "name": submitter.name,
+            "user": submitter.name,
+            "fullname": submitter.fullname or submitter.name,
+            "avatarUrl": safe_url(submitter.avatar_url, site_path=True),
+            "type": "user",
+        }
+    )
+
+
+def paper_dict(paper: PaperView) -> dict[str, object]:
+    """``PaperPublic.of(paper)``'s JSON object."""
+    entry = paper.entry
+    return _drop_none(
+        {
+            "id": paper.id,
+            "title": paper.title,
+            "summary": paper.abstract,
+            "authors": [{"name": name, "hidden": False} for name in paper.authors],
+            "publishedAt": hf_time(paper.published_at),
+            "submittedOnDailyAt": hf_time(entry.submitted_at) if entry else None,
+            "submittedOnDailyBy": user_dict(paper.submitter),
+            "upvotes": paper.upvotes,
+            "numComments": paper.all_comments,
+            "discussionId": paper.discussion_id,
+            "projectPage": paper.project_url,
+            "githubRepo": paper.code_url,
+            "githubStars": paper.code_stars,
+            "ai_summary": paper.ai_summary,
+            "ai_keywords": list(paper.ai_keywords) or None,
+            "organization": {"name": paper.organization} if paper.organization else None,
+            "arxivId": paper.arxiv_id,
+            "version": paper.version,
+            "categories": list(paper.categories),
+            "dailyDate": entry.list_date.isoformat() if entry else None,
+            "doi": paper.doi,
+            "journalRef": paper.journal_ref,
+        }
+    )
+
+
+def daily_dict(item: PaperView) -> dict[str, object]:
+    """``DailyPaperPublic.of(item)``'s JSON object."""
+    paper = paper_dict(item)
+    media = item.extras.get("media_urls")
+    return _drop_none(
+        {
+            "paper": paper,
+            "publishedAt": paper.get("submittedOnDailyAt") or paper.get("publishedAt"),
+            "title": paper["title"],
+            "summary": paper["summary"],
+            "thumbnail": safe_url(item.extras.get("thumbnail"), site_path=True),
+            "mediaUrls": [m for m in (safe_url(x, site_path=True) for x in media) if m]
+            if isinstance(media, list)
+            else None,
+            "numComments": paper["numComments"],
+            "submittedBy": paper.get("submittedOnDailyBy"),
+            "organization": paper.get("organization"),
+        }
     )
 
 
@@ -164,9 +244,6 @@ class DailyPaperPublic(BaseModel):
             submittedBy=paper.submittedOnDailyBy,
             organization=paper.organization,
         )
-
-
-_DAILY_LIST = TypeAdapter(list[DailyPaperPublic])
 
 
 # --- paperwire's own endpoints ------------------------------------------------------------------

@@ -3,10 +3,13 @@
 (Atom feed), ``.jsonl`` (JSON lines) or ``.bib`` (BibTeX), and ``/papers/{id}.bib``.
 
 Every answer carries ETag and Last-Modified and is 304 when unchanged; lists come from
-``feeds.lists``, documents from ``feeds.atom`` and ``exports``.
+``feeds.lists``, documents from ``feeds.atom`` and ``exports``. Documents of lists are kept per
+process (``web.pagecache.cached_data``) and dropped by any commit, like the pages they mirror.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from fastapi import APIRouter, Request
 from starlette.exceptions import HTTPException
@@ -16,11 +19,13 @@ from paperwire.errors import PaperNotFound
 from paperwire.exports.bibtex import bibtex
 from paperwire.feeds import lists
 from paperwire.feeds.atom import FeedInfo, atom_feed, last_modified
-from paperwire.feeds.conditional import conditional_response
+from paperwire.feeds.conditional import Document
 from paperwire.papers.ids import canonical_id
 from paperwire.papers.readmodel import load_paper
+from paperwire.search.service import index_version
 from paperwire.web.api.jsonl import json_lines
 from paperwire.web.deps import SessionDep, SettingsDep
+from paperwire.web.pagecache import cached_data
 
 router = APIRouter(include_in_schema=False)  # documents, not JSON API operations
 
@@ -31,9 +36,7 @@ MEDIA = {
 }
 
 
-def _answer(request: Request, fmt: str, found: lists.PaperList) -> Response:
-    if fmt not in MEDIA:
-        raise HTTPException(404)
+def _document(request: Request, fmt: str, found: lists.PaperList) -> Document:
     settings = request.app.state.settings
     if fmt == "atom":
         own = request.url.path + (f"?{request.url.query}" if request.url.query else "")
@@ -45,10 +48,22 @@ def _answer(request: Request, fmt: str, found: lists.PaperList) -> Response:
         )
         body = atom_feed(info, found.items, settings.base_url)
     elif fmt == "jsonl":
-        body = json_lines(found.items).encode()
+        body = json_lines(found.items)
     else:
         body = bibtex(found.items).encode()
-    return conditional_response(request, body, MEDIA[fmt], last_modified(found.items))
+    return Document(body, MEDIA[fmt], last_modified(found.items))
+
+
+def _answer(
+    request: Request, fmt: str, build: Callable[[], lists.PaperList], *versions: str
+) -> Response:
+    """The document of ``build()``'s list, built once per process until something is committed
+    (or, with ``versions``, the search index changes): readers poll feeds all day."""
+    if fmt not in MEDIA:
+        raise HTTPException(404)
+    key = ":".join(("feed", *versions, request.url.path, request.url.query))
+    document = cached_data(request, key, lambda: _document(request, fmt, build()))
+    return document.response(request)
 
 
 @router.get("/daily.{fmt}", name="daily_feed")
@@ -61,14 +76,14 @@ def daily_feed(
     week: str | None = None,
     month: str | None = None,
 ) -> Response:
-    return _answer(request, fmt, lists.daily(session, settings, date, week, month))
+    return _answer(request, fmt, lambda: lists.daily(session, settings, date, week, month))
 
 
 @router.get("/papers/trending.{fmt}", name="trending_feed")
 def trending_feed(
     request: Request, fmt: str, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    return _answer(request, fmt, lists.trending_list(session, settings))
+    return _answer(request, fmt, lambda: lists.trending_list(session, settings))
 
 
 @router.get("/search.{fmt}", name="search_feed")
@@ -80,8 +95,13 @@ def search_feed(
     q: str = "",
     sort: str = "relevance",
 ) -> Response:
-    found = lists.search_list(session, settings, request.app.state.engine, q[:250], sort)
-    return _answer(request, fmt, found)
+    engine = request.app.state.engine
+    return _answer(
+        request,
+        fmt,
+        lambda: lists.search_list(session, settings, engine, q[:250], sort),
+        index_version(settings),
+    )
 
 
 @router.get("/papers/{paper_id:paper_id}.bib", name="paper_bibtex")
@@ -89,12 +109,11 @@ def paper_bibtex(request: Request, paper_id: str, session: SessionDep) -> Respon
     item = load_paper(session, canonical_id(paper_id))
     if item is None:
         raise PaperNotFound(f"There is no paper {paper_id} here (yet).")
-    body = bibtex([item]).encode()
-    return conditional_response(request, body, MEDIA["bib"], last_modified([item]))
+    return Document(bibtex([item]).encode(), MEDIA["bib"], last_modified([item])).response(request)
 
 
 @router.get("/collections/{username}/{slug}/papers.{fmt}", name="collection_feed")
 def collection_feed(
     request: Request, username: str, slug: str, fmt: str, session: SessionDep, settings: SettingsDep
 ) -> Response:
-    return _answer(request, fmt, lists.collection_list(session, settings, username, slug))
+    return _answer(request, fmt, lambda: lists.collection_list(session, settings, username, slug))
