@@ -95,6 +95,13 @@ SETTINGS: tuple[Setting, ...] = (
         "addresses or networks of reverse proxies whose X-Forwarded-For/-Proto are believed,"
         " comma-separated (default: none, the connecting address is the client)",
     ),
+    Setting(
+        "index_poll",
+        "PAPERWIRE_INDEX_POLL",
+        "10",
+        "seconds between a serving node's fallback checks for papers its search index lacks"
+        " (a change wakes it at once: LISTEN/NOTIFY on PostgreSQL, data_version on SQLite)",
+    ),
 )
 
 
@@ -116,6 +123,7 @@ class Settings:
     # where secret_key came from: PAPERWIRE_SECRET_KEY, the config file, the key file, or "unset"
     secret_source: str = "code"
     trusted_proxies: str = ""
+    index_poll: float = 10.0
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -210,6 +218,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         community=values["community"] or "paperwire",
         arxiv_api_url=values["arxiv_api_url"] or "https://export.arxiv.org/api/query",
         trusted_proxies=_proxies(values["trusted_proxies"]),
+        index_poll=_seconds(values["index_poll"], "PAPERWIRE_INDEX_POLL"),
         submit_max_age_days=_days(values["submit_max_age_days"], "PAPERWIRE_SUBMIT_MAX_AGE_DAYS"),
         smtp_ca_file=values["smtp_ca_file"],
         extra={k: v for k, v in from_file.items() if k not in {s.name for s in SETTINGS}},
