@@ -1,4 +1,8 @@
-"""``paperwire worker``: the scheduled jobs (search index, daily and weekly digests) under leases.
+"""``paperwire worker``: the scheduled jobs (embeddings, daily and weekly digests) under leases.
+
+``embed`` computes the embeddings the database lacks, once for the whole cluster (every serving
+node's index takes them from the database: ``search/follow.py``), then brings this node's own index
+current and trims the papers' change log.
 
 Each job is a row of ``job_locks``: a worker runs a job only after taking its lease with an
 ``INSERT ... ON CONFLICT DO NOTHING`` or a conditional UPDATE of an expired lease, so several workers
@@ -35,14 +39,20 @@ class Job:
     run: Callable[[Settings, Engine], str]
 
 
-def _index(settings: Settings, engine: Engine) -> str:
+# Change-log rows older than this are deleted; a node away longer rebuilds by a full comparison.
+CHANGE_LOG_DAYS = 7
+
+
+def _embed(settings: Settings, engine: Engine) -> str:
     from paperwire import problems
     from paperwire.ingest.submit import REFRESH_PROBLEM
-    from paperwire.search import index, service
+    from paperwire.papers import changes
+    from paperwire.search import index
 
     report = index.sync(settings, engine)
-    service.forget_searchers()
-    # A full sync also catches up what a failed refresh after a submission left behind.
+    with engine.begin() as conn:
+        changes.prune(conn, timedelta(days=CHANGE_LOG_DAYS))
+    # A sync also catches up what a failed refresh after a submission left behind.
     problems.clear(settings, REFRESH_PROBLEM)
     return report.summary()
 
@@ -58,7 +68,7 @@ def _digests(frequency: str) -> Callable[[Settings, Engine], str]:
 
 
 JOBS = (
-    Job("index", timedelta(minutes=30), timedelta(hours=2), _index),
+    Job("embed", timedelta(minutes=1), timedelta(hours=2), _embed),
     Job("digests-daily", timedelta(hours=1), timedelta(hours=2), _digests("daily")),
     Job("digests-weekly", timedelta(hours=6), timedelta(hours=2), _digests("weekly")),
 )

@@ -2,8 +2,10 @@
 
 Each sender claims rows of ``digest_deliveries`` with ``INSERT ... ON CONFLICT DO NOTHING RETURNING``,
 so two senders running together get disjoint subscribers; the claim commits before any mail goes
-out. A claim left ``sending`` by a sender that died is taken over when its lease has expired or, on
-the same machine, as soon as its process is gone; every later write of the row is conditional on
+out. A claim carries a random id of the sending process (with host and PID for people): a claim left
+``sending`` by a sender that died is taken over when its lease has expired or, when it was made in
+this very kernel boot and PID namespace (never another container or a cloned VM with the same host
+name and PIDs), as soon as its process is gone; every later write of the row is conditional on
 the claim (holder and time) still being the sender's own, so a sender stalled past its lease and
 taken over sends nothing more for that row.
 
@@ -38,14 +40,17 @@ each digest once.
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
+import secrets
 import socket
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import Message
+from pathlib import Path
 
 from sqlalchemy import Engine, delete, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -67,6 +72,7 @@ from paperwire.errors import DeliveryError, MailServerError
 from paperwire.mail.message import build_message
 from paperwire.mail.sender import Sender
 from paperwire.papers.records import now_utc
+from paperwire.search import index
 
 LEASE = timedelta(minutes=10)
 BATCH = 200
@@ -100,13 +106,35 @@ class SendReport:
         )
 
 
+_tokens: dict[int, str] = {}
+
+
+def _machine() -> str:
+    """This kernel boot and PID namespace: two containers or two cloned VMs never share it (their
+    host names and PIDs may well be the same)."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return ""
+    return hashlib.sha1(f"{boot}|{namespace}".encode()).hexdigest()[:12]
+
+
 def holder_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """Who claims: host and PID for people reading the table, this machine's boot and PID
+    namespace, and a random id of this process (a new one after a fork)."""
+    token = _tokens.setdefault(os.getpid(), secrets.token_hex(8))
+    return f"{socket.gethostname()[:64]}:{os.getpid()}:{_machine()}:{token}"
 
 
 def _holder_is_dead(holder: str | None) -> bool:
-    host, _, pid = (holder or "").rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    """Whether the claim's holder is a process gone from this very machine and PID namespace (then
+    its claim need not wait for its lease); any doubt answers no."""
+    parts = (holder or "").rsplit(":", 3)
+    if len(parts) != 4:
+        return False
+    _host, pid, machine, _token = parts
+    if not machine or machine != _machine() or not pid.isdigit():
         return False
     try:
         os.kill(int(pid), 0)
@@ -219,6 +247,8 @@ def send_digests(
     if day is None:
         day = now_utc().date() - timedelta(days=1 if frequency == "daily" else 7)
     period = period_for(frequency, day)
+    # Compose from the database's truth: this node's index may lag papers another node ingested.
+    index.sync(settings, engine, embed=False)
     content = PeriodContent(settings, engine, period)
     report = SendReport(period=f"{frequency} {period.key}")
     holder = holder_id()
@@ -515,5 +545,6 @@ def preview(settings: Settings, engine: Engine, email: str, day: date | None = N
 
             raise SubscriptionNotFound(f"no subscription for {email}")
         day = day or now_utc().date() - timedelta(days=1 if sub.frequency == "daily" else 7)
+        index.sync(settings, engine, embed=False)
         content = PeriodContent(settings, engine, period_for(sub.frequency, day))
         return compose(session, content, sub)
