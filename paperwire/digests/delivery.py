@@ -41,10 +41,12 @@ each digest once.
 from __future__ import annotations
 
 import hashlib
+import logging
 import multiprocessing
 import os
 import secrets
 import socket
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -52,7 +54,7 @@ from datetime import date, datetime, timedelta
 from email.message import Message
 from pathlib import Path
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -68,13 +70,14 @@ from paperwire.digests.compose import (
     period_for,
     render,
 )
-from paperwire.errors import DeliveryError, MailServerError
+from paperwire.errors import DeliveryError, MailServerError, PaperwireError
 from paperwire.mail.message import build_message
 from paperwire.mail.sender import Sender
 from paperwire.papers.records import now_utc
 from paperwire.search import index
 
 LEASE = timedelta(minutes=10)
+log = logging.getLogger(__name__)
 BATCH = 200
 RETRY_DELAYS = (1.0, 4.0, 15.0)
 # A server that cannot be reached (or refuses our session) fails every message alike: the run tries
@@ -231,6 +234,16 @@ def _claim(
     return [sid for sid in ids if sid in claimed], Claim(holder, now)
 
 
+def _catch_up(settings: Settings, engine: Engine) -> None:
+    """Compose from the database's truth: this node's index may lag papers another node ingested.
+    An index that cannot be brought current is logged; its topics then say they could not be
+    searched (``compose``), and everything else is sent."""
+    try:
+        index.sync(settings, engine, embed=False)
+    except (PaperwireError, OSError, sqlite3.Error) as exc:
+        log.warning("the search index could not be brought current before the digests: %s", exc)
+
+
 def send_digests(
     settings: Settings,
     engine: Engine,
@@ -247,8 +260,7 @@ def send_digests(
     if day is None:
         day = now_utc().date() - timedelta(days=1 if frequency == "daily" else 7)
     period = period_for(frequency, day)
-    # Compose from the database's truth: this node's index may lag papers another node ingested.
-    index.sync(settings, engine, embed=False)
+    _catch_up(settings, engine)
     content = PeriodContent(settings, engine, period)
     report = SendReport(period=f"{frequency} {period.key}")
     holder = holder_id()
@@ -511,6 +523,14 @@ class DeliveryRow:
     at: datetime | None
 
 
+def delivery_counts(session: Session) -> dict[str, int]:
+    """How many digest deliveries are in each status (sent, sending, retry, ...)."""
+    rows = session.execute(
+        select(DigestDelivery.status, func.count()).group_by(DigestDelivery.status)
+    ).all()
+    return {status: int(count) for status, count in rows}
+
+
 def recent(session: Session, limit: int = 100) -> list[DeliveryRow]:
     """The latest sends and failures, newest first, for the admin page."""
     rows = session.execute(
@@ -545,6 +565,6 @@ def preview(settings: Settings, engine: Engine, email: str, day: date | None = N
 
             raise SubscriptionNotFound(f"no subscription for {email}")
         day = day or now_utc().date() - timedelta(days=1 if sub.frequency == "daily" else 7)
-        index.sync(settings, engine, embed=False)
+        _catch_up(settings, engine)
         content = PeriodContent(settings, engine, period_for(sub.frequency, day))
         return compose(session, content, sub)

@@ -28,6 +28,7 @@ from paperwire.web.api.docs import install_docs
 from paperwire.web.api.limits import install_limits
 from paperwire.web.bodylimit import BodyLimit
 from paperwire.web.inputs import check_address
+from paperwire.web.metrics import Metrics, RequestTimer
 from paperwire.web.routes import (
     accounts,
     collections,
@@ -129,6 +130,8 @@ def create_app(settings: Settings | None = None, *, follow: bool = False) -> Fas
 
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
+    app.state.metrics = Metrics(settings, app.state.engine)
+    app.add_middleware(RequestTimer, metrics=app.state.metrics)
 
     install_limits(app)
     if settings.trusted_proxies:

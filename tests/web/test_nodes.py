@@ -215,3 +215,19 @@ def test_a_digest_sent_from_a_node_that_did_not_ingest_has_the_new_papers(
     body = str(message.get_body(("plain",)).get_content())  # type: ignore[union-attr]
     assert "HDR-GS" in body
     assert "Nothing new on “High Dynamic Range”" not in body
+
+
+def test_health_and_metrics_report_the_index_lag_and_the_backlog(cluster: Cluster) -> None:
+    health = httpx.get(cluster.b.url + "/healthz", params={"format": "json"}, timeout=30).json()
+    assert health["status"] == "ok", health
+    assert 0 <= health["index_lag_seconds"] < WITHIN and health["embedding_backlog"] >= 0
+    httpx.get(cluster.b.url + "/papers/date/2024-05-27", timeout=30).raise_for_status()
+    metrics = httpx.get(cluster.b.url + "/metrics", timeout=30)
+    assert metrics.headers["content-type"].startswith("text/plain")
+    lines = metrics.text.splitlines()
+    assert any(
+        line.startswith('paperwire_request_seconds_count{method="GET",route="/papers/date/{day}"}')
+        for line in lines
+    ), metrics.text
+    assert any(line.startswith("paperwire_index_lag_seconds ") for line in lines)
+    assert any(line.startswith('paperwire_digest_deliveries{status="sent"} 1.0') for line in lines)
