@@ -102,6 +102,13 @@ SETTINGS: tuple[Setting, ...] = (
         "the operator's e-mail or URL, sent in the User-Agent of every harvest so source operators"
         " can reach you",
     ),
+    Setting(
+        "index_poll",
+        "PAPERWIRE_INDEX_POLL",
+        "10",
+        "seconds between a serving node's fallback checks for papers its search index lacks"
+        " (a change wakes it at once: LISTEN/NOTIFY on PostgreSQL, data_version on SQLite)",
+    ),
 )
 _DEFAULTS = {setting.name: setting.default for setting in SETTINGS}
 
@@ -138,6 +145,7 @@ class Settings:
     contact: str | None = None
     # the TOML file the settings (and the [[sources]] of paperwire.intake) were read from
     config_file: str | None = None
+    index_poll: float = float(default("index_poll"))
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -236,6 +244,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         community=given("community"),
         arxiv_api_url=given("arxiv_api_url"),
         trusted_proxies=_proxies(values["trusted_proxies"]),
+        index_poll=_seconds(values["index_poll"], "PAPERWIRE_INDEX_POLL"),
         submit_max_age_days=_days(values["submit_max_age_days"], "PAPERWIRE_SUBMIT_MAX_AGE_DAYS"),
         smtp_ca_file=values["smtp_ca_file"],
         contact=values["contact"],

@@ -1,5 +1,9 @@
-"""``paperwire worker``: the scheduled jobs (search index, intake harvests, daily and weekly digests)
+"""``paperwire worker``: the scheduled jobs (embeddings, intake harvests, daily and weekly digests)
 under leases.
+
+``embed`` computes the embeddings the database lacks, once for the whole cluster (every serving
+node's index takes them from the database: ``search/follow.py``), then brings this node's own index
+current and trims the papers' change log.
 
 Each job is a row of ``job_locks``: a worker runs a job only after taking its lease with an
 ``INSERT ... ON CONFLICT DO NOTHING`` or a conditional UPDATE of an expired lease, so several workers
@@ -36,21 +40,30 @@ class Job:
     run: Callable[[Settings, Engine], str]
 
 
-def _index(settings: Settings, engine: Engine) -> str:
+# Change-log rows older than this are deleted; a node away longer rebuilds by a full comparison.
+CHANGE_LOG_DAYS = 7
+
+
+def _embed(settings: Settings, engine: Engine) -> str:
+    from paperwire.papers import changes
     from paperwire.search import service
 
     # A full sync also catches up what a failed refresh after a submission left behind.
-    return service.sync_index(settings, engine).summary()
+    report = service.sync_index(settings, engine)
+    with engine.begin() as conn:
+        changes.prune(conn, timedelta(days=CHANGE_LOG_DAYS))
+    return report.summary()
 
 
 def _intake(settings: Settings, engine: Engine) -> str:
     """Harvest every configured source that is due, then bring the index up to date for what came."""
     from paperwire.intake.harvest import run_due
+    from paperwire.search import service
 
     reports = run_due(settings, engine)
     lines = [report.summary() for report in reports]
     if any(report.new_papers for report in reports):
-        lines.append(_index(settings, engine))
+        lines.append(service.sync_index(settings, engine, after_ingest=True).summary())
     summary = "; ".join(lines) or "no source due"
     if any(report.failure for report in reports):
         raise SourceError(summary)
@@ -68,7 +81,7 @@ def _digests(frequency: str) -> Callable[[Settings, Engine], str]:
 
 
 JOBS = (
-    Job("index", timedelta(minutes=30), timedelta(hours=2), _index),
+    Job("embed", timedelta(minutes=1), timedelta(hours=2), _embed),
     # Each source has its own schedule and lease (paperwire.intake); this job looks every minute.
     Job("intake", timedelta(minutes=1), timedelta(minutes=30), _intake),
     Job("digests-daily", timedelta(hours=1), timedelta(hours=2), _digests("daily")),

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -255,6 +256,49 @@ class JobLock(Base):
     acquired_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
     last_run_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class PaperEmbedding(Base):
+    """A paper's embedding by one model build, computed once for every node (``search/embeddings``).
+
+    ``text_hash`` is the title and abstract it was computed from; ``content_hash`` the paper's at the
+    last check, so only papers whose content changed since are looked at again."""
+
+    __tablename__ = "paper_embeddings"
+
+    paper_id: Mapped[str] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    model: Mapped[str] = mapped_column(String(255), primary_key=True)
+    text_hash: Mapped[str] = mapped_column(String(40))
+    content_hash: Mapped[str] = mapped_column(String(40))
+    dim: Mapped[int] = mapped_column(Integer)
+    # float32 little-endian, ``dim`` numbers.
+    vector: Mapped[bytes] = mapped_column(LargeBinary)
+    computed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PaperChange(Base):
+    """The change log every node's search index follows: one row per paper inserted, deleted, whose
+    content or visibility changed, or that got a new embedding. Written by database triggers (see
+    migration 0007), so every writer is covered; ``seq`` only grows."""
+
+    __tablename__ = "paper_changes"
+    __table_args__ = ({"sqlite_autoincrement": True},)
+
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    paper_id: Mapped[str] = mapped_column(String(64))
+    changed_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class InstanceSetting(Base):
+    """Facts about this database itself; ``database_id`` (random, made once) lets a search index
+    tell the database it was built from."""
+
+    __tablename__ = "instance"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
 
 
 class RateLimitHit(Base):

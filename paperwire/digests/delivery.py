@@ -2,8 +2,10 @@
 
 Each sender claims rows of ``digest_deliveries`` with ``INSERT ... ON CONFLICT DO NOTHING RETURNING``,
 so two senders running together get disjoint subscribers; the claim commits before any mail goes
-out. A claim left ``sending`` by a sender that died is taken over when its lease has expired or, on
-the same machine, as soon as its process is gone; every later write of the row is conditional on
+out. A claim carries a random id of the sending process (with host and PID for people): a claim left
+``sending`` by a sender that died is taken over when its lease has expired or, when it was made in
+this very kernel boot and PID namespace (never another container or a cloned VM with the same host
+name and PIDs), as soon as its process is gone; every later write of the row is conditional on
 the claim (holder and time) still being the sender's own, so a sender stalled past its lease and
 taken over sends nothing more for that row.
 
@@ -38,16 +40,21 @@ each digest once.
 
 from __future__ import annotations
 
+import hashlib
+import logging
 import multiprocessing
 import os
+import secrets
 import socket
+import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import Message
+from pathlib import Path
 
-from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -63,12 +70,14 @@ from paperwire.digests.compose import (
     period_for,
     render,
 )
-from paperwire.errors import DeliveryError, MailServerError
+from paperwire.errors import DeliveryError, MailServerError, PaperwireError
 from paperwire.mail.message import build_message
 from paperwire.mail.sender import Sender
 from paperwire.papers.records import now_utc
+from paperwire.search import index
 
 LEASE = timedelta(minutes=10)
+log = logging.getLogger(__name__)
 BATCH = 200
 RETRY_DELAYS = (1.0, 4.0, 15.0)
 # A server that cannot be reached (or refuses our session) fails every message alike: the run tries
@@ -100,13 +109,35 @@ class SendReport:
         )
 
 
+_tokens: dict[int, str] = {}
+
+
+def _machine() -> str:
+    """This kernel boot and PID namespace: two containers or two cloned VMs never share it (their
+    host names and PIDs may well be the same)."""
+    try:
+        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
+        namespace = os.readlink("/proc/self/ns/pid")
+    except OSError:
+        return ""
+    return hashlib.sha1(f"{boot}|{namespace}".encode()).hexdigest()[:12]
+
+
 def holder_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
+    """Who claims: host and PID for people reading the table, this machine's boot and PID
+    namespace, and a random id of this process (a new one after a fork)."""
+    token = _tokens.setdefault(os.getpid(), secrets.token_hex(8))
+    return f"{socket.gethostname()[:64]}:{os.getpid()}:{_machine()}:{token}"
 
 
 def _holder_is_dead(holder: str | None) -> bool:
-    host, _, pid = (holder or "").rpartition(":")
-    if host != socket.gethostname() or not pid.isdigit():
+    """Whether the claim's holder is a process gone from this very machine and PID namespace (then
+    its claim need not wait for its lease); any doubt answers no."""
+    parts = (holder or "").rsplit(":", 3)
+    if len(parts) != 4:
+        return False
+    _host, pid, machine, _token = parts
+    if not machine or machine != _machine() or not pid.isdigit():
         return False
     try:
         os.kill(int(pid), 0)
@@ -203,6 +234,16 @@ def _claim(
     return [sid for sid in ids if sid in claimed], Claim(holder, now)
 
 
+def _catch_up(settings: Settings, engine: Engine) -> None:
+    """Compose from the database's truth: this node's index may lag papers another node ingested.
+    An index that cannot be brought current is logged; its topics then say they could not be
+    searched (``compose``), and everything else is sent."""
+    try:
+        index.sync(settings, engine, embed=False)
+    except (PaperwireError, OSError, sqlite3.Error) as exc:
+        log.warning("the search index could not be brought current before the digests: %s", exc)
+
+
 def send_digests(
     settings: Settings,
     engine: Engine,
@@ -219,6 +260,7 @@ def send_digests(
     if day is None:
         day = now_utc().date() - timedelta(days=1 if frequency == "daily" else 7)
     period = period_for(frequency, day)
+    _catch_up(settings, engine)
     content = PeriodContent(settings, engine, period)
     report = SendReport(period=f"{frequency} {period.key}")
     holder = holder_id()
@@ -481,6 +523,14 @@ class DeliveryRow:
     at: datetime | None
 
 
+def delivery_counts(session: Session) -> dict[str, int]:
+    """How many digest deliveries are in each status (sent, sending, retry, ...)."""
+    rows = session.execute(
+        select(DigestDelivery.status, func.count()).group_by(DigestDelivery.status)
+    ).all()
+    return {status: int(count) for status, count in rows}
+
+
 def recent(session: Session, limit: int = 100) -> list[DeliveryRow]:
     """The latest sends and failures, newest first, for the admin page."""
     rows = session.execute(
@@ -515,5 +565,6 @@ def preview(settings: Settings, engine: Engine, email: str, day: date | None = N
 
             raise SubscriptionNotFound(f"no subscription for {email}")
         day = day or now_utc().date() - timedelta(days=1 if sub.frequency == "daily" else 7)
+        _catch_up(settings, engine)
         content = PeriodContent(settings, engine, period_for(sub.frequency, day))
         return compose(session, content, sub)

@@ -207,6 +207,20 @@ def _gt_model_path() -> Path:
 _DEFAULT_ALIASES = {DEFAULT_MODEL.lower(), "default", "onnx"}
 
 
+def model_identity(settings: Settings) -> tuple[str, int] | None:
+    """The ``name`` and ``dim`` the configured embedder will have, read without loading the model
+    (None when that needs the model itself: a sentence-transformers one)."""
+    name = (settings.embedding_model or DEFAULT_MODEL).strip()
+    if name.lower() not in _DEFAULT_ALIASES:
+        return None
+    meta_file = SHIPPED_DIR / "runtime.json"
+    if not meta_file.is_file():
+        return None
+    meta = json.loads(meta_file.read_text())
+    build = meta.get("build")
+    return f"{meta['name']}-onnx-int8" + (f"-{build}" if build else ""), int(meta["dim"])
+
+
 def load_embedder(settings: Settings, threads: int | None = None) -> Embedder:
     """The embedder named by ``PAPERWIRE_EMBEDDING_MODEL``: the shipped ONNX runtime by default."""
     name = (settings.embedding_model or DEFAULT_MODEL).strip()

@@ -1,24 +1,28 @@
 """Keep the derived search index under ``PAPERWIRE_HOME/index/`` in step with the database.
 
-The database is the truth; the index is rebuilt from it at will. A sync compares each visible paper's
-content hash with the one the index was built from, re-indexes only new and changed papers, drops
-hidden and deleted ones, then embeds papers whose title and abstract have no embedding yet, in
-batches that are committed as they go (a killed sync resumes where it stopped). Text that did not
-change is never embedded again, and a cache (model name + text hash) can make even a rebuild cheap.
+The database is the truth and each node's index a cache of it, rebuilt at will. The index records
+the database it was built from (``database_id``) and how far it followed the database's change log
+(``papers/changes.py``): a sync reads the papers changed since, re-indexes those whose content
+changed, drops hidden and deleted ones, and takes their vectors from the embeddings stored in the
+database (``search/embeddings.py``), never running the model for them. A first sync, one pointed at
+another database (it says so in the log and starts again), or one too far behind the log compares
+every visible paper's content hash instead. With ``embed`` the sync first computes the embeddings
+the database lacks (``embed_limit`` at most), as the worker's ``embed`` job does.
 """
 
 from __future__ import annotations
 
 import fcntl
-import hashlib
+import logging
 import shutil
 import sqlite3
+import threading
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 from sqlalchemy import Engine, false, select
@@ -26,6 +30,9 @@ from sqlalchemy import Engine, false, select
 from paperwire.config import Settings
 from paperwire.db.models import Paper
 from paperwire.errors import IndexWriteFailed
+from paperwire.papers import changes
+from paperwire.search import embeddings
+from paperwire.search.embeddings import EmbeddingCache, text_hash
 from paperwire.search.lexical import COMPACT_SHARE, IndexDoc, LexicalIndex
 
 if TYPE_CHECKING:
@@ -35,9 +42,14 @@ if TYPE_CHECKING:
 LEXICAL_FILE = "lexical.sqlite"
 VECTORS_DIR = "vectors"
 READ_BATCH = 1000
-EMBED_BATCH = 256
 # Vectors are flushed to disk (and papers marked embedded) after this many, so a kill loses little.
 FLUSH_EVERY = 2048
+# Index state keys: the database the index was built from, and how far it followed its change log.
+DATABASE_STATE = "database"
+CURSOR_STATE = "changes_cursor"
+
+__all__ = ["EmbeddingCache", "text_hash"]
+log = logging.getLogger(__name__)
 
 
 class SyncProgress(Protocol):
@@ -49,10 +61,6 @@ def index_dir(settings: Settings) -> Path:
     return settings.home / "index"
 
 
-def text_hash(title: str, abstract: str) -> str:
-    return hashlib.sha1(f"{title}\0{abstract}".encode()).hexdigest()
-
-
 @dataclass
 class SyncReport:
     added: int = 0
@@ -61,6 +69,8 @@ class SyncReport:
     unchanged: int = 0
     embedded: int = 0
     embedded_from_cache: int = 0
+    # Vectors taken from the database's stored embeddings.
+    loaded: int = 0
     pending_embeddings: int = 0
     model: str | None = None
     embed_error: str | None = None
@@ -71,6 +81,8 @@ class SyncReport:
             f"index: {self.added} added, {self.updated} updated, {self.removed} removed, "
             f"{self.unchanged} unchanged; {self.embedded} embedded"
         )
+        if self.loaded:
+            line += f", {self.loaded} vectors from the database"
         if self.embedded_from_cache:
             line += f" ({self.embedded_from_cache} from cache)"
         if self.model:
@@ -80,49 +92,6 @@ class SyncReport:
         elif self.pending_embeddings:
             line += f"; {self.pending_embeddings} still to embed"
         return line
-
-
-class EmbeddingCache:
-    """Embeddings keyed by model name and text hash, in one SQLite file per model."""
-
-    def __init__(self, folder: Path, model_name: str) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
-        slug = "".join(c if c.isalnum() or c in "-_." else "_" for c in model_name)[-120:]
-        self.conn = sqlite3.connect(folder / f"{slug}.sqlite", timeout=30, isolation_level=None)
-        self.conn.execute("PRAGMA journal_mode=WAL")
-        self.conn.execute(
-            "CREATE TABLE IF NOT EXISTS vectors (hash TEXT PRIMARY KEY, dim INTEGER, data BLOB)"
-        )
-
-    def get_many(self, hashes: Sequence[str]) -> dict[str, np.ndarray]:
-        out: dict[str, np.ndarray] = {}
-        for start in range(0, len(hashes), 500):
-            chunk = list(hashes[start : start + 500])
-            rows = self.conn.execute(
-                f"SELECT hash, data FROM vectors WHERE hash IN ({','.join('?' * len(chunk))})",
-                chunk,
-            )
-            out.update({h: np.frombuffer(data, dtype=np.float32) for h, data in rows})
-        return out
-
-    def put_many(self, hashes: Sequence[str], vectors: np.ndarray) -> None:
-        rows = [
-            (h, int(v.shape[0]), np.ascontiguousarray(v, dtype=np.float32).tobytes())
-            for h, v in zip(hashes, vectors, strict=True)
-        ]
-        self.conn.execute("BEGIN")
-        try:
-            self.conn.executemany(
-                "INSERT OR REPLACE INTO vectors(hash, dim, data) VALUES (?, ?, ?)", rows
-            )
-            self.conn.execute("COMMIT")
-        except BaseException:
-            if self.conn.in_transaction:
-                self.conn.execute("ROLLBACK")
-            raise
-
-    def close(self) -> None:
-        self.conn.close()
 
 
 @contextmanager
@@ -142,9 +111,13 @@ def open_lexical(settings: Settings) -> LexicalIndex:
 
 
 def open_vectors(settings: Settings, embedder: Embedder) -> VectorStore:
+    return open_vectors_for(settings, embedder.name, embedder.dim)
+
+
+def open_vectors_for(settings: Settings, model: str, dim: int) -> VectorStore:
     from paperwire.search.vectors import VectorStore
 
-    return VectorStore.open(index_dir(settings) / VECTORS_DIR, embedder.dim, embedder.name)
+    return VectorStore.open(index_dir(settings) / VECTORS_DIR, dim, model)
 
 
 def _docs(engine: Engine, ids: Sequence[str]) -> list[IndexDoc]:
@@ -186,26 +159,51 @@ def sync(
     embed_limit: int | None = None,
 ) -> SyncReport:
     """Bring the index up to date with the database; ``rebuild`` starts from nothing. With
-    ``embed_limit``, embeddings are computed only when no more papers than that wait for one."""
+    ``embed``, embeddings the database lacks are computed first (only when no more papers than
+    ``embed_limit`` wait for one); vectors always come from the database."""
     import time
 
     folder = index_dir(settings)
     report = SyncReport()
     with _sync_lock(folder):
         try:
+            database = changes.database_id(engine)
+            lexical = open_lexical(settings)
+            try:
+                built_from = lexical.get_state(DATABASE_STATE)
+                if built_from is not None and built_from != database:
+                    log.warning(
+                        "the search index in %s was built from another database (%s, this is %s):"
+                        " rebuilding it",
+                        folder,
+                        built_from,
+                        database,
+                    )
+                    rebuild = True
+            finally:
+                lexical.close()
             if rebuild:
                 _clear(folder)
             _remove_leftovers(folder)
             started = time.perf_counter()
             lexical = open_lexical(settings)
             try:
-                _sync_lexical(engine, lexical, report, progress)
+                changed = _sync_lexical(engine, lexical, report, progress)
+                lexical.set_state(DATABASE_STATE, database)
                 report.seconds["lexical"] = time.perf_counter() - started
-                if embed and (embed_limit is None or lexical.count_unembedded() <= embed_limit):
-                    started = time.perf_counter()
-                    _sync_vectors(settings, lexical, report, progress, cache_dir, embedder)
+                started = time.perf_counter()
+                if embed:
+                    embedder = _embed_missing(
+                        settings, engine, report, progress, cache_dir, embedder, embed_limit
+                    )
                     report.seconds["embed"] = time.perf_counter() - started
-                else:
+                    started = time.perf_counter()
+                if not report.embed_error:
+                    # Papers embedded just now are past the change log's cursor: look at all.
+                    looked_at = None if report.embedded else changed
+                    _load_vectors(settings, engine, lexical, report, embedder, looked_at)
+                    report.seconds["vectors"] = time.perf_counter() - started
+                if not report.pending_embeddings:
                     report.pending_embeddings = lexical.count_unembedded()
             finally:
                 lexical.close()
@@ -285,14 +283,48 @@ def refresh(
     return sync(settings, engine, embed_limit=embed_limit, progress=progress)
 
 
+# Where this process's readers saw gaps in the change log, per index folder.
+_gaps: dict[Path, changes.GapClock] = {}
+_gaps_lock = threading.Lock()
+
+
+def _gap_clock(lexical: LexicalIndex) -> changes.GapClock:
+    with _gaps_lock:
+        return _gaps.setdefault(lexical.path, changes.GapClock({}))
+
+
 def _sync_lexical(
     engine: Engine, lexical: LexicalIndex, report: SyncReport, progress: SyncProgress | None
-) -> None:
-    stored = lexical.content_hashes()
+) -> list[str] | None:
+    """Apply the database's changes to the lexical index; returns the papers looked at (None: a
+    full comparison looked at all of them)."""
+    cursor_text = lexical.get_state(CURSOR_STATE)
     with engine.connect() as conn:
-        rows = conn.execute(select(Paper.id, Paper.content_hash).where(Paper.hidden == false()))
-        current: dict[str, str] = {pid: content for pid, content in rows}
-    removed = [pid for pid in stored if pid not in current]
+        first = changes.first_seq(conn)
+        full = cursor_text is None or (first is not None and int(cursor_text) < first - 1)
+        if full:
+            # Read before the comparison: changes made during it are applied again next time.
+            cursor = changes.latest_seq(conn)
+            rows = conn.execute(select(Paper.id, Paper.content_hash).where(Paper.hidden == false()))
+            current: dict[str, str] = {pid: content for pid, content in rows}
+            stored = lexical.content_hashes()
+            looked_at = None
+            removed = [pid for pid in stored if pid not in current]
+        else:
+            found = changes.changes_since(conn, int(cursor_text or 0), _gap_clock(lexical))
+            cursor = found.cursor
+            looked_at = found.paper_ids
+            current = {}
+            for start in range(0, len(looked_at), READ_BATCH):
+                rows = conn.execute(
+                    select(Paper.id, Paper.content_hash).where(
+                        Paper.id.in_(looked_at[start : start + READ_BATCH]),
+                        Paper.hidden == false(),
+                    )
+                )
+                current.update({pid: content for pid, content in rows})
+            stored = lexical.content_hashes_for(looked_at)
+            removed = [pid for pid in stored if pid not in current]
     changed = [pid for pid, h in current.items() if stored.get(pid) != h]
     report.added = sum(1 for pid in changed if pid not in stored)
     report.updated = len(changed) - report.added
@@ -310,67 +342,132 @@ def _sync_lexical(
         if removed:
             lexical.remove(conn, removed)
         lexical.set_state("synced", "yes")
+        lexical.set_state(CURSOR_STATE, str(cursor))
     touched = len(changed) + len(removed)
     if touched and touched >= COMPACT_SHARE * lexical.size():
         lexical.compact()
+    return looked_at
 
 
-def _sync_vectors(
+def _embed_missing(
     settings: Settings,
-    lexical: LexicalIndex,
+    engine: Engine,
     report: SyncReport,
     progress: SyncProgress | None,
     cache_dir: Path | None,
     embedder: Embedder | None,
-) -> None:
-    from paperwire.search.embedder import load_embedder, paper_text
+    embed_limit: int | None,
+) -> Embedder | None:
+    """Compute the embeddings the database lacks (see ``sync``); returns the embedder used."""
+    from paperwire.search.embedder import load_embedder
 
     try:
         if embedder is None:
             embedder = load_embedder(settings)
-        store = open_vectors(settings, embedder)
+    except Exception as exc:  # a missing or broken model must not stop lexical search
+        report.embed_error = f"{type(exc).__name__}: {exc}"
+        return None
+    report.model = embedder.name
+    cache = EmbeddingCache(cache_dir, embedder.name) if cache_dir else None
+    label = f"embedding ({embedder.name})"
+    state = {"started": False, "done": 0}
+
+    def advance(done: int, total: int) -> None:
+        if progress is None:
+            return
+        if not state["started"]:
+            progress.start(label, total)
+            state["started"] = True
+        progress.advance(done - state["done"])
+        state["done"] = done
+
+    try:
+        result = embeddings.embed_pending(
+            engine, embedder, limit=embed_limit, progress=advance, cache=cache
+        )
+    finally:
+        if cache:
+            cache.close()
+    report.embedded = result.embedded
+    report.embedded_from_cache = result.from_cache
+    return embedder
+
+
+def _identity(settings: Settings, embedder: Embedder | None) -> tuple[str, int]:
+    """The model name and dimension whose stored vectors this node's index holds."""
+    if embedder is not None:
+        return embedder.name, embedder.dim
+    from paperwire.search.embedder import load_embedder, model_identity
+
+    known = model_identity(settings)
+    if known is not None:
+        return known
+    loaded = load_embedder(settings)
+    return loaded.name, loaded.dim
+
+
+def _load_vectors(
+    settings: Settings,
+    engine: Engine,
+    lexical: LexicalIndex,
+    report: SyncReport,
+    embedder: Embedder | None,
+    looked_at: list[str] | None,
+) -> None:
+    """Copy the stored vectors of papers the index holds without one (among ``looked_at`` when
+    given) from the database into the vector store."""
+    try:
+        model, dim = _identity(settings, embedder)
+        store = open_vectors_for(settings, model, dim)
     except Exception as exc:  # a missing or broken model must not stop lexical search
         report.embed_error = f"{type(exc).__name__}: {exc}"
         report.pending_embeddings = lexical.count_unembedded()
         return
-    report.model = embedder.name
-    if store.invalidated or lexical.get_state("model") != embedder.name:
+    report.model = model
+    if store.invalidated or lexical.get_state("model") != model:
         with lexical.transaction() as conn:
             lexical.forget_embeddings(conn)
-            lexical.set_state("model", embedder.name)
-    known = set(lexical.content_hashes())
-    stale = [pid for pid in store.ids() if pid not in known]
+            lexical.set_state("model", model)
+        looked_at = None
+    if looked_at is None:
+        known = set(lexical.content_hashes())
+        stale = [pid for pid in store.ids() if pid not in known]
+    else:
+        present = lexical.content_hashes_for(looked_at)
+        stale = [pid for pid in looked_at if pid not in present and store.get(pid) is not None]
     if stale:
         store.remove(stale)
         _commit_embedded(store, lexical, [])
-    cache = EmbeddingCache(cache_dir, embedder.name) if cache_dir else None
-    total = lexical.count_unembedded()
-    if progress and total:
-        progress.start(f"embedding ({embedder.name})", total)
+    if looked_at is None:
+        batches: Iterator[list[tuple[int, str, str]]] = _unembedded_batches(lexical)
+    else:
+        batches = (
+            lexical.unembedded_among(looked_at[start : start + READ_BATCH])
+            for start in range(0, len(looked_at), READ_BATCH)
+        )
     unflushed: list[tuple[str, str]] = []
-    after = 0
-    try:
-        while True:
-            rows = lexical.unembedded(after, EMBED_BATCH)
-            if not rows:
-                break
-            after = rows[-1][0]
-            pending = [(pid, h) for _, pid, h in rows]
-            vectors = _vectors_for(pending, lexical, embedder, paper_text, cache, report)
-            store.upsert([pid for pid, _ in pending], vectors)
-            unflushed.extend(pending)
-            report.embedded += len(pending)
-            if progress:
-                progress.advance(len(pending))
-            # A flush rewrites the whole store, so on a large one it waits for more new rows.
-            if len(unflushed) >= max(FLUSH_EVERY, len(store) // 10):
-                _commit_embedded(store, lexical, unflushed)
-                unflushed = []
+    for rows in batches:
+        wanted = {pid: hashed for _, pid, hashed in rows}
+        with engine.connect() as conn:
+            found = embeddings.stored_for(conn, wanted, model, dim)
+        if found:
+            ids = list(found)
+            store.upsert(ids, np.stack([found[pid] for pid in ids]))
+            unflushed.extend((pid, wanted[pid]) for pid in ids)
+            report.loaded += len(ids)
+        if len(unflushed) >= max(FLUSH_EVERY, len(store) // 10):
+            _commit_embedded(store, lexical, unflushed)
+            unflushed = []
+    if unflushed:
         _commit_embedded(store, lexical, unflushed)
-    finally:
-        if cache:
-            cache.close()
     report.pending_embeddings = lexical.count_unembedded()
+
+
+def _unembedded_batches(lexical: LexicalIndex) -> Iterator[list[tuple[int, str, str]]]:
+    after = 0
+    while rows := lexical.unembedded(after, READ_BATCH):
+        yield rows
+        after = rows[-1][0]
 
 
 def _commit_embedded(
@@ -381,29 +478,3 @@ def _commit_embedded(
         lexical.mark_embedded(conn, pairs)
         # Searchers in other processes reopen the vectors when this changes.
         lexical.set_state("vectors_version", uuid.uuid4().hex)
-
-
-def _vectors_for(
-    pending: Sequence[tuple[str, str]],
-    lexical: LexicalIndex,
-    embedder: Embedder,
-    paper_text: Any,
-    cache: EmbeddingCache | None,
-    report: SyncReport,
-) -> np.ndarray:
-    texts = lexical.texts([pid for pid, _ in pending])
-    hashes = [h for _, h in pending]
-    found = cache.get_many(hashes) if cache else {}
-    missing = [i for i, h in enumerate(hashes) if h not in found]
-    out = np.zeros((len(pending), embedder.dim), dtype=np.float32)
-    if missing:
-        batch = [paper_text(*texts[pending[i][0]]) for i in missing]
-        encoded = np.asarray(embedder.encode(batch), dtype=np.float32)
-        out[missing] = encoded
-        if cache:
-            cache.put_many([hashes[i] for i in missing], encoded)
-    for i, h in enumerate(hashes):
-        if h in found:
-            out[i] = found[h]
-            report.embedded_from_cache += 1
-    return out

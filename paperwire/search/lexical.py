@@ -413,6 +413,19 @@ class LexicalIndex:
         )
         return {pid: (title, abstract) for pid, title, abstract in self._for_ids(sql, paper_ids)}
 
+    def content_hashes_for(self, paper_ids: Sequence[str]) -> dict[str, str]:
+        """The content hash each of ``paper_ids`` was indexed with (papers not indexed are left out)."""
+        sql = "SELECT paper_id, content_hash FROM meta WHERE paper_id IN ({ids})"
+        return {pid: content for pid, content in self._for_ids(sql, paper_ids)}
+
+    def unembedded_among(self, paper_ids: Sequence[str]) -> list[tuple[int, str, str]]:
+        """Those of ``paper_ids`` whose current text has no embedding in the index yet."""
+        sql = (
+            "SELECT rowid, paper_id, text_hash FROM meta WHERE paper_id IN ({ids})"
+            " AND (embedded_hash IS NULL OR embedded_hash != text_hash)"
+        )
+        return [(rowid, pid, hashed) for rowid, pid, hashed in self._for_ids(sql, paper_ids)]
+
     def mark_embedded(self, conn: sqlite3.Connection, pairs: Sequence[tuple[str, str]]) -> None:
         conn.executemany(
             "UPDATE meta SET embedded_hash = ? WHERE paper_id = ?",

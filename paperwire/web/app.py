@@ -5,6 +5,8 @@ A new group of pages or endpoints is one module under ``routes/`` and one ``incl
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
@@ -27,6 +29,7 @@ from paperwire.web.api.docs import install_docs
 from paperwire.web.api.limits import install_limits
 from paperwire.web.bodylimit import BodyLimit
 from paperwire.web.inputs import check_address
+from paperwire.web.metrics import Metrics, RequestTimer
 from paperwire.web.routes import (
     accounts,
     collections,
@@ -85,12 +88,36 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """The web application for ``settings`` (read from the environment when None)."""
+def _following(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """A lifespan that keeps this node's search index current while the app serves."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from paperwire.search.follow import Follower
+
+        follower = Follower(settings, get_engine(settings)).start()
+        try:
+            yield
+        finally:
+            follower.stop()
+
+    return lifespan
+
+
+def create_serving_app() -> FastAPI:
+    """The app ``paperwire serve`` runs: ``create_app`` from the environment, with the thread that
+    keeps this node's search index current (``search/follow.py``)."""
+    return create_app(follow=True)
+
+
+def create_app(settings: Settings | None = None, *, follow: bool = False) -> FastAPI:
+    """The web application for ``settings`` (read from the environment when None); with
+    ``follow``, it keeps this node's search index current from the database while it serves."""
     # Nothing is served with a secret that would let anyone sign links (see paperwire.secret).
     settings = secret.resolve(settings or load_settings())
     load_sources(settings)  # a bad [[sources]] table stops start-up, naming the file and key
     app = FastAPI(
+        lifespan=_following(settings) if follow else None,
         title="paperwire",
         version=__version__,
         description=API_DESCRIPTION,
@@ -106,6 +133,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
+    app.state.metrics = Metrics(settings, app.state.engine)
+    app.add_middleware(RequestTimer, metrics=app.state.metrics)
 
     install_limits(app)
     if settings.trusted_proxies:

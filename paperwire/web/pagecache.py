@@ -1,13 +1,16 @@
-"""Whole pages (the lists and papers' pages) kept per process for visitors without cookies, on
-SQLite, and dropped the moment anything is committed to the database.
+"""Whole pages (the lists and papers' pages) kept per process for visitors without cookies, and
+dropped the moment anything is committed to the database, by any process on any node.
 
 A day's, week's or month's list, trending and a paper's page are read far more often than
 anything changes, and building a list reads hundreds of rows. A visitor without cookies (not signed in, no form token) sees
-exactly what every other such visitor sees, so the page is built once. Each process keeps one
-extra SQLite connection that only asks ``PRAGMA data_version``, which changes whenever any other
-connection, in any process, commits: a cached page is served only while that number is unchanged
-(and never after ``MAX_AGE`` seconds), so a vote, a comment, a submission or a hidden paper shows
-at once. PostgreSQL has no signal that cheap, so there nothing is cached.
+exactly what every other such visitor sees, so the page is built once. A cached page is served
+only while the database's change signal (``db/signals.py``) is unchanged (and never after
+``MAX_AGE`` seconds), so a vote, a comment, a submission or a hidden paper shows at once. On SQLite
+the signal is ``PRAGMA data_version`` on one extra connection, which changes whenever any other
+connection, in any process, commits. On PostgreSQL it is the count of ``NOTIFY paperwire_data``
+(sent by triggers on the tables pages show, from every node) together with this process's own
+commits (counted as they happen, so a member's vote shows on the very next page here); while the
+listening connection is down nothing is cached.
 
 Signed-in members get pages of their own (their votes, their form tokens), but the list under
 them is everyone's: ``cached_data`` keeps such data (immutable view objects) under the same rule.
@@ -15,17 +18,19 @@ them is everyone's: ``cached_data`` keeps such data (immutable view objects) und
 
 from __future__ import annotations
 
-import sqlite3
+import itertools
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from fastapi import Request
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine, event
 from starlette.responses import HTMLResponse, Response
+
+from paperwire.db import signals
 
 MAX_ENTRIES = 4096
 # Entries are also dropped, oldest first, past this many bytes of bodies (a list's JSON is
@@ -39,7 +44,7 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class _Entry:
-    version: int
+    version: Hashable
     stored: float
     body: Any
     size: int
@@ -53,19 +58,16 @@ def _size(body: Any) -> int:
 
 
 class PageCache:
-    def __init__(self, database_path: str) -> None:
-        # Autocommit and never writing: the connection holds no transaction, so each
-        # data_version read sees the latest commit.
-        self._conn = sqlite3.connect(database_path, check_same_thread=False, isolation_level=None)
+    """Entries stamped with the database's change signal when they were built; ``version()`` is
+    the signal now (None: unknown, cache nothing)."""
+
+    def __init__(self, version: Callable[[], Hashable | None]) -> None:
+        self.version = version
         self._lock = threading.Lock()
         self._entries: OrderedDict[str, _Entry] = OrderedDict()
         self._bytes = 0
 
-    def version(self) -> int:
-        with self._lock:
-            return int(self._conn.execute("PRAGMA data_version").fetchone()[0])
-
-    def get(self, key: str, version: int) -> Any:
+    def get(self, key: str, version: Hashable) -> Any:
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
@@ -76,7 +78,7 @@ class PageCache:
             self._entries.move_to_end(key)
             return entry.body
 
-    def put(self, key: str, version: int, body: Any) -> None:
+    def put(self, key: str, version: Hashable, body: Any) -> None:
         entry = _Entry(version, time.monotonic(), body, _size(body))
         with self._lock:
             old = self._entries.pop(key, None)
@@ -90,17 +92,34 @@ _caches: dict[str, PageCache | None] = {}
 _caches_lock = threading.Lock()
 
 
+def _postgresql_version(engine: Engine, listener: signals.Listener) -> Callable[[], Hashable]:
+    commits = itertools.count(1)
+    latest = [0]
+
+    def committed(_conn: object) -> None:
+        latest[0] = next(commits)
+
+    event.listen(engine, "commit", committed)
+
+    def version() -> Hashable | None:
+        notified = listener.count(signals.DATA)
+        return None if notified is None else (notified, latest[0])
+
+    return version
+
+
 def _cache_for(request: Request) -> PageCache | None:
     url: str = request.app.state.settings.database_url
     with _caches_lock:
         if url not in _caches:
-            parsed = make_url(url)
-            sqlite_file = parsed.get_backend_name() == "sqlite" and parsed.database not in (
-                None,
-                "",
-                ":memory:",
-            )
-            _caches[url] = PageCache(str(parsed.database)) if sqlite_file else None
+            path = signals.sqlite_file(url)
+            listener = signals.listener(url)
+            if path is not None:
+                _caches[url] = PageCache(signals.DataVersion(path).read)
+            elif listener is not None:
+                _caches[url] = PageCache(_postgresql_version(request.app.state.engine, listener))
+            else:
+                _caches[url] = None
         return _caches[url]
 
 
@@ -112,6 +131,8 @@ def cached_page(request: Request, build: Callable[[], Response]) -> Response:
         return build()
     key = request.url.path + "?" + request.url.query
     version = cache.version()
+    if version is None:
+        return build()
     body = cache.get(key, version)
     if body is not None:
         return HTMLResponse(body)
@@ -128,6 +149,8 @@ def cached_data(request: Request, key: str, build: Callable[[], T]) -> T:
     if cache is None:
         return build()
     version = cache.version()
+    if version is None:
+        return build()
     found = cache.get("data:" + key, version)
     if found is not None:
         return found

@@ -27,14 +27,18 @@ def run(settings: Settings, host: str = "127.0.0.1", port: int = 8000, workers: 
     handling (which believes 127.0.0.1) is off: ``create_app`` applies ``PAPERWIRE_TRUSTED_PROXIES``."""
     if workers <= 1:
         uvicorn.run(
-            create_app(settings), host=host, port=port, server_header=False, proxy_headers=False
+            create_app(settings, follow=True),
+            host=host,
+            port=port,
+            server_header=False,
+            proxy_headers=False,
         )
         return
     os.environ.update(settings_environ(settings))
     # Forked workers must not share the parent's database connections.
     dispose_engines()
     uvicorn.run(
-        "paperwire.web.app:create_app",
+        "paperwire.web.app:create_serving_app",
         factory=True,
         host=host,
         port=port,

@@ -74,7 +74,9 @@ def fill(folder: Path, leave: int) -> Path:
     back ``leave`` bytes. Delete the returned file to free the space."""
     ballast = folder / "ballast"
     chunk = b"\0" * 65536
-    with open(ballast, "wb") as fh, suppress(OSError):
+    # Unbuffered: a buffered file keeps the part of a chunk the disk refused and raises again
+    # when closed, depending on how many bytes happened to be free.
+    with open(ballast, "wb", buffering=0) as fh, suppress(OSError):
         while True:
             fh.write(chunk)
             fh.flush()

@@ -1,0 +1,98 @@
+"""``/metrics`` in the Prometheus text format (prometheus-client), and the request timer behind it.
+
+Per process: request latency by route (the route's template, so ``/papers/{paper_id}`` is one series)
+and method; measured when scraped: this node's index lag, the cluster's embedding backlog, and digest
+deliveries by status (from the database, so every node reports the same numbers). With several
+server processes (``--workers``) each answers for itself: scrape them all, or run one per node.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import Any
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.registry import Collector
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from paperwire.config import Settings
+from paperwire.digests.delivery import delivery_counts
+from paperwire.search.follow import status
+
+# Up to 10 s: a page slower than that is an outage, whatever the bucket.
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+
+
+class _Measured(Collector):
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        self.settings = settings
+        self.engine = engine
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        found = status(self.settings, self.engine)
+        yield GaugeMetricFamily(
+            "paperwire_index_lag_seconds",
+            "seconds since the oldest change this node's search index has not applied",
+            value=found.index_lag,
+        )
+        yield GaugeMetricFamily(
+            "paperwire_embedding_backlog",
+            "visible papers without a stored embedding of the current model",
+            value=found.embedding_backlog,
+        )
+        deliveries = GaugeMetricFamily(
+            "paperwire_digest_deliveries",
+            "digests by delivery status (all periods)",
+            labels=["status"],
+        )
+        with Session(self.engine) as session:
+            for name, count in sorted(delivery_counts(session).items()):
+                deliveries.add_metric([name], count)
+        yield deliveries
+
+
+class Metrics:
+    """One registry per app: the request histogram and the collector measured at scrape time."""
+
+    def __init__(self, settings: Settings, engine: Engine) -> None:
+        self.registry = CollectorRegistry()
+        self.requests = Histogram(
+            "paperwire_request_seconds",
+            "time to answer a request, by route template and method",
+            ["route", "method"],
+            registry=self.registry,
+            buckets=BUCKETS,
+        )
+        self.registry.register(_Measured(settings, engine))
+
+    def render(self) -> tuple[bytes, str]:
+        return generate_latest(self.registry), CONTENT_TYPE_LATEST
+
+
+class RequestTimer:
+    """Plain ASGI middleware timing each HTTP request until its response has been sent."""
+
+    def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
+        self.app = app
+        self.metrics = metrics
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+
+        async def timed(message: Message) -> None:
+            await send(message)
+            if message["type"] == "http.response.body" and not message.get("more_body"):
+                route: Any = scope.get("route")
+                name = getattr(route, "path", None) or "unmatched"
+                self.metrics.requests.labels(name, scope["method"]).observe(
+                    time.perf_counter() - started
+                )
+
+        await self.app(scope, receive, timed)
