@@ -95,6 +95,18 @@ SETTINGS: tuple[Setting, ...] = (
         "addresses or networks of reverse proxies whose X-Forwarded-For/-Proto are believed,"
         " comma-separated (default: none, the connecting address is the client)",
     ),
+    Setting(
+        "summary_url",
+        "PAPERWIRE_SUMMARY_URL",
+        None,
+        "an OpenAI-compatible API (e.g. http://localhost:11434/v1) whose chat model writes the"
+        " one-sentence summary of papers without one (default: off, the abstract's most central"
+        " sentence is used)",
+    ),
+    Setting("summary_model", "PAPERWIRE_SUMMARY_MODEL", "gpt-4o-mini", "the summariser's model"),
+    Setting(
+        "summary_api_key", "PAPERWIRE_SUMMARY_API_KEY", None, "bearer token for the summariser"
+    ),
 )
 
 
@@ -116,6 +128,9 @@ class Settings:
     # where secret_key came from: PAPERWIRE_SECRET_KEY, the config file, the key file, or "unset"
     secret_source: str = "code"
     trusted_proxies: str = ""
+    summary_url: str | None = None
+    summary_model: str = "gpt-4o-mini"
+    summary_api_key: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -212,5 +227,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         trusted_proxies=_proxies(values["trusted_proxies"]),
         submit_max_age_days=_days(values["submit_max_age_days"], "PAPERWIRE_SUBMIT_MAX_AGE_DAYS"),
         smtp_ca_file=values["smtp_ca_file"],
+        summary_url=values["summary_url"],
+        summary_model=values["summary_model"] or "gpt-4o-mini",
+        summary_api_key=values["summary_api_key"],
         extra={k: v for k, v in from_file.items() if k not in {s.name for s in SETTINGS}},
     )

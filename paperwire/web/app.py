@@ -17,6 +17,7 @@ from paperwire import __version__, secret
 from paperwire.config import Settings, load_settings
 from paperwire.db.engine import get_engine
 from paperwire.web import auth, errors
+from paperwire.web.api import authors as authors_api
 from paperwire.web.api import collections as collections_api
 from paperwire.web.api import comments as comments_api
 from paperwire.web.api import hf as hf_api
@@ -37,6 +38,7 @@ from paperwire.web.routes import (
     search,
     tokens,
 )
+from paperwire.web.routes import authors as author_routes
 from paperwire.web.routes import submit as submit_routes
 from paperwire.web.routes import subscribe as subscribe_routes
 
@@ -127,5 +129,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(comments_api.router)
     app.include_router(collections_api.router)
     app.include_router(subscriptions_api.router)
+    app.include_router(author_routes.router)
+    app.include_router(authors_api.router)
     app.include_router(tokens.router)
     return app
