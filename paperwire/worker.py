@@ -1,4 +1,5 @@
-"""``paperwire worker``: the scheduled jobs (search index, daily and weekly digests) under leases.
+"""``paperwire worker``: the scheduled jobs (search index, author index with keyphrases and
+summaries, daily and weekly digests) under leases.
 
 Each job is a row of ``job_locks``: a worker runs a job only after taking its lease with an
 ``INSERT ... ON CONFLICT DO NOTHING`` or a conditional UPDATE of an expired lease, so several workers
@@ -47,6 +48,15 @@ def _index(settings: Settings, engine: Engine) -> str:
     return report.summary()
 
 
+def _enrich(settings: Settings, engine: Engine) -> str:
+    """The author index, then keyphrases and summaries of papers lacking them (after ``index``
+    has embedded, so the model is warm and new papers are searchable first)."""
+    from paperwire.authors.index import sync_authors
+    from paperwire.enrich.service import enrich_papers
+
+    return f"{sync_authors(engine).summary()}; {enrich_papers(settings, engine).summary()}"
+
+
 def _digests(frequency: str) -> Callable[[Settings, Engine], str]:
     def run(settings: Settings, engine: Engine) -> str:
         report = send_digests(settings, engine, get_sender(settings), frequency=frequency)
@@ -59,6 +69,7 @@ def _digests(frequency: str) -> Callable[[Settings, Engine], str]:
 
 JOBS = (
     Job("index", timedelta(minutes=30), timedelta(hours=2), _index),
+    Job("enrich", timedelta(minutes=30), timedelta(hours=2), _enrich),
     Job("digests-daily", timedelta(hours=1), timedelta(hours=2), _digests("daily")),
     Job("digests-weekly", timedelta(hours=6), timedelta(hours=2), _digests("weekly")),
 )
