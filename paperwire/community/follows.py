@@ -39,6 +39,8 @@ def _clean(kind: str, value: str) -> str:
     if kind not in KINDS:
         raise UsageError(f"kind: one of {', '.join(KINDS)}, not “{kind}”")
     value = " ".join(value.split())
+    if any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise UsageError("value: control characters cannot be followed")
     if not value:
         raise UsageError(f"value: name the {kind} to follow")
     if len(value) > MAX_VALUE:
