@@ -109,6 +109,18 @@ SETTINGS: tuple[Setting, ...] = (
         "seconds between a serving node's fallback checks for papers its search index lacks"
         " (a change wakes it at once: LISTEN/NOTIFY on PostgreSQL, data_version on SQLite)",
     ),
+    Setting(
+        "summary_url",
+        "PAPERWIRE_SUMMARY_URL",
+        None,
+        "an OpenAI-compatible API (e.g. http://localhost:11434/v1) whose chat model writes the"
+        " one-sentence summary of papers without one (default: off, the abstract's most central"
+        " sentence is used)",
+    ),
+    Setting("summary_model", "PAPERWIRE_SUMMARY_MODEL", "gpt-4o-mini", "the summariser's model"),
+    Setting(
+        "summary_api_key", "PAPERWIRE_SUMMARY_API_KEY", None, "bearer token for the summariser"
+    ),
 )
 _DEFAULTS = {setting.name: setting.default for setting in SETTINGS}
 
@@ -146,6 +158,9 @@ class Settings:
     # the TOML file the settings (and the [[sources]] of paperwire.intake) were read from
     config_file: str | None = None
     index_poll: float = float(default("index_poll"))
+    summary_url: str | None = None
+    summary_model: str = default("summary_model")
+    summary_api_key: str | None = None
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -249,5 +264,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         smtp_ca_file=values["smtp_ca_file"],
         contact=values["contact"],
         config_file=config_path or None,
+        summary_url=values["summary_url"],
+        summary_model=given("summary_model"),
+        summary_api_key=values["summary_api_key"],
         extra={k: v for k, v in from_file.items() if k not in {s.name for s in SETTINGS}},
     )

@@ -167,3 +167,15 @@ class DateOutOfRange(PaperwireError):
     """A well-formed date, week or month outside the years paperwire can list."""
 
     http_status = 422
+
+
+class AuthorNotFound(PaperwireError):
+    """No visible paper has an author of that name."""
+
+    http_status = 404
+
+
+class ClaimRefused(PaperwireError):
+    """An authorship claim that cannot be made or decided (already claimed, already decided)."""
+
+    http_status = 409

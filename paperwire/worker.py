@@ -1,5 +1,5 @@
-"""``paperwire worker``: the scheduled jobs (embeddings, intake harvests, daily and weekly digests)
-under leases.
+"""``paperwire worker``: the scheduled jobs (embeddings, intake harvests, the author index with
+keyphrases and summaries, daily and weekly digests) under leases.
 
 ``embed`` computes the embeddings the database lacks, once for the whole cluster (every serving
 node's index takes them from the database: ``search/follow.py``), then brings this node's own index
@@ -70,6 +70,15 @@ def _intake(settings: Settings, engine: Engine) -> str:
     return summary
 
 
+def _enrich(settings: Settings, engine: Engine) -> str:
+    """The author index, then keyphrases and summaries of papers lacking them (after ``index``
+    has embedded, so the model is warm and new papers are searchable first)."""
+    from paperwire.authors.index import sync_authors
+    from paperwire.enrich.service import enrich_papers
+
+    return f"{sync_authors(engine).summary()}; {enrich_papers(settings, engine).summary()}"
+
+
 def _digests(frequency: str) -> Callable[[Settings, Engine], str]:
     def run(settings: Settings, engine: Engine) -> str:
         report = send_digests(settings, engine, get_sender(settings), frequency=frequency)
@@ -84,6 +93,7 @@ JOBS = (
     Job("embed", timedelta(minutes=1), timedelta(hours=2), _embed),
     # Each source has its own schedule and lease (paperwire.intake); this job looks every minute.
     Job("intake", timedelta(minutes=1), timedelta(minutes=30), _intake),
+    Job("enrich", timedelta(minutes=30), timedelta(hours=2), _enrich),
     Job("digests-daily", timedelta(hours=1), timedelta(hours=2), _digests("daily")),
     Job("digests-weekly", timedelta(hours=6), timedelta(hours=2), _digests("weekly")),
 )

@@ -16,9 +16,11 @@ LAYERS = {
     "db": 1,
     "papers": 2,  # the read model and the daily lists: every other service reads papers through it
     "accounts": 3,
+    "authors": 3,
     "community": 3,
     "demo": 3,
     "digests": 3,
+    "enrich": 3,
     "exports": 3,
     "feeds": 3,
     "ingest": 3,

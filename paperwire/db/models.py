@@ -358,3 +358,70 @@ Index("ix_daily_entries_date_submitted", DailyEntry.list_date, DailyEntry.submit
 # the API filters daily lists by submitter.
 Index("ix_daily_entries_submitted_at", DailyEntry.submitted_at)
 Index("ix_daily_entries_submitter_name", DailyEntry.submitter_name)
+
+
+class PaperAuthor(Base):
+    """One author of one paper, with the normalised name form that author pages group by.
+
+    Derived from ``papers.authors`` by ``authors/index.sync_authors`` (``content_hash`` says which
+    version of the paper the rows were made from); ``claimed_by_id`` is set for the forms of an
+    approved claim, so the read model reports a claimed author without clustering names."""
+
+    __tablename__ = "paper_authors"
+
+    paper_id: Mapped[str] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    form: Mapped[str] = mapped_column(String(255), index=True)
+    family: Mapped[str] = mapped_column(String(128), index=True)
+    content_hash: Mapped[str] = mapped_column(String(40))
+    claimed_by_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+
+
+class AuthorClaim(Base):
+    """A member's request to be linked to an author page; a moderator approves or refuses it."""
+
+    __tablename__ = "author_claims"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    slug: Mapped[str] = mapped_column(String(255), index=True)
+    forms: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class Follow(Base):
+    """A member follows an author (by slug), a category or a keyphrase."""
+
+    __tablename__ = "follows"
+    __table_args__ = (UniqueConstraint("user_id", "kind", "value"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class PaperEnrichment(Base):
+    """Keyphrases and a one-sentence summary paperwire computed for a paper lacking them from its
+    source (``summary_origin``: ``extracted`` or ``llm``)."""
+
+    __tablename__ = "paper_enrichments"
+
+    paper_id: Mapped[str] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True
+    )
+    keyphrases: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    summary: Mapped[str | None] = mapped_column(Text)
+    summary_origin: Mapped[str] = mapped_column(String(16), default="extracted")
+    model: Mapped[str] = mapped_column(String(128))
+    content_hash: Mapped[str] = mapped_column(String(40))
+    computed_at: Mapped[datetime] = mapped_column(DateTime)

@@ -11,17 +11,19 @@ from collections.abc import Callable
 
 from sqlalchemy import Engine
 
+from paperwire.authors.index import sync_authors
 from paperwire.config import Settings
 from paperwire.errors import PaperwireError
 from paperwire.search import service
 
 
 def build_keyword_index(settings: Settings, engine: Engine) -> str:
-    """Bring the keyword index up to date; the line to print."""
+    """Bring the keyword index and the author pages' index up to date; the line to print."""
     report = service.sync_index(settings, engine, embed=False)
+    authors = sync_authors(engine).summary()
     if not report.pending_embeddings:
-        return report.summary()
-    return f"{report.summary()}; semantic search follows once they are embedded (about a minute)"
+        return f"{report.summary()}; {authors}"
+    return f"{report.summary()}; {authors}; semantic search follows once they are embedded (about a minute)"
 
 
 def embed_in_background(

@@ -24,6 +24,7 @@ from sqlalchemy import Engine, or_, select
 from sqlalchemy.orm import Session
 
 from paperwire import problems
+from paperwire.community import follows
 from paperwire.config import Settings
 from paperwire.db.models import DailyEntry, DigestItem, Paper, Subscription
 from paperwire.errors import PaperwireError, UsageError
@@ -313,8 +314,21 @@ def already_sent(session: Session, subscription_id: int, ids: list[str]) -> set[
     )
 
 
+FOLLOWED = "From authors you follow"
+
+
+def followed_authors(session: Session, sub: Subscription, ids: list[str]) -> list[str]:
+    """The period's papers (in ``ids`` order) by authors the subscription's member follows."""
+    if sub.user_id is None:
+        return []
+    slugs = [f.value for f in follows.followed(session, sub.user_id) if f.kind == "author"]
+    found = follows.author_paper_ids(session, slugs, ids)
+    return [pid for pid in ids if pid in found]
+
+
 def compose(session: Session, content: PeriodContent, sub: Subscription) -> Digest:
-    """The digest of ``content.period`` for ``sub``: trending, then topics, then categories.
+    """The digest of ``content.period`` for ``sub``: papers by authors its member follows, trending,
+    then topics, then categories.
 
     A topic with no paper over its threshold gets a section saying "nothing new on" it; a topic
     whose search failed gets one saying so (and the failure is logged with the subscription id)."""
@@ -340,6 +354,7 @@ def compose(session: Session, content: PeriodContent, sub: Subscription) -> Dige
                 " on the site; its operators have been told."
             )
     candidates = {
+        FOLLOWED: followed_authors(session, sub, content.new_ids),
         "Trending": content.trending_ids[:TRENDING_LIMIT],
         **topics,
         **{f"New in {c}": content.category(c)[:50] for c in sub.categories or []},

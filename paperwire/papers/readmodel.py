@@ -6,7 +6,8 @@ surface loads its papers here and hands the views to a renderer: the HTML card a
 Hugging Face JSON shape, paperwire's JSON, Atom, BibTeX, JSON lines and Markdown. So the upvote
 formula (``UPVOTES``) and the link rule (``paper_links``) exist once.
 
-Queries per ``load_papers`` call: the rows and the comment counts (two), plus the viewer's votes and
+Queries per ``load_papers`` call: the rows (with extracted keyphrases and summary, and claimed
+authors) and the comment counts (two), plus the viewer's votes and
 collections (two more) when a member asks; never one per paper.
 """
 
@@ -18,10 +19,20 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import String, bindparam, cast, func, literal, select
+from sqlalchemy.orm import Session, aliased
 
-from paperwire.db.models import Collection, CollectionItem, Comment, DailyEntry, Paper, User, Vote
+from paperwire.db.models import (
+    Collection,
+    CollectionItem,
+    Comment,
+    DailyEntry,
+    Paper,
+    PaperAuthor,
+    PaperEnrichment,
+    User,
+    Vote,
+)
 from paperwire.papers.ids import abs_url, pdf_url
 from paperwire.papers.links import safe_url
 from paperwire.papers.views import (
@@ -118,12 +129,35 @@ class PaperView:
     organization: str | None = None
     viewer: ViewerState | None = None
     modified_at: datetime | None = None
+    # what paperwire extracted for a paper its source gave no keywords or summary
+    # (enrich/: summary_origin "extracted", or "llm" from the optional summariser)
+    extracted_keywords: tuple[str, ...] = ()
+    extracted_summary: str | None = None
+    summary_origin: str | None = None
+    # authors who claimed their page: (position in ``authors``, member's user name)
+    claimed: tuple[tuple[int, str], ...] = ()
     extras: dict[str, Any] = field(default_factory=dict, compare=False, repr=False)
 
     # What a card shows, named as the card template reads it.
     @property
     def summary(self) -> str:
         return summarise(self.abstract)
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        """The source's AI keywords, else the extracted keyphrases."""
+        return self.ai_keywords or self.extracted_keywords
+
+    @property
+    def short_summary(self) -> str | None:
+        """The source's AI summary, else the extracted (or summariser's) sentence."""
+        return self.ai_summary or self.extracted_summary
+
+    @property
+    def short_summary_origin(self) -> str | None:
+        if self.ai_summary:
+            return "source"
+        return self.summary_origin if self.extracted_summary else None
 
     @property
     def author_count(self) -> int:
@@ -214,6 +248,23 @@ def submitter_of(
     )
 
 
+# Authors who claimed their page, as "position:username" lines (a correlated subquery on the
+# paper_authors primary key, so claims cost no statement of their own).
+_CLAIMANT = aliased(User)
+_CLAIMED = (
+    select(
+        func.aggregate_strings(
+            cast(PaperAuthor.position, String) + literal(":") + _CLAIMANT.username, "\n"
+        )
+    )
+    .select_from(PaperAuthor)
+    .join(_CLAIMANT, _CLAIMANT.id == PaperAuthor.claimed_by_id)
+    .where(PaperAuthor.paper_id == Paper.id)
+    .correlate(Paper)
+    .scalar_subquery()
+    .label("claimed")
+)
+
 # Built once: building statements per request showed in profiles.
 _ROWS = (
     select(
@@ -241,9 +292,14 @@ _ROWS = (
         DailyEntry.source,
         DailyEntry.imported_comments,
         User.username,
+        PaperEnrichment.keyphrases,
+        PaperEnrichment.summary.label("extracted_summary"),
+        PaperEnrichment.summary_origin,
+        _CLAIMED,
     )
     .outerjoin(DailyEntry, DailyEntry.paper_id == Paper.id)
     .outerjoin(User, User.id == DailyEntry.submitted_by_id)
+    .outerjoin(PaperEnrichment, PaperEnrichment.paper_id == Paper.id)
     .where(Paper.id.in_(bindparam("ids", expanding=True)), Paper.hidden.is_(False))
 )
 _COMMENT_COUNTS = (
@@ -284,6 +340,15 @@ def comment_counts(session: Session, paper_ids: Sequence[str]) -> dict[str, int]
 
 def _str_list(value: Any) -> tuple[str, ...]:
     return tuple(str(v) for v in value) if isinstance(value, list) else ()
+
+
+def _claimed(text: str | None) -> tuple[tuple[int, str], ...]:
+    found = []
+    for line in (text or "").splitlines():
+        position, _, username = line.partition(":")
+        if position.isdigit() and username:
+            found.append((int(position), username))
+    return tuple(sorted(found))
 
 
 def _view(row: Any, comments: int, viewer: ViewerState | None) -> PaperView:
@@ -327,6 +392,10 @@ def _view(row: Any, comments: int, viewer: ViewerState | None) -> PaperView:
         organization=str(organization) if organization else None,
         viewer=viewer,
         modified_at=row.modified_at,
+        extracted_keywords=_str_list(row.keyphrases),
+        extracted_summary=row.extracted_summary or None,
+        summary_origin=row.summary_origin if row.extracted_summary else None,
+        claimed=_claimed(row.claimed),
         extras=extras,
     )
 

@@ -27,6 +27,7 @@ from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
 from paperwire import problems
+from paperwire.authors.identities import papers_of
 from paperwire.config import Settings
 from paperwire.errors import UsageError
 from paperwire.papers.readmodel import PaperView, load_papers, upvote_counts
@@ -58,6 +59,8 @@ if TYPE_CHECKING:
 MODES = ("hybrid", "lexical", "semantic")
 SORTS = ("relevance", "date", "votes")
 MAX_RESULTS = 1000
+# An id no paper has: an author filter that leaves no paper matches nothing.
+NO_PAPER = "-"
 MAX_LIMIT = 200
 SEMANTIC_DEPTH = 100
 # A semantic query restricted by phrases or fielded words ranks at most this many of their matches.
@@ -362,7 +365,7 @@ def search(
         date_to=date_to,
         categories=[*categories, *parsed.categories],
         excluded_categories=parsed.excluded_categories,
-        ids=parsed.ids,
+        ids=_by_author(engine, parsed),
     )
     if parsed.is_empty and not filters.active:
         if not result.notes:
@@ -397,6 +400,26 @@ def search(
     )
     result.results = load_results(engine, window, marks, snippets=snippets)
     return result
+
+
+def _by_author(engine: Engine, parsed: ParsedQuery) -> list[str]:
+    """The ``id:`` filter, narrowed to the papers of each ``au:`` author found in the author index
+    (the papers its author page lists, every spelling of the name), so a search by author and
+    the author page agree; an author the index does not know stays a word match on names."""
+    wanted: set[str] | None = None
+    kept = []
+    with Session(engine) as session:
+        for clause in parsed.required:
+            found = papers_of(session, clause.text) if clause.column == "authors" else ()
+            if found:
+                wanted = set(found) if wanted is None else wanted & set(found)
+            else:
+                kept.append(clause)
+    if wanted is None:
+        return parsed.ids
+    parsed.required = kept
+    ids = [i for i in parsed.ids if i in wanted] if parsed.ids else sorted(wanted)
+    return ids or [NO_PAPER]
 
 
 def _rank(

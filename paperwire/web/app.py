@@ -20,6 +20,7 @@ from paperwire.config import Settings, load_settings
 from paperwire.db.engine import get_engine
 from paperwire.intake.config import load_sources
 from paperwire.web import auth, errors
+from paperwire.web.api import authors as authors_api
 from paperwire.web.api import collections as collections_api
 from paperwire.web.api import comments as comments_api
 from paperwire.web.api import hf as hf_api
@@ -42,6 +43,7 @@ from paperwire.web.routes import (
     search,
     tokens,
 )
+from paperwire.web.routes import authors as author_routes
 from paperwire.web.routes import submit as submit_routes
 from paperwire.web.routes import subscribe as subscribe_routes
 
@@ -160,5 +162,7 @@ def create_app(settings: Settings | None = None, *, follow: bool = False) -> Fas
     app.include_router(comments_api.router)
     app.include_router(collections_api.router)
     app.include_router(subscriptions_api.router)
+    app.include_router(author_routes.router)
+    app.include_router(authors_api.router)
     app.include_router(tokens.router)
     return app

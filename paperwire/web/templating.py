@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
@@ -15,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
 from starlette.responses import Response
 
+from paperwire.authors.names import name_slug
 from paperwire.db.models import User
 from paperwire.papers.links import safe_url
 from paperwire.web import auth
@@ -66,6 +68,16 @@ def plural(count: int, word: str) -> str:
 
 def paper_url(paper_id: str) -> str:
     return f"/papers/{paper_id}"
+
+
+def author_url(slug_or_name: str) -> str:
+    """The author page of a slug or of an author's name as a paper lists it."""
+    slug = name_slug(slug_or_name) or "unnamed"
+    return "/authors/" + quote(slug)
+
+
+def search_url(query: str) -> str:
+    return "/search?" + urlencode({"q": query})
 
 
 def date_url(day: date) -> str:
@@ -124,6 +136,8 @@ def _environment() -> Environment:
     env.filters["safe_url"] = safe_url
     env.globals.update(
         paper_url=paper_url,
+        author_url=author_url,
+        search_url=search_url,
         date_url=date_url,
         week_url=week_url,
         month_url=month_url,

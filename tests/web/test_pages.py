@@ -84,7 +84,7 @@ def test_paper_page_shows_everything_escaped(site: Site) -> None:
     assert "$\\alpha &lt; \\beta$" in html
     assert html.count("<p>We study") == 1 and "<p>A second paragraph" in html
     for i in range(1, 13):
-        assert f"<li>Author {i}</li>" in html
+        assert f'<li><a href="/authors/author-{i}">Author {i}</a></li>' in html
     for expected in (
         'href="https://arxiv.org/abs/2406.00005"',
         'href="https://arxiv.org/pdf/2406.00005"',

@@ -16,6 +16,7 @@ import orjson
 from pydantic import BaseModel, Field, StrictBool
 from starlette.responses import Response
 
+from paperwire.authors.pages import AuthorPage
 from paperwire.digests.subscriptions import MAX_TOPICS, Preferences, preferences
 from paperwire.papers.links import safe_url
 from paperwire.papers.readmodel import PaperView
@@ -126,11 +127,6 @@ class ErrorPublic(BaseModel):
     error: str = Field(description="What was wrong, naming the parameter")
 
 
-class AuthorPublic(BaseModel):
-    name: str
-    hidden: bool = False
-
-
 class UserPublic(BaseModel):
     """Who put a paper on a daily list (``name`` and ``user`` both hold the user name)."""
 
@@ -150,6 +146,29 @@ class UserPublic(BaseModel):
             fullname=submitter.fullname or submitter.name,
             avatarUrl=safe_url(submitter.avatar_url, site_path=True),
         )
+
+
+class AuthorPublic(BaseModel):
+    name: str
+    hidden: bool = False
+    user: UserPublic | None = Field(default=None, description="the member who claimed this author")
+    status: str | None = Field(
+        default=None, description="claimed_verified once a claim is approved"
+    )
+
+
+def authors_public(paper: PaperView) -> list[AuthorPublic]:
+    claimed = dict(paper.claimed)
+    return [
+        AuthorPublic(name=name, user=_member(claimed[i]), status="claimed_verified")
+        if i in claimed
+        else AuthorPublic(name=name)
+        for i, name in enumerate(paper.authors)
+    ]
+
+
+def _member(username: str) -> UserPublic:
+    return UserPublic(name=username, user=username, fullname=username)
 
 
 class OrganizationPublic(BaseModel):
@@ -182,6 +201,12 @@ class PaperPublic(BaseModel):
     dailyDate: str | None = Field(None, description="the date of its daily list (YYYY-MM-DD)")
     doi: str | None = None
     journalRef: str | None = None
+    aiSummaryOrigin: Literal["source", "extracted", "llm"] | None = Field(
+        None, description="where ai_summary comes from: the source, or paperwire (extracted, llm)"
+    )
+    aiKeywordsOrigin: Literal["source", "extracted"] | None = Field(
+        None, description="where ai_keywords come from: the source, or extracted by paperwire"
+    )
 
     @classmethod
     def of(cls, paper: PaperView) -> PaperPublic:
@@ -190,7 +215,7 @@ class PaperPublic(BaseModel):
             id=paper.id,
             title=paper.title,
             summary=paper.abstract,
-            authors=[AuthorPublic(name=name) for name in paper.authors],
+            authors=authors_public(paper),
             publishedAt=hf_time(paper.published_at),
             submittedOnDailyAt=hf_time(entry.submitted_at) if entry else None,
             submittedOnDailyBy=UserPublic.of(paper.submitter),
@@ -200,8 +225,8 @@ class PaperPublic(BaseModel):
             projectPage=paper.project_url,
             githubRepo=paper.code_url,
             githubStars=paper.code_stars,
-            ai_summary=paper.ai_summary,
-            ai_keywords=list(paper.ai_keywords) or None,
+            ai_summary=paper.short_summary,
+            ai_keywords=list(paper.keywords) or None,
             organization=OrganizationPublic(name=paper.organization)
             if paper.organization
             else None,
@@ -211,6 +236,10 @@ class PaperPublic(BaseModel):
             dailyDate=entry.list_date.isoformat() if entry else None,
             doi=paper.doi,
             journalRef=paper.journal_ref,
+            aiSummaryOrigin=paper.short_summary_origin,  # type: ignore[arg-type]
+            aiKeywordsOrigin=("source" if paper.ai_keywords else "extracted")
+            if paper.keywords
+            else None,
         )
 
 
@@ -360,3 +389,41 @@ class SubscriptionCreate(BaseModel):
 
     def preferences(self) -> Preferences:
         return preferences(self.frequency, self.topics, self.categories, self.skip_empty)
+
+
+class AuthorRefPublic(BaseModel):
+    name: str
+    slug: str
+
+
+class AuthorPagePublic(BaseModel):
+    """``GET /api/authors/{slug}``: the author page's data."""
+
+    slug: str
+    name: str
+    names: list[str] = Field(description="the spellings met on papers")
+    numPapers: int
+    maybeSeveralPeople: bool = Field(description="the name may cover several people")
+    seeAlso: list[AuthorRefPublic]
+    coauthors: list[AuthorRefPublic]
+    categories: list[str]
+    user: UserPublic | None = Field(default=None, description="the member who claimed this author")
+    status: str | None = None
+    papers: list[PaperPublic] = Field(description="newest first")
+
+    @classmethod
+    def of(cls, page: AuthorPage) -> AuthorPagePublic:
+        author = page.author
+        return cls(
+            slug=author.slug,
+            name=author.name,
+            names=list(author.names),
+            numPapers=page.total,
+            maybeSeveralPeople=author.several,
+            seeAlso=[AuthorRefPublic(name=n, slug=s) for n, s in author.see_also],
+            coauthors=[AuthorRefPublic(name=n, slug=s) for n, s, _ in author.coauthors],
+            categories=[c for c, _ in author.categories],
+            user=_member(author.claimed_by) if author.claimed_by else None,
+            status="claimed_verified" if author.claimed_by else None,
+            papers=[PaperPublic.of(p) for p in page.papers],
+        )

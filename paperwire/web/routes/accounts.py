@@ -12,6 +12,7 @@ from starlette.responses import Response
 
 from paperwire.accounts import sessions, signin, users
 from paperwire.accounts import signup as signups
+from paperwire.community import follows
 from paperwire.db.models import User
 from paperwire.digests import subscriptions
 from paperwire.errors import PaperwireError, RateLimited
@@ -122,7 +123,14 @@ def logout(request: Request, db: SessionDep) -> Response:
 def _settings_context(db: SessionDep, settings: SettingsDep, user: User) -> dict[str, Any]:
     sub = subscriptions.for_user(db, user)
     manage = subscriptions.link(settings, sub, "manage") if sub is not None else None
-    return {"user": user, "subscription": sub, "manage_url": manage, "message": None, "error": None}
+    return {
+        "user": user,
+        "subscription": sub,
+        "manage_url": manage,
+        "follows": follows.followed(db, user.id),
+        "message": None,
+        "error": None,
+    }
 
 
 @router.get("/settings")

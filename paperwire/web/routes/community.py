@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.responses import Response
 
+from paperwire.authors import claims
 from paperwire.community import comments, moderation
 from paperwire.papers import votes
 from paperwire.web.auth import CurrentUser, ModeratorUser
@@ -103,5 +104,6 @@ def moderation_page(request: Request, db: SessionDep, user: ModeratorUser) -> Re
         {
             "papers": moderation.hidden_papers(db),
             "comments": comments.hidden_comments(db),
+            "claims": claims.pending_claims(db),
         },
     )

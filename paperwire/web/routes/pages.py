@@ -11,8 +11,9 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from paperwire.community import collections
+from paperwire.community import collections, follows
 from paperwire.community.comments import comments_for
+from paperwire.db.models import User
 from paperwire.errors import PaperNotFound, UsageError
 from paperwire.intake.status import empty_day_reason
 from paperwire.papers import trending as trending_papers
@@ -65,14 +66,22 @@ def _paging(request: Request) -> dict[str, Any]:
 
 
 def _daily_page(
-    request: Request, session: SessionDep, day: date, page: str, latest: bool
+    request: Request,
+    session: SessionDep,
+    day: date,
+    page: str,
+    latest: bool,
+    followed_by: int | None = None,
 ) -> Response:
     number = page_number(page)
-    listing = cached_data(
-        request,
-        f"daily:{day.isoformat()}:{number}",
-        lambda: daily_list(session, day, page=number, per_page=PER_PAGE),
-    )
+    if followed_by is not None:
+        listing = follows.followed_daily(session, followed_by, day)
+    else:
+        listing = cached_data(
+            request,
+            f"daily:{day.isoformat()}:{number}",
+            lambda: daily_list(session, day, page=number, per_page=PER_PAGE),
+        )
     return render(
         request,
         "daily.html",
@@ -85,27 +94,51 @@ def _daily_page(
             else None,
             "week": week_of(day),
             "month": month_of(day),
+            "followed_only": followed_by is not None,
             **_paging(request),
         },
     )
 
 
-def _home(request: Request, session: SessionDep, page: str) -> Response:
+def _followed_by(viewer: User | None, show: str) -> int | None:
+    """The member whose follows filter the list (``?show=followed``), if any."""
+    return viewer.id if viewer is not None and show == "followed" else None
+
+
+def _home(request: Request, session: SessionDep, page: str, followed_by: int | None) -> Response:
     day = latest_list_date(session)
     if day is None:
         return render(request, "daily.html", {"listing": None, "is_latest": True})
-    return _daily_page(request, session, day, page, latest=True)
+    return _daily_page(request, session, day, page, latest=True, followed_by=followed_by)
 
 
 @router.get("/", name="home")
-def home(request: Request, session: SessionDep, page: str = "1") -> Response:
-    return cached_page(request, lambda: _home(request, session, page))
+def home(
+    request: Request,
+    session: SessionDep,
+    viewer: auth.OptionalUser,
+    page: str = "1",
+    show: str = "",
+) -> Response:
+    followed_by = _followed_by(viewer, show)
+    return cached_page(request, lambda: _home(request, session, page, followed_by))
 
 
 @router.get("/papers/date/{day}", name="daily")
-def daily(request: Request, day: str, session: SessionDep, page: str = "1") -> Response:
+def daily(
+    request: Request,
+    day: str,
+    session: SessionDep,
+    viewer: auth.OptionalUser,
+    page: str = "1",
+    show: str = "",
+) -> Response:
+    followed_by = _followed_by(viewer, show)
     return cached_page(
-        request, lambda: _daily_page(request, session, parse_list_date(day), page, latest=False)
+        request,
+        lambda: _daily_page(
+            request, session, parse_list_date(day), page, latest=False, followed_by=followed_by
+        ),
     )
 
 
