@@ -19,6 +19,7 @@ from paperwire.db.engine import get_engine
 from paperwire.web import auth, errors
 from paperwire.web.api import collections as collections_api
 from paperwire.web.api import comments as comments_api
+from paperwire.web.api import feed as feed_api
 from paperwire.web.api import hf as hf_api
 from paperwire.web.api import own as own_api
 from paperwire.web.api import subscriptions as subscriptions_api
@@ -32,6 +33,7 @@ from paperwire.web.routes import (
     community,
     digest_admin,
     feeds,
+    foryou,
     health,
     pages,
     search,
@@ -120,10 +122,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(community.router)
     app.include_router(submit_routes.router)
     app.include_router(collections.router)
+    app.include_router(foryou.router)
     app.include_router(hf_api.router)
     app.include_router(feeds.router)
     app.include_router(own_api.router)
     app.include_router(own_api.members)
+    app.include_router(feed_api.router)
     app.include_router(comments_api.router)
     app.include_router(collections_api.router)
     app.include_router(subscriptions_api.router)
