@@ -2,7 +2,8 @@
 ``../shared/data`` for ``paperwire recommend eval``.
 
 Papers: the arXiv daily listings of ``arxiv_daily/dw-dengwei_cs`` (dated by listing, first date kept)
-and the Hugging Face daily lists of ``hf_daily_papers`` (dated by their list). Users, by ``--users``:
+and the Hugging Face daily lists of ``hf_daily_papers`` (dated by their list); ``--papers hf`` keeps
+only the latter. Users, by ``--users``:
 
 - ``hf``: each Hugging Face submitter (``submittedOnDailyBy``) and each organisation a paper was
   listed under; their papers are their ``up`` interactions, dated by the list.
@@ -76,11 +77,18 @@ def main() -> None:
     parser.add_argument("out", type=Path)
     parser.add_argument("--users", choices=("hf", "authors"), default="hf")
     parser.add_argument("--min-papers", type=int, default=4)
+    parser.add_argument(
+        "--papers",
+        choices=("all", "hf"),
+        default="all",
+        help="hf: only the Hugging Face lists' papers (a smaller set, quicker to embed)",
+    )
     args = parser.parse_args()
     papers: dict[str, dict[str, object]] = {}
     users: dict[str, list[str]] = defaultdict(list)
     authored: dict[str, list[str]] = defaultdict(list)
-    _arxiv(papers, authored)
+    if args.papers == "all":
+        _arxiv(papers, authored)
     _hf(papers, users, authored)
     if args.users == "authors":
         users = defaultdict(list)

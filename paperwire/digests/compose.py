@@ -29,6 +29,7 @@ from paperwire.db.models import DailyEntry, DigestItem, Paper, Subscription
 from paperwire.errors import PaperwireError, UsageError
 from paperwire.papers.readmodel import PaperView, load_papers
 from paperwire.papers.trending import trending
+from paperwire.recommend.feed import rank_for
 from paperwire.search import service
 from paperwire.search.query import parse_query
 
@@ -314,7 +315,8 @@ def already_sent(session: Session, subscription_id: int, ids: list[str]) -> set[
 
 
 def compose(session: Session, content: PeriodContent, sub: Subscription) -> Digest:
-    """The digest of ``content.period`` for ``sub``: trending, then topics, then categories.
+    """The digest of ``content.period`` for ``sub``: trending, for you (a member's own ranking),
+    then topics, then categories.
 
     A topic with no paper over its threshold gets a section saying "nothing new on" it; a topic
     whose search failed gets one saying so (and the failure is logged with the subscription id)."""
@@ -339,8 +341,14 @@ def compose(session: Session, content: PeriodContent, sub: Subscription) -> Dige
                 f"Papers on “{topic}” could not be searched for this digest because of a fault"
                 " on the site; its operators have been told."
             )
+    for_you: dict[str, list[str]] = {}
+    if sub.user_id is not None:  # a member's digest starts with their own ranking (recommend/)
+        for_you["For you"] = rank_for(
+            content.settings, session, sub.user_id, content.new_ids, TOPIC_LIMIT
+        )
     candidates = {
         "Trending": content.trending_ids[:TRENDING_LIMIT],
+        **for_you,
         **topics,
         **{f"New in {c}": content.category(c)[:50] for c in sub.categories or []},
     }

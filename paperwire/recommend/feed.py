@@ -121,6 +121,21 @@ def exemplars(
     return positives, negatives
 
 
+def rank_for(
+    settings: Settings, session: Session, user_id: int, ids: list[str], limit: int
+) -> list[str]:
+    """``ids`` ranked for the member, best first, at most ``limit`` (their "not interested" left
+    out); empty when they give no signal paperwire can use (the digest's "For you" section)."""
+    items = collect(session, user_id)
+    dismissed = {i.paper_id for i in items if i.kind == NOT_INTERESTED}
+    positives, negatives = exemplars(settings, session, items)
+    found, matrix = paper_vectors(settings, session, [p for p in ids if p not in dismissed])
+    if not positives or not found:
+        return []
+    scores = rank(matrix, positives, negatives, now=now_utc()).scores
+    return [found[i] for i in np.argsort(-scores, kind="stable")[:limit]]
+
+
 def for_you(
     settings: Settings,
     session: Session,
