@@ -22,11 +22,11 @@ from datetime import datetime
 
 import numpy as np
 
-TEMPERATURE = 0.05
-HALF_LIFE_DAYS = 60.0
+TEMPERATURE = 0.1
+HALF_LIFE_DAYS = 180.0
 CENTROID_SHARE = 0.3
 NEGATIVE_SHARE = 0.5
-BACKGROUND_SHARE = 0.2
+BACKGROUND_SHARE = 0.5
 # The most recent/weightiest exemplars kept, so one request stays one small product.
 MAX_EXEMPLARS = 200
 
