@@ -11,7 +11,8 @@ explicit negatives (``NEGATIVE_SHARE``), minus the similarity to the candidates'
 period shares). The exemplar that contributed most is the reason shown.
 
 The numbers were chosen on the offline evaluation (``bench/README.md``, "For you").
-Ranking 10,000 candidates against 200 exemplars is one 10,000 x 384 x 200 matrix product.
+Ranking 10,000 candidates against 100 exemplars (``MAX_EXEMPLARS``) is one 10,000 x 384 x 101
+matrix product and a soft maximum over its result.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ CENTROID_SHARE = 0.3
 NEGATIVE_SHARE = 0.5
 BACKGROUND_SHARE = 0.5
 # The most recent/weightiest exemplars kept, so one request stays one small product.
-MAX_EXEMPLARS = 200
+MAX_EXEMPLARS = 100
 
 
 @dataclass(frozen=True)
@@ -88,14 +89,15 @@ def rank(
     if n == 0 or not positives:
         return Ranking(np.zeros(n, dtype=np.float32), [None] * n)
     matrix, weights, kept = _decayed(positives, now)
-    similarity = candidates @ matrix.T
-    score, best = _soft_max(similarity, weights)
     centroid = (weights[:, None] * matrix).sum(axis=0)
     centroid /= max(float(np.linalg.norm(centroid)), 1e-12)
-    score = score + CENTROID_SHARE * (candidates @ centroid.astype(np.float32))
     background = candidates.mean(axis=0)
     background /= max(float(np.linalg.norm(background)), 1e-12)
-    score = score - BACKGROUND_SHARE * (candidates @ background)
+    shift = (CENTROID_SHARE * centroid - BACKGROUND_SHARE * background).astype(np.float32)
+    # One product for the exemplars and the centroid/background column together.
+    product = candidates @ np.column_stack([matrix.T, shift])
+    score, best = _soft_max(product[:, :-1], weights)
+    score = score + product[:, -1]
     if negatives:
         neg_matrix, neg_weights, _ = _decayed(negatives, now)
         neg_score, _ = _soft_max(candidates @ neg_matrix.T, neg_weights)
