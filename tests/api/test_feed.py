@@ -130,3 +130,25 @@ def test_private_feed_works_without_a_cookie_until_revoked(
     revoked = post_form(browser, "/for-you/signals", "/for-you/private-feed/revoke", {})
     assert revoked.status_code == 303
     assert anonymous.get(path).status_code == 404
+
+
+def test_an_import_that_is_no_library_is_refused_with_nothing_stored(
+    loaded_site: Site, member_token: str
+) -> None:
+    browser = signed_in(loaded_site, "fuzzer")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', browser.get("/for-you/import").text)
+    assert token
+    refused = browser.post(
+        "/for-you/import",
+        data={"csrf_token": token[1]},
+        files={"library": ("notes.txt", b"Just some notes, no references.", "text/plain")},
+    )
+    assert refused.status_code == 422
+    assert "the file is neither BibTeX nor CSL-JSON" in refused.text
+    huge = browser.post(
+        "/for-you/import",
+        data={"csrf_token": token[1]},
+        files={"library": ("big.bib", b"%" * (6 * 1024 * 1024), "text/plain")},
+    )
+    assert huge.status_code == 413 and "bytes, the most this site accepts here" in huge.text
+    assert "signal:" not in browser.get("/for-you/signals").text
