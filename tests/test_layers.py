@@ -28,6 +28,7 @@ LAYERS = {
     "mail": 3,
     "problems": 3,
     "ratelimit": 3,
+    "recommend": 3,
     "search": 3,
     "secret": 3,
     "web": 4,

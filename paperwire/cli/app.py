@@ -8,6 +8,7 @@ from paperwire import secret as secrets
 from paperwire.cli import demo as demo_commands
 from paperwire.cli import digest as digest_commands
 from paperwire.cli import ingest as ingest_commands
+from paperwire.cli import recommend as recommend_commands
 from paperwire.cli import search as search_commands
 from paperwire.cli import sources as sources_commands
 from paperwire.cli import submit as submit_commands
@@ -31,6 +32,7 @@ app.command("demo")(demo_commands.demo)
 app.add_typer(user_commands.app, name="user")
 app.add_typer(sources_commands.app, name="sources")
 app.add_typer(digest_commands.app, name="digest")
+app.add_typer(recommend_commands.app, name="recommend")
 app.command("worker")(digest_commands.worker)
 # index, search and eval are top-level commands defined in cli/search.py
 for command in search_commands.app.registered_commands:

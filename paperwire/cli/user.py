@@ -1,4 +1,5 @@
-"""``paperwire user create`` and ``paperwire user role``: add a member account, change its role."""
+"""``paperwire user create``, ``role`` and ``token``: add a member account, change its role, make
+it a personal API token."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import sys
 
 import typer
 
-from paperwire.accounts.users import ROLES, create_user, set_role
+from paperwire.accounts.tokens import create_token
+from paperwire.accounts.users import ROLES, UnknownUser, create_user, find_user, set_role
 from paperwire.cli.context import console, ready_engine
 from paperwire.db.engine import session_scope
 
@@ -55,3 +57,21 @@ def role(
         user = set_role(session, name, new_role)
         summary = f"{user.username} is now {user.role}"
     console.print(summary, markup=False, highlight=False)
+
+
+@app.command("token")
+def token(
+    name: str = typer.Argument(..., help="user name or e-mail address"),
+    label: str = typer.Option("command line", "--label", help="what the token is for"),
+) -> None:
+    """Make a personal API token for a member (printed once), for an operator's scripts."""
+    engine = ready_engine()
+    with session_scope(engine) as session:
+        user = find_user(session, name)
+        if user is None:
+            raise UnknownUser(f"no member {name!r}")
+        made = create_token(session, user, label)
+        secret = made.secret
+        summary = f"token {made.token.name!r} for {user.username} (shown only this once):"
+    console.print(summary, markup=False, highlight=False)
+    console.print(secret, markup=False, highlight=False, soft_wrap=True)

@@ -191,6 +191,38 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
+class Signal(Base):
+    """A member's own steer of their "For you" feed (``recommend/``): ``more_like_this`` or
+    ``not_interested`` on a paper, a ``topic`` in words, an ``imported`` reference (a paper, or
+    only its text when it matched none), or ``muted``: a signal from elsewhere (an upvote, a
+    collection, a saved search; ``ref`` names it) that the feed should no longer use."""
+
+    __tablename__ = "signals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    paper_id: Mapped[str | None] = mapped_column(ForeignKey("papers.id", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    ref: Mapped[str | None] = mapped_column(String(300))
+    # The text's embedding when it was made ({"model": name, "vector": [...]}), so a feed request
+    # runs no model for topics and imported abstracts; another model embeds the text again.
+    embedding: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class FeedSecret(Base):
+    """The secret of a member's private "For you" Atom feed; only its SHA-256 is stored."""
+
+    __tablename__ = "feed_secrets"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
 class Subscription(Base):
     """A digest subscription; ``status`` is pending until the address is confirmed."""
 

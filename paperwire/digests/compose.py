@@ -30,6 +30,7 @@ from paperwire.db.models import DailyEntry, DigestItem, Paper, Subscription
 from paperwire.errors import PaperwireError, UsageError
 from paperwire.papers.readmodel import PaperView, load_papers
 from paperwire.papers.trending import trending
+from paperwire.recommend.feed import rank_for
 from paperwire.search import service
 from paperwire.search.query import parse_query
 
@@ -328,6 +329,7 @@ def followed_authors(session: Session, sub: Subscription, ids: list[str]) -> lis
 
 def compose(session: Session, content: PeriodContent, sub: Subscription) -> Digest:
     """The digest of ``content.period`` for ``sub``: papers by authors its member follows, trending,
+    for you (a member's own ranking),
     then topics, then categories.
 
     A topic with no paper over its threshold gets a section saying "nothing new on" it; a topic
@@ -353,9 +355,15 @@ def compose(session: Session, content: PeriodContent, sub: Subscription) -> Dige
                 f"Papers on “{topic}” could not be searched for this digest because of a fault"
                 " on the site; its operators have been told."
             )
+    for_you: dict[str, list[str]] = {}
+    if sub.user_id is not None:  # a member's digest starts with their own ranking (recommend/)
+        for_you["For you"] = rank_for(
+            content.settings, session, sub.user_id, content.new_ids, TOPIC_LIMIT
+        )
     candidates = {
         FOLLOWED: followed_authors(session, sub, content.new_ids),
         "Trending": content.trending_ids[:TRENDING_LIMIT],
+        **for_you,
         **topics,
         **{f"New in {c}": content.category(c)[:50] for c in sub.categories or []},
     }

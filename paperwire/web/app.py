@@ -23,6 +23,7 @@ from paperwire.web import auth, errors
 from paperwire.web.api import authors as authors_api
 from paperwire.web.api import collections as collections_api
 from paperwire.web.api import comments as comments_api
+from paperwire.web.api import feed as feed_api
 from paperwire.web.api import hf as hf_api
 from paperwire.web.api import own as own_api
 from paperwire.web.api import subscriptions as subscriptions_api
@@ -37,6 +38,7 @@ from paperwire.web.routes import (
     community,
     digest_admin,
     feeds,
+    foryou,
     health,
     intake_admin,
     pages,
@@ -155,10 +157,12 @@ def create_app(settings: Settings | None = None, *, follow: bool = False) -> Fas
     app.include_router(community.router)
     app.include_router(submit_routes.router)
     app.include_router(collections.router)
+    app.include_router(foryou.router)
     app.include_router(hf_api.router)
     app.include_router(feeds.router)
     app.include_router(own_api.router)
     app.include_router(own_api.members)
+    app.include_router(feed_api.router)
     app.include_router(comments_api.router)
     app.include_router(collections_api.router)
     app.include_router(subscriptions_api.router)
