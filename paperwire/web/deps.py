@@ -7,19 +7,30 @@ commits nothing."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 
 from paperwire.config import Settings
 
 
-def get_session(request: Request) -> Iterator[Session]:
-    with Session(request.app.state.engine, expire_on_commit=False) as session:
+async def get_session(request: Request) -> AsyncIterator[Session]:
+    """The request's unit of work: committed once when the route returns (before the answer goes
+    out), rolled back if it raises. Made and closed on the event loop, which costs nothing when no
+    statement ran (a cached page); a commit or a rollback with a connection runs in the threadpool."""
+    session = Session(request.app.state.engine, expire_on_commit=False)
+    try:
         yield session
-        session.commit()
+        if session.in_transaction():
+            await run_in_threadpool(session.commit)
+    finally:
+        if session.in_transaction():
+            await run_in_threadpool(session.close)
+        else:
+            session.close()
 
 
 def get_settings(request: Request) -> Settings:
