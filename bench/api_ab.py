@@ -2,6 +2,7 @@
 revision, alternating, on the same instance (one ``bench/api.py --keep DIR`` built).
 
     .venv/bin/python bench/api_ab.py --keep /tmp/api100k --revision 163d14b [--rounds 2]
+        [--old-keep COPY]   # a copy of the instance at the revision's schema, when they differ
 
 Each side runs in its own process: ``create_app()`` under ``httpx.ASGITransport`` (no network, no
 load generator sharing the cores), the API rate limit on, each address requested once untimed
@@ -26,6 +27,7 @@ from loadgen import extract_revision  # bench/ is the script's own folder
 REPO = Path(__file__).resolve().parent.parent
 ADDRESSES = (
     "/healthz",
+    "/",  # the daily page the feeds and the API mirror (cookieless)
     "/api/daily_papers?date=2026-06-30",
     "/api/daily_papers?month=2026-05&limit=100&p=2",
     "/daily.atom",
@@ -76,6 +78,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--keep", type=Path, required=True, help="an instance bench/api.py built")
     parser.add_argument("--revision", required=True)
+    parser.add_argument(
+        "--old-keep",
+        type=Path,
+        help="a copy of the instance for the revision (when its schema is older than the checkout's)",
+    )
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--requests", type=int, default=100)
     args = parser.parse_args()
@@ -83,8 +90,12 @@ def main() -> None:
         old = extract_revision(REPO, args.revision, Path(tmp))
         print(f"load average {os.getloadavg()[0]:.1f}; CPU ms per request, in process")
         for n in range(args.rounds):
-            for name, code in ((args.revision, old), ("checkout", REPO)):
-                for path, ms in _side(code, args.keep, args.requests).items():
+            sides = (
+                (args.revision, old, args.old_keep or args.keep),
+                ("checkout", REPO, args.keep),
+            )
+            for name, code, keep in sides:
+                for path, ms in _side(code, keep, args.requests).items():
                     print(f"round {n + 1}  {name:<10} {path:<48} {ms:8.2f}", flush=True)
         print(f"load average {os.getloadavg()[0]:.1f}")
 
