@@ -129,15 +129,15 @@ def test_counting_api_requests_is_not_a_change_of_the_data(
     """The API's rate-limit counts go to a file beside an SQLite database: were they written into
     it, every API request would change ``data_version`` and empty every process's cache."""
     database = database_url.removeprefix("sqlite:///")
-    cache = PageCache(database)
-    before = cache.version()
+    version = signals.DataVersion(database).read
+    before = version()
     remaining = []
     for _ in range(3):
         answer = site.get("/api/daily_papers")
         assert answer.status_code == 200
         remaining.append(int(answer.headers["RateLimit-Remaining"]))
     assert remaining == sorted(remaining, reverse=True) and remaining[0] > remaining[-1]
-    assert cache.version() == before
+    assert version() == before
     assert Path(database + ".counters").is_file()
 
 
