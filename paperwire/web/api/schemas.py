@@ -79,7 +79,7 @@ def paper_dict(paper: PaperView) -> dict[str, object]:
             "id": paper.id,
             "title": paper.title,
             "summary": paper.abstract,
-            "authors": [{"name": name, "hidden": False} for name in paper.authors],
+            "authors": _author_dicts(paper),
             "publishedAt": hf_time(paper.published_at),
             "submittedOnDailyAt": hf_time(entry.submitted_at) if entry else None,
             "submittedOnDailyBy": user_dict(paper.submitter),
@@ -89,8 +89,8 @@ def paper_dict(paper: PaperView) -> dict[str, object]:
             "projectPage": paper.project_url,
             "githubRepo": paper.code_url,
             "githubStars": paper.code_stars,
-            "ai_summary": paper.ai_summary,
-            "ai_keywords": list(paper.ai_keywords) or None,
+            "ai_summary": paper.short_summary,
+            "ai_keywords": list(paper.keywords) or None,
             "organization": {"name": paper.organization} if paper.organization else None,
             "arxivId": paper.arxiv_id,
             "version": paper.version,
@@ -98,8 +98,33 @@ def paper_dict(paper: PaperView) -> dict[str, object]:
             "dailyDate": entry.list_date.isoformat() if entry else None,
             "doi": paper.doi,
             "journalRef": paper.journal_ref,
+            "aiSummaryOrigin": paper.short_summary_origin,
+            "aiKeywordsOrigin": ("source" if paper.ai_keywords else "extracted")
+            if paper.keywords
+            else None,
         }
     )
+
+
+def _author_dicts(paper: PaperView) -> list[dict[str, object]]:
+    """``authors_public(paper)``'s JSON objects: a claimed author carries its member and status."""
+    claimed = dict(paper.claimed)
+    return [
+        {
+            "name": name,
+            "hidden": False,
+            "user": {
+                "name": claimed[i],
+                "user": claimed[i],
+                "fullname": claimed[i],
+                "type": "user",
+            },
+            "status": "claimed_verified",
+        }
+        if i in claimed
+        else {"name": name, "hidden": False}
+        for i, name in enumerate(paper.authors)
+    ]
 
 
 def daily_dict(item: PaperView) -> dict[str, object]:
