@@ -55,15 +55,21 @@ def _embed(settings: Settings, engine: Engine) -> str:
     return report.summary()
 
 
+def _index(settings: Settings, engine: Engine) -> str:
+    """This node's index after new papers came (embedding them here when few wait)."""
+    from paperwire.search import service
+
+    return service.sync_index(settings, engine, after_ingest=True).summary()
+
+
 def _intake(settings: Settings, engine: Engine) -> str:
     """Harvest every configured source that is due, then bring the index up to date for what came."""
     from paperwire.intake.harvest import run_due
-    from paperwire.search import service
 
     reports = run_due(settings, engine)
     lines = [report.summary() for report in reports]
     if any(report.new_papers for report in reports):
-        lines.append(service.sync_index(settings, engine, after_ingest=True).summary())
+        lines.append(_index(settings, engine))
     summary = "; ".join(lines) or "no source due"
     if any(report.failure for report in reports):
         raise SourceError(summary)
