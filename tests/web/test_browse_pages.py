@@ -79,7 +79,9 @@ def test_every_page_has_the_navigation_and_a_header_search(site: Site) -> None:
 def test_cards_show_authors_submitter_comments_and_code(site: Site) -> None:
     html = site.get("/").text
     card = html[html.find('<article class="card"') : html.find("</article>")]
-    assert "Author 1, Author 2, Author 3 and 9 others" in card
+    text = re.sub(r"<[^>]+>", "", card)  # author names are links to their pages
+    assert "Author 1, Author 2, Author 3 and 9 others" in text
+    assert '<a href="/authors/author-1">Author 1</a>' in card
     assert "(12 authors)" in card
     assert 'Submitted by <span class="submitter">alice</span>' in card
     assert re.search(r'href="/papers/2406.00005#discussion">0 comments<', card)
