@@ -19,6 +19,7 @@ import pytest
 from sqlalchemy import Engine, create_engine, text
 
 from paperwire.community.moderation import set_paper_hidden
+from paperwire.config import load_settings
 from paperwire.db.engine import make_engine, session_scope
 from paperwire.db.migrate import upgrade
 from paperwire.db.models import User
@@ -184,8 +185,10 @@ def test_what_one_node_hides_is_gone_on_the_other_within_5_seconds(cluster: Clus
     assert soon(lambda: "2405.15071" in _ids(cluster.b, query, "lexical"))
     engine = make_engine(cluster.url)
     moderator = User(username="mod", role="moderator")
+    # The moderator's own process syncs an index of its own after the commit, as the web route does.
+    settings = load_settings(node_env(cluster.url, cluster.folder / "moderator"))
     with session_scope(engine) as session:
-        set_paper_hidden(session, moderator, "2405.15071", True)
+        set_paper_hidden(session, settings, moderator, "2405.15071", True)
 
     def gone() -> bool:
         page = _api(cluster.b, query, "hybrid")
@@ -195,7 +198,7 @@ def test_what_one_node_hides_is_gone_on_the_other_within_5_seconds(cluster: Clus
     assert soon(gone) is not None
     assert "2405.15071" not in httpx.get(cluster.b.url + "/search", params={"q": query}).text
     with session_scope(engine) as session:
-        set_paper_hidden(session, moderator, "2405.15071", False)
+        set_paper_hidden(session, settings, moderator, "2405.15071", False)
     assert soon(lambda: "2405.15071" in _ids(cluster.b, query, "hybrid")) is not None
     engine.dispose()
 
