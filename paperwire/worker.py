@@ -25,8 +25,9 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from paperwire.config import Settings
+from paperwire.db.holders import holder_id
 from paperwire.db.models import JobLock
-from paperwire.digests.delivery import holder_id, send_digests
+from paperwire.digests.delivery import send_digests
 from paperwire.errors import DigestsNotSent, PaperwireError, SourceError
 from paperwire.mail.sender import get_sender
 from paperwire.papers.records import now_utc

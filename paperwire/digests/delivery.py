@@ -40,19 +40,14 @@ each digest once.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import multiprocessing
-import os
-import secrets
-import socket
 import sqlite3
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from email.message import Message
-from pathlib import Path
 
 from sqlalchemy import Engine, delete, func, insert, select, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -60,6 +55,7 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from paperwire.config import Settings
+from paperwire.db.holders import holder_id, holder_is_dead
 from paperwire.db.models import DigestDelivery, DigestItem, Subscription
 from paperwire.digests import subscriptions
 from paperwire.digests.compose import (
@@ -107,45 +103,6 @@ class SendReport:
             f"digest {self.period}: {self.sent} sent, {self.skipped} skipped (nothing new), "
             f"{self.retry} to retry, {self.bounced} bounced{stopped}"
         )
-
-
-_tokens: dict[int, str] = {}
-
-
-def _machine() -> str:
-    """This kernel boot and PID namespace: two containers or two cloned VMs never share it (their
-    host names and PIDs may well be the same)."""
-    try:
-        boot = Path("/proc/sys/kernel/random/boot_id").read_text().strip()
-        namespace = os.readlink("/proc/self/ns/pid")
-    except OSError:
-        return ""
-    return hashlib.sha1(f"{boot}|{namespace}".encode()).hexdigest()[:12]
-
-
-def holder_id() -> str:
-    """Who claims: host and PID for people reading the table, this machine's boot and PID
-    namespace, and a random id of this process (a new one after a fork)."""
-    token = _tokens.setdefault(os.getpid(), secrets.token_hex(8))
-    return f"{socket.gethostname()[:64]}:{os.getpid()}:{_machine()}:{token}"
-
-
-def _holder_is_dead(holder: str | None) -> bool:
-    """Whether the claim's holder is a process gone from this very machine and PID namespace (then
-    its claim need not wait for its lease); any doubt answers no."""
-    parts = (holder or "").rsplit(":", 3)
-    if len(parts) != 4:
-        return False
-    _host, pid, machine, _token = parts
-    if not machine or machine != _machine() or not pid.isdigit():
-        return False
-    try:
-        os.kill(int(pid), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        return False
-    return False
 
 
 def _due(session: Session, frequency: str) -> list[int]:
@@ -214,7 +171,7 @@ def _claim(
         ).all()
         for row_id, status, old_holder, old_at in stale:
             expired = old_at is None or old_at < now - LEASE
-            if status == "sending" and not (expired or _holder_is_dead(old_holder)):
+            if status == "sending" and not (expired or holder_is_dead(old_holder)):
                 continue
             # A conditional UPDATE: of two senders taking over the same row, only one matches.
             taken = session.execute(

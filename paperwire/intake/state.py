@@ -17,8 +17,8 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from paperwire.db.engine import session_scope
+from paperwire.db.holders import holder_id, holder_is_dead
 from paperwire.db.models import IntakeSource
-from paperwire.digests.delivery import _holder_is_dead, holder_id
 from paperwire.intake.config import SourceConfig
 from paperwire.papers.records import now_utc
 
@@ -63,7 +63,7 @@ def take_lease(engine: Engine, name: str, holder: str) -> bool:
         current = session.scalar(select(IntakeSource.lease_holder).where(IntakeSource.name == name))
         # Not "or held by ``holder``": two threads of one process share a holder id.
         free = (IntakeSource.lease_holder.is_(None)) | (IntakeSource.lease_expires_at <= now)
-        if current and _holder_is_dead(current):
+        if current and holder_is_dead(current):
             free = free | (IntakeSource.lease_holder == current)
         taken = session.execute(
             update(IntakeSource)

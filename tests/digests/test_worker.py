@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import Engine
 
-from paperwire.digests.delivery import holder_id
+from paperwire.db.holders import holder_id
 from paperwire.papers.records import PaperRecord
 from paperwire.worker import JOBS, acquire, release
 from tests.digests.support import add_subscribers, paperwire, run

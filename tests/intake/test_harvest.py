@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import Engine, delete, select, update
 
 from paperwire.db.engine import session_scope
+from paperwire.db.holders import holder_id
 from paperwire.db.models import DailyEntry, IntakeCandidate, IntakeSource, Paper
 from paperwire.intake import harvest, listing, state
 from tests.intake.conftest import make_settings, source
@@ -190,7 +191,7 @@ def test_two_workers_never_harvest_one_source_at_once(
     with session_scope(engine) as session:
         session.execute(
             update(IntakeSource).values(
-                lease_holder=f"{state.holder_id().rpartition(':')[0]}:{dead.pid}",
+                lease_holder=holder_id(dead.pid),
                 lease_expires_at=date(2999, 1, 1),
             )
         )

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, delete, select
 
 from paperwire.config import load_settings
 from paperwire.db.engine import session_scope
+from paperwire.db.holders import holder_pid
 from paperwire.db.models import DailyEntry, IntakeCandidate, IntakeSource, Paper
 from paperwire.intake import harvest
 from paperwire.intake.config import load_sources
@@ -65,7 +66,7 @@ def test_a_killed_run_is_taken_over_and_resumed(
     proc.wait()
     with session_scope(engine) as session:
         row = session.get(IntakeSource, "hep")
-        assert row is not None and row.lease_holder == f"{os.uname().nodename}:{proc.pid}"
+        assert row is not None and holder_pid(row.lease_holder) == proc.pid
     resume.set()
     rerun = subprocess.run(
         [*CLI, "sources", "run", "hep"], env=run_env, capture_output=True, text=True, timeout=120
