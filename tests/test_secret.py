@@ -105,7 +105,7 @@ def test_a_link_forged_with_the_placeholder_is_refused_by_a_default_server(
     forged = URLSafeTimedSerializer("change-me", salt="paperwire-digest-admin").dumps(
         {"admin": True}
     )
-    with start_site(_without_secret(env), tmp_path / "serve.log") as site:
+    with start_site(_without_secret(env), tmp_path / "serve.log", process=True) as site:
         answer = site.get(f"/admin/digests/{forged}")
         assert answer.status_code == 400
         assert "not valid" in answer.text

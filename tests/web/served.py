@@ -3,11 +3,13 @@ process on a free port, bound to a test's database through the ``env`` fixture's
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -17,6 +19,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+import uvicorn
 from sqlalchemy import Engine, update
 
 from paperwire.db.engine import session_scope
@@ -131,7 +134,8 @@ def free_port() -> int:
 @dataclass
 class Site:
     url: str
-    process: subprocess.Popen[bytes]
+    # None for a server in a thread of the test's own process.
+    process: subprocess.Popen[bytes] | None
     log: Path
 
     def get(self, path: str, **kwargs: object) -> httpx.Response:
@@ -146,8 +150,23 @@ def paperwire_command() -> list[str]:
 
 
 @contextmanager
-def start_site(env: dict[str, str], log: Path, *args: str) -> Iterator[Site]:
-    """Start ``paperwire serve`` on a free port, wait until ``/healthz`` says ok, stop it after."""
+def start_site(env: dict[str, str], log: Path, *args: str, process: bool = False) -> Iterator[Site]:
+    """A real server on a free port, bound to ``env``'s database, stopped after. With ``process``
+    (or command-line ``args``) it is ``paperwire serve`` itself, started and waited for until
+    ``/healthz`` says ok. Otherwise the same app (``create_app(..., follow=True)``, the schema
+    migrated first, as ``serve`` does) runs under uvicorn in a thread of this process: the HTTP,
+    the server and the index follower are the real ones, without paying Python's start-up in
+    every test (a few seconds each on the CI machine). Its log records go to ``log``."""
+    if process or args:
+        with _serve_process(env, log, *args) as site:
+            yield site
+    else:
+        with _serve_thread(env, log) as site:
+            yield site
+
+
+@contextmanager
+def _serve_process(env: dict[str, str], log: Path, *args: str) -> Iterator[Site]:
     port = free_port()
     command = [*paperwire_command(), "serve", "--host", "127.0.0.1", "--port", str(port), *args]
     environ = {**env, "PAPERWIRE_COMMUNITY": COMMUNITY}
@@ -161,6 +180,44 @@ def start_site(env: dict[str, str], log: Path, *args: str) -> Iterator[Site]:
         yield site
     finally:
         _stop(process)
+
+
+@contextmanager
+def _serve_thread(env: dict[str, str], log: Path) -> Iterator[Site]:
+    from paperwire import secret
+    from paperwire.cli.context import ready_engine
+    from paperwire.config import load_settings
+    from paperwire.web.app import create_app
+
+    settings = secret.resolve(load_settings({**env, "PAPERWIRE_COMMUNITY": COMMUNITY}))
+    ready_engine(settings)
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(settings, follow=True),
+        host="127.0.0.1",
+        port=port,
+        server_header=False,
+        proxy_headers=False,
+        log_config=None,
+    )
+    server = uvicorn.Server(config)
+    handler = logging.FileHandler(log)
+    root = logging.getLogger()
+    root.addHandler(handler)
+    thread = threading.Thread(target=server.run, name=f"serve-{port}", daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + STARTUP_SECONDS
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                pytest.fail(f"the server did not start:\n{log.read_text()}")
+            time.sleep(0.02)
+        yield Site(f"http://127.0.0.1:{port}", None, log)
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        root.removeHandler(handler)
+        handler.close()
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:
@@ -178,6 +235,7 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
 
 def _wait_healthy(site: Site) -> None:
     deadline = time.monotonic() + STARTUP_SECONDS
+    assert site.process is not None
     while time.monotonic() < deadline:
         if site.process.poll() is not None:
             pytest.fail(

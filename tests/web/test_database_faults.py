@@ -26,7 +26,7 @@ LOCK_TIMEOUT = "1"
 def lock_site(engine: Engine, env: dict[str, str], tmp_path: Path) -> Iterator[Site]:
     load_sample(engine)
     environ = {**env, "PAPERWIRE_DB_LOCK_TIMEOUT": LOCK_TIMEOUT}
-    with start_site(environ, tmp_path / "serve.log") as running:
+    with start_site(environ, tmp_path / "serve.log", process=True) as running:
         yield running
 
 
@@ -103,7 +103,7 @@ def test_postgresql_gone_mid_run_answers_503_then_recovers(
     relay = Relay(url.host or "127.0.0.1", url.port or 5432)
     relayed = url.set(host="127.0.0.1", port=relay.port).render_as_string(hide_password=False)
     environ = {**env, "PAPERWIRE_DATABASE_URL": relayed, "PAPERWIRE_DB_LOCK_TIMEOUT": "2"}
-    with start_site(environ, tmp_path / "serve.log") as site:
+    with start_site(environ, tmp_path / "serve.log", process=True) as site:
         add_member(engine, "ada")
         ada = signed_in(site, "ada")
         token = csrf_token(ada.get(PAPER).text)
