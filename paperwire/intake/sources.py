@@ -77,25 +77,31 @@ def seed(session: Session, settings: Settings) -> None:
     sources = parse_sources(raw, settings.config_file or "PAPERWIRE_CONFIG")
     if not sources or not isinstance(raw, list):
         return
+    # Read first: once every source is stored (every read but the first), nothing is written.
+    known = {
+        name: config is None and deleted_at is None
+        for name, config, deleted_at in session.execute(
+            select(IntakeSource.name, IntakeSource.config, IntakeSource.deleted_at).where(
+                IntakeSource.name.in_([s.name for s in sources])
+            )
+        )
+    }
     dialect = session.get_bind().dialect.name
     insert = pg_insert if dialect == "postgresql" else sqlite_insert
     for source, table in zip(sources, raw, strict=True):
         stored = _without_name(table)
-        session.execute(
-            insert(IntakeSource)
-            .values(**_fresh_row(source.name, source.kind, stored))
-            .on_conflict_do_nothing(index_elements=["name"])
-        )
-        # A row from before the configuration was stored (only its harvest state): fill it in.
-        session.execute(
-            update(IntakeSource)
-            .where(
-                IntakeSource.name == source.name,
-                IntakeSource.config.is_(None),
-                IntakeSource.deleted_at.is_(None),
+        if source.name not in known:  # another process may store it meanwhile: no conflict
+            session.execute(
+                insert(IntakeSource)
+                .values(**_fresh_row(source.name, source.kind, stored))
+                .on_conflict_do_nothing(index_elements=["name"])
             )
-            .values(config=stored, kind=source.kind)
-        )
+        elif known[source.name]:  # a row from before tables were stored (its harvest state only)
+            session.execute(
+                update(IntakeSource)
+                .where(IntakeSource.name == source.name, IntakeSource.config.is_(None))
+                .values(config=stored, kind=source.kind)
+            )
     session.flush()
 
 
@@ -117,6 +123,8 @@ def unseeded(session: Session, settings: Settings) -> list[str]:
     write asks this instead of seeding)."""
     raw = settings.extra.get("sources")
     names = [t.get("name") for t in raw if isinstance(t, dict)] if isinstance(raw, list) else []
+    if not names:
+        return []
     known = set(session.scalars(select(IntakeSource.name).where(IntakeSource.name.in_(names))))
     return [n for n in names if isinstance(n, str) and n not in known]
 

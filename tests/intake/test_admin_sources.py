@@ -18,7 +18,8 @@ from sqlalchemy import Engine, select
 from paperwire.config import Settings, load_settings
 from paperwire.db.engine import dispose_engines, session_scope
 from paperwire.db.models import DailyEntry, IntakeSource, Paper
-from paperwire.intake import harvest, sources
+from paperwire.intake import harvest, sources, state
+from paperwire.intake.config import load_sources
 from paperwire.web.app import create_app
 from tests.conftest import TEST_SECRET
 from tests.intake.replay import OaiEndpoint, OaiRecord
@@ -240,7 +241,16 @@ def test_the_file_seeds_once_and_an_edit_survives_a_restart(
 ) -> None:
     config = _write_config(tmp_path, "http://127.0.0.1:9")
     first = _settings(database_url, tmp_path, config)
+    # A source harvested before tables were stored (0010) has a state row only: it keeps it.
+    state.ensure_rows(engine, load_sources(first))
+    with session_scope(engine) as session:
+        row = session.get(IntakeSource, "arxiv-hep")
+        assert row is not None and row.config is None
+        row.cursor = "2018-12-10"
     assert [s.match for s in sources.configs(first, engine)] == [("cat:hep-th",)]
+    with session_scope(engine) as session:
+        row = session.get(IntakeSource, "arxiv-hep")
+        assert row is not None and row.cursor == "2018-12-10" and row.config is not None
     with session_scope(engine) as session:
         table = sources.table(session, first, "arxiv-hep")
         sources.edit(session, "arxiv-hep", {**table, "match": ["cat:hep-ex"], "every": "1h"})
