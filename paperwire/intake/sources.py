@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from paperwire.config import Settings
 from paperwire.db.engine import session_scope
+from paperwire.db.holders import holder_is_dead
 from paperwire.db.models import DailyEntry, IntakeCandidate, IntakeSource
 from paperwire.errors import ConfigError, SourceBusy, SourceNotFound
 from paperwire.intake.config import (
@@ -241,9 +242,8 @@ def remove(session: Session, name: str) -> None:
     """Delete the source: its state and the candidates of its listing rule go (the papers it
     listed stay in their lists), and a marker row keeps the file from bringing it back."""
     row = _row(session, name)
-    if row.lease_holder is not None and (
-        row.lease_expires_at is None or row.lease_expires_at > now_utc()
-    ):
+    held = row.lease_holder is not None and not holder_is_dead(row.lease_holder)
+    if held and (row.lease_expires_at is None or row.lease_expires_at > now_utc()):
         raise SourceBusy(f"source {name!r} is being harvested; delete it when the run has ended")
     kind = row.kind
     session.execute(delete(IntakeCandidate).where(IntakeCandidate.source == name))

@@ -18,6 +18,7 @@ from sqlalchemy import Engine, select
 from paperwire.config import Settings, load_settings
 from paperwire.db.engine import dispose_engines, session_scope
 from paperwire.db.models import DailyEntry, IntakeSource, Paper
+from paperwire.errors import SourceBusy
 from paperwire.intake import harvest, sources, state
 from paperwire.intake.config import load_sources
 from paperwire.web.app import create_app
@@ -267,3 +268,14 @@ def test_the_file_seeds_once_and_an_edit_survives_a_restart(
         sources.remove(session, "arxiv-hep")
     restarted = _settings(database_url, tmp_path, config)
     assert [s.name for s in sources.configs(restarted, engine)] == ["hf"]
+
+
+def test_a_source_being_harvested_is_not_deleted(
+    engine: Engine, database_url: str, tmp_path: Path
+) -> None:
+    settings = _settings(database_url, tmp_path, _write_config(tmp_path, "http://127.0.0.1:9"))
+    sources.configs(settings, engine)
+    assert state.take_lease(engine, "arxiv-hep", "another-worker")
+    with session_scope(engine) as session, pytest.raises(SourceBusy, match="being harvested"):
+        sources.remove(session, "arxiv-hep")
+    assert [s.name for s in sources.configs(settings, engine)] == ["arxiv-hep"]
