@@ -71,5 +71,5 @@ def no_list_reason(day: date) -> str | None:
         return None
     return (
         f"arXiv announces nothing on {name} ({evening:%A} {evening.day} {evening:%B %Y},"
-        " US Eastern time), whose announcement would be this day's list."
+        " US Eastern time), so there is no list the day after."
     )
