@@ -11,11 +11,30 @@ class PaperwireError(Exception):
 
 
 class ConfigError(PaperwireError):
+    """A bad setting; ``key`` names the key of a source's table when one is to blame (the admin
+    form marks that field)."""
+
     exit_code = 2
+
+    def __init__(self, message: str, key: str | None = None) -> None:
+        super().__init__(message)
+        self.key = key
 
 
 class UsageError(PaperwireError):
     exit_code = 2
+
+
+class SourceNotFound(ConfigError):
+    """No harvest source of that name (none in the database, or an admin deleted it)."""
+
+    http_status = 404
+
+
+class SourceBusy(PaperwireError):
+    """The source is being harvested right now; the change waits for the run to end."""
+
+    http_status = 409
 
 
 class InvalidPaperId(PaperwireError):

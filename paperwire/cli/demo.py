@@ -15,13 +15,13 @@ from sqlalchemy import Engine
 from paperwire import secret
 from paperwire.cli.context import console
 from paperwire.config import Settings, load_settings
-from paperwire.db.engine import get_engine
+from paperwire.db.engine import get_engine, session_scope
 from paperwire.db.migrate import upgrade
 from paperwire.demo import recordings
 from paperwire.demo.indexing import build_keyword_index, embed_in_background
 from paperwire.demo.loader import DEMO_MEMBERS, DEMO_PASSWORD, is_loaded, load_demo
 from paperwire.intake import harvest
-from paperwire.intake.config import load_sources
+from paperwire.intake import sources as live
 
 
 def _say(text: str) -> None:
@@ -83,7 +83,10 @@ def demo(
         _say("demo corpus already loaded")
     else:
         _say(load_demo(engine, seed=seed).text())
-    for report in harvest.run_sources(cfg, engine, load_sources(cfg)):
+    # The replay's port changes with each run, so the file's table replaces the stored one.
+    with session_scope(engine) as session:
+        live.reset_from_file(session, cfg)
+    for report in harvest.run_sources(cfg, engine, live.configs(cfg, engine)):
         _say(f"intake: {report.summary()} (see /admin/sources)")
     _say(build_keyword_index(cfg, engine))
     _say(f"ready in {time.perf_counter() - started:.1f} s")

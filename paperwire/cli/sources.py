@@ -1,4 +1,5 @@
-"""``paperwire sources list|run``: the configured harvest sources (thin client of paperwire.intake)."""
+"""``paperwire sources list|run``: the live harvest sources, as stored in the database (seeded from
+the PAPERWIRE_CONFIG file, edited at /admin/sources); a thin client of paperwire.intake."""
 
 from __future__ import annotations
 
@@ -18,9 +19,13 @@ from paperwire.cli.context import (
 )
 from paperwire.errors import UsageError
 from paperwire.intake import harvest, status
-from paperwire.intake.config import find, load_sources
+from paperwire.intake.config import find
+from paperwire.intake.sources import live_sources
 
-app = typer.Typer(help="Harvest sources configured in PAPERWIRE_CONFIG.", no_args_is_help=True)
+app = typer.Typer(
+    help="Harvest sources (seeded from PAPERWIRE_CONFIG, edited at /admin/sources).",
+    no_args_is_help=True,
+)
 
 
 def _when(value: datetime | None) -> str:
@@ -37,10 +42,13 @@ def list_sources(as_json: bool = typer.Option(False, "--json", help="JSON lines"
             console.print(json.dumps(row.as_json()), markup=False, highlight=False, soft_wrap=True)
         return
     if not rows:
-        console.print("no sources configured ([[sources]] in the PAPERWIRE_CONFIG file)")
+        console.print(
+            "no sources configured ([[sources]] in the PAPERWIRE_CONFIG file, or /admin/sources)"
+        )
     for row in rows:
         console.print(
-            f"{row.name} ({row.kind}, {row.schedule}): last run {_when(row.last_run_at)},"
+            f"{row.name} ({row.kind}, {row.schedule}{', paused' if row.paused else ''}):"
+            f" last run {_when(row.last_run_at)},"
             f" next run {_when(row.next_run_at) if row.next_run_at else 'now'},"
             f" cursor {row.cursor or '-'},"
             f" last result {row.last_status or 'never run'}"
@@ -54,16 +62,20 @@ def list_sources(as_json: bool = typer.Option(False, "--json", help="JSON lines"
 @app.command("run")
 def run(
     names: list[str] | None = typer.Argument(None, help="source names"),
-    all_sources: bool = typer.Option(False, "--all", help="every configured source"),
+    all_sources: bool = typer.Option(False, "--all", help="every source that is not paused"),
     since: str | None = typer.Option(None, "--since", help="harvest from this date (YYYY-MM-DD)"),
 ) -> None:
-    """Harvest now, in the foreground; the exit status is non-zero when a source failed."""
+    """Harvest now, in the foreground (a paused source too when named); the exit status is
+    non-zero when a source failed."""
     if bool(names) == all_sources:
         raise UsageError("give source names or --all (not both)")
     cfg = settings()
-    configured = load_sources(cfg)
-    chosen = configured if all_sources else find(configured, names or [])
     engine = ready_engine(cfg)
+    live = live_sources(cfg, engine)
+    if all_sources:
+        chosen = [s.config for s in live if not s.paused]
+    else:
+        chosen = find([s.config for s in live], names or [])
 
     def show(report: harvest.RunReport) -> None:
         console.print(report.summary(), markup=False, highlight=False, soft_wrap=True)

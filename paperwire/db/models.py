@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -344,13 +345,19 @@ class RateLimitHit(Base):
 
 
 class IntakeSource(Base):
-    """A configured harvest source's live state (``paperwire.intake``): its cursor, its lease (one
-    harvest of a source at a time), its last run and last error, and running totals."""
+    """A harvest source's live configuration and state (``paperwire.intake``): its table as the
+    file gave it or an admin edited it (``config``; None for a source known only by its state),
+    whether it is paused or was deleted by an admin (kept so the file does not bring it back), its
+    cursor, its lease (one harvest of a source at a time), its last run and last error, and
+    running totals."""
 
     __tablename__ = "intake_sources"
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
+    config: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+    paused: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    deleted_at: Mapped[datetime | None] = mapped_column(DateTime)
     cursor: Mapped[str | None] = mapped_column(String(64))
     lease_holder: Mapped[str | None] = mapped_column(String(128))
     lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime)

@@ -28,6 +28,7 @@ from paperwire.community import follows
 from paperwire.config import Settings
 from paperwire.db.models import DailyEntry, DigestItem, Paper, Subscription
 from paperwire.errors import PaperwireError, UsageError
+from paperwire.papers import arxiv_calendar
 from paperwire.papers.readmodel import PaperView, load_papers
 from paperwire.papers.trending import trending
 from paperwire.recommend.feed import rank_for
@@ -298,6 +299,9 @@ class PeriodContent:
                 "arXiv makes no announcements on Saturdays and Sundays, so there are no new papers "
                 "today. Your next digest will have Monday's papers."
             )
+        holiday = arxiv_calendar.no_list_reason(self.period.start)
+        if self.period.frequency == "daily" and holiday:
+            return f"{holiday} Your next digest will have the papers of arXiv's next announcement."
         if not self.papers:
             return "No new papers were listed in this period."
         return "Every new paper of this period that matches your digest was already sent to you."

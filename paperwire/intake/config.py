@@ -1,7 +1,10 @@
-"""``[[sources]]`` in the TOML file named by ``PAPERWIRE_CONFIG``, checked once at start-up.
+"""A harvest source's configuration: a table of ``[[sources]]`` in the TOML file named by
+``PAPERWIRE_CONFIG`` (checked once at start-up), or the same table as stored in the database and
+edited at ``/admin/sources`` (``paperwire.intake.sources``). One parser checks both.
 
 Unknown keys, bad durations, dates or times, a ``kind`` that does not exist, a ``match`` that does
-not parse: each is refused with the file, the source's name and the key (``ConfigError``).
+not parse: each is refused with where it came from (the file), the source's name and the key
+(``ConfigError``).
 """
 
 from __future__ import annotations
@@ -9,9 +12,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date, time, timedelta
+from typing import Any
 
 from paperwire.config import Settings
-from paperwire.errors import ConfigError
+from paperwire.errors import ConfigError, SourceNotFound
 from paperwire.ingest import arxiv_api, hf, oai
 from paperwire.search.query import ParsedQuery, parse_query
 
@@ -28,7 +32,8 @@ _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
 _AT = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
-KEYS = {
+# Every key of a source's table, in the order a form shows them.
+FORM_KEYS = (
     "name",
     "kind",
     "base_url",
@@ -46,7 +51,8 @@ KEYS = {
     "list",
     "match",
     "max_per_day",
-}
+)
+KEYS = set(FORM_KEYS)
 
 
 @dataclass(frozen=True)
@@ -86,14 +92,15 @@ def show_duration(value: timedelta) -> str:
 
 
 class _Where:
-    """Names the file, the source and the key in every message."""
+    """Names the place (the file), the source and the key in every message."""
 
-    def __init__(self, file: str, index: int, name: str | None) -> None:
-        self.file, self.index, self.name = file, index, name
+    def __init__(self, place: str | None, index: int, name: str | None) -> None:
+        self.place, self.index, self.name = place, index, name
 
     def fail(self, key: str, problem: str) -> ConfigError:
         who = f"source {self.name!r}" if self.name else f"source #{self.index + 1}"
-        return ConfigError(f"{self.file}: [[sources]] {who}: {key}: {problem}")
+        place = f"{self.place}: " if self.place else ""
+        return ConfigError(f"{place}{who}: {key}: {problem}", key=key)
 
 
 def parse_duration(value: object) -> float | None:
@@ -159,10 +166,17 @@ def _match(
 
 
 def parse_source(raw: object, file: str, index: int) -> SourceConfig:
+    """The ``index``-th ``[[sources]]`` table of ``file``, checked."""
+    return parse_table(raw, f"{file}: [[sources]]", index)
+
+
+def parse_table(raw: object, place: str | None = None, index: int = 0) -> SourceConfig:
+    """A source's table from the file or the database, checked; a ``ConfigError`` names
+    ``place`` (when given), the source and the key."""
     if not isinstance(raw, dict):
-        raise _Where(file, index, None).fail("(table)", f"must be a table, not {raw!r}")
+        raise _Where(place, index, None).fail("(table)", f"must be a table, not {raw!r}")
     name_value = raw.get("name")
-    where = _Where(file, index, name_value if isinstance(name_value, str) else None)
+    where = _Where(place, index, name_value if isinstance(name_value, str) else None)
     unknown = sorted(set(raw) - KEYS)
     if unknown:
         raise where.fail(unknown[0], f"unknown key (known: {', '.join(sorted(KEYS))})")
@@ -244,7 +258,7 @@ def parse_sources(data: object, file: str) -> list[SourceConfig]:
     seen: set[str] = set()
     for i, source in enumerate(sources):
         if source.name in seen:
-            raise _Where(file, i, source.name).fail("name", "used by two sources")
+            raise _Where(f"{file}: [[sources]]", i, source.name).fail("name", "used by two sources")
         seen.add(source.name)
     return sources
 
@@ -256,10 +270,26 @@ def load_sources(settings: Settings) -> list[SourceConfig]:
 
 
 def find(sources: list[SourceConfig], names: list[str]) -> list[SourceConfig]:
-    """The sources called ``names``, in that order; an unknown name is a ``ConfigError``."""
+    """The sources called ``names``, in that order; an unknown name is a ``SourceNotFound``."""
     by_name = {s.name: s for s in sources}
     missing = [n for n in names if n not in by_name]
     if missing:
         known = ", ".join(by_name) or "none configured"
-        raise ConfigError(f"no source named {missing[0]!r} (configured: {known})")
+        raise SourceNotFound(f"no source named {missing[0]!r} (configured: {known})")
     return [by_name[n] for n in names]
+
+
+def as_stored(raw: dict[str, Any]) -> dict[str, Any]:
+    """A checked table (``parse_table``) as the database keeps it: JSON values only, TOML's dates
+    and times as the strings the parser reads back, the keys in ``FORM_KEYS`` order."""
+    stored: dict[str, Any] = {}
+    for key in FORM_KEYS:
+        if key not in raw:
+            continue
+        value = raw[key]
+        if isinstance(value, time):
+            value = f"{value:%H:%M}"
+        elif isinstance(value, date):
+            value = value.isoformat()
+        stored[key] = value
+    return stored

@@ -28,8 +28,9 @@ from paperwire.ingest import arxiv_api, hf, oai
 from paperwire.ingest.http import Fetcher
 from paperwire.ingest.report import Rejection
 from paperwire.intake import listing, state
-from paperwire.intake.config import SourceConfig, load_sources
+from paperwire.intake.config import SourceConfig
 from paperwire.intake.schedule import is_due, next_run
+from paperwire.intake.sources import live_sources
 from paperwire.papers.records import PaperRecord, now_utc, unstorable
 from paperwire.papers.store import upsert_papers
 
@@ -364,12 +365,11 @@ def run_due(
     now: datetime | None = None,
     today: date | None = None,
 ) -> list[RunReport]:
-    """Run every configured source that is due (or asked to run now) and not held by another
-    process; the worker's ``intake`` job."""
-    sources = load_sources(settings)
-    state.ensure_rows(engine, sources)
+    """Run every live source that is due (or asked to run now) and not held by another process,
+    with its configuration as stored in the database; the worker's ``intake`` job."""
     now = now or now_utc()
+    live = live_sources(settings, engine)
     with session_scope(engine) as session:
         rows = state.states(session)
-        due = [s for s in sources if is_due(rows.get(s.name), now)]
+        due = [s.config for s in live if is_due(rows.get(s.config.name), now)]
     return run_sources(settings, engine, due, today=today, log=log)

@@ -1,8 +1,8 @@
-"""When a source runs next, and why a day's list is empty."""
+"""When a source runs next, and whether it is due."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from paperwire.db.models import IntakeSource
 from paperwire.intake.config import DEFAULT_EVERY, SourceConfig
@@ -17,10 +17,9 @@ def next_run(source: SourceConfig, after: datetime) -> datetime:
 
 
 def is_due(row: IntakeSource | None, now: datetime) -> bool:
-    if row is None or row.next_run_at is None or row.run_requested_at is not None:
+    """Asked to run now, or not paused and its time has come (or it never ran)."""
+    if row is None or row.run_requested_at is not None:
         return True
-    return row.next_run_at <= now
-
-
-def weekend(day: date) -> bool:
-    return day.weekday() >= 5
+    if row.paused:
+        return False
+    return row.next_run_at is None or row.next_run_at <= now

@@ -1,4 +1,5 @@
-"""Each source's live state in ``intake_sources``: its lease, cursor, last run, last error and totals.
+"""Each source's harvest state in ``intake_sources``: its lease, cursor, last run, last error and
+totals (its configuration, in the same row, is ``intake/sources.py``'s).
 
 The lease is taken with one conditional statement (a free, expired or dead holder's lease), so any
 number of workers and ``paperwire sources run`` never harvest one source at the same time. A
@@ -29,7 +30,8 @@ __all__ = ["LEASE", "ensure_rows", "holder_id", "release", "renew", "states", "t
 
 
 def ensure_rows(engine: Engine, sources: list[SourceConfig]) -> None:
-    """A state row for every configured source (the file is the initial state)."""
+    """A state row for each of ``sources`` that has none (a harvest of a source given as it is,
+    not read from the database, e.g. by a test; ``intake/sources.py`` stores the live ones)."""
     if not sources:
         return
     insert = pg_insert if engine.dialect.name == "postgresql" else sqlite_insert

@@ -1,4 +1,4 @@
-"""What the CLI and the admin page show of each source, and why a day's list is empty."""
+"""What the CLI and the admin page show of each live source, and why a day's list is empty."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from sqlalchemy.orm import Session
 
 from paperwire.config import Settings
 from paperwire.db.engine import session_scope
-from paperwire.intake import state
-from paperwire.intake.config import SourceConfig, find, load_sources
-from paperwire.intake.schedule import weekend
+from paperwire.intake import sources, state
+from paperwire.intake.config import SourceConfig, find
+from paperwire.papers.arxiv_calendar import no_list_reason
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,7 @@ class SourceStatus:
     base_url: str
     schedule: str
     listing: str
+    paused: bool
     cursor: str | None
     last_run_at: datetime | None
     last_success_at: datetime | None
@@ -54,14 +55,13 @@ def _listing(source: SourceConfig) -> str:
 
 
 def source_statuses(settings: Settings, engine: Engine) -> list[SourceStatus]:
-    """Every configured source with its stored state, in the order of the config file."""
-    sources = load_sources(settings)
-    state.ensure_rows(engine, sources)
+    """Every live source with its stored state, by name."""
     with session_scope(engine) as session:
-        rows = state.states(session)
+        live = sources.load(session, settings)
+        rows = {row.name: row for row in sources.live_rows(session)}
     out = []
-    for source in sources:
-        row = rows[source.name]
+    for item in live:
+        source, row = item.config, rows[item.config.name]
         out.append(
             SourceStatus(
                 name=source.name,
@@ -69,6 +69,7 @@ def source_statuses(settings: Settings, engine: Engine) -> list[SourceStatus]:
                 base_url=source.base_url,
                 schedule=source.schedule,
                 listing=_listing(source),
+                paused=item.paused,
                 cursor=row.cursor,
                 last_run_at=row.last_run_at,
                 last_success_at=row.last_success_at,
@@ -91,23 +92,20 @@ def source_statuses(settings: Settings, engine: Engine) -> list[SourceStatus]:
 
 
 def empty_day_reason(settings: Settings, session: Session, day: date) -> str | None:
-    """Why ``day`` has no list: arXiv announces nothing at weekends, or no source has been
-    harvested up to that day yet (and when the next run is). None when nothing explains it."""
-    if weekend(day):
-        return "arXiv announces nothing on Saturdays and Sundays, so there is no list for this day."
-    try:
-        sources = load_sources(settings)
-    except Exception:  # the page must render even when the file went bad after start-up
+    """Why ``day`` has no list: arXiv announces nothing at weekends and on its holidays
+    (``papers.arxiv_calendar``), or no live source has been harvested up to that day yet (and when
+    the next run is). None when nothing explains it."""
+    reason = no_list_reason(day)
+    if reason is not None:
+        return reason
+    known = sources.live_rows(session)
+    if not known and not sources.unseeded(session, settings):
         return None
-    if not sources:
-        return None
-    rows = state.states(session)
-    known = [rows[s.name] for s in sources if s.name in rows]
     covered = [r.cursor for r in known if r.cursor]
     if covered and max(covered) >= day.isoformat():
         return None
     harvested = [r.last_success_at for r in known if r.last_success_at]
-    upcoming = [r.next_run_at for r in known if r.next_run_at]
+    upcoming = [r.next_run_at for r in known if r.next_run_at and not r.paused]
     since = f"since {max(harvested):%Y-%m-%d %H:%M} UTC" if harvested else "yet"
     line = f"No source has been harvested {since}"
     if upcoming:
@@ -116,6 +114,7 @@ def empty_day_reason(settings: Settings, session: Session, day: date) -> str | N
 
 
 def request_run(settings: Settings, engine: Engine, name: str) -> None:
-    """ "Run now": the worker harvests the source at its next round (within a minute)."""
-    find(load_sources(settings), [name])
+    """ "Run now": the worker harvests the source at its next round (within a minute), paused
+    or not."""
+    find(sources.configs(settings, engine), [name])
     state.request_run(engine, name)

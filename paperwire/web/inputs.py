@@ -50,7 +50,9 @@ MAX_CATEGORIES = 32
 # Posted form fields where tab and line breaks pass: the textareas, and two fields whose service
 # answers them better (``safe_next`` sends a ``next`` with a tab home; ``clean_address`` refuses an
 # e-mail address with a line break as the header injection it is). Every other field is one line.
-MULTILINE_FIELDS = frozenset({"body", "description", "topics", "categories", "next", "email"})
+MULTILINE_FIELDS = frozenset(
+    {"body", "description", "topics", "categories", "next", "email", "match"}
+)
 
 
 def describe(char: str) -> str:

@@ -1,6 +1,6 @@
 """``[[sources]]`` refused at start-up with the file, the source and the key; ``paperwire sources
 list --json`` and ``sources run`` against a replayed OAI-PMH endpoint (exit status 1 when one
-source failed)."""
+source failed), reading the live configuration from the database."""
 
 from __future__ import annotations
 
@@ -13,7 +13,9 @@ from typer.testing import CliRunner
 
 from paperwire.cli.app import app
 from paperwire.config import load_settings
+from paperwire.db.engine import make_engine, session_scope
 from paperwire.errors import ConfigError
+from paperwire.intake import sources
 from paperwire.intake.config import load_sources
 from tests.intake.replay import OaiEndpoint, OaiRecord
 
@@ -122,6 +124,20 @@ def test_sources_run_and_list(
     assert rows["gone"]["last_status"] == "failed" and "/gone" in rows["gone"]["last_error_url"]
     result = runner.invoke(app, ["sources", "run", "nope"])
     assert result.exit_code != 0
+    # The CLI reads the live configuration from the database: an admin's edit and pause show.
+    engine = make_engine(env["PAPERWIRE_DATABASE_URL"])
+    try:
+        with session_scope(engine) as session:
+            table = sources.table(session, load_settings(), "hep")
+            sources.edit(session, "hep", {**table, "match": ["cat:hep-ex"], "list": "match"})
+            sources.set_paused(session, "gone", True)
+    finally:
+        engine.dispose()
+    result = runner.invoke(app, ["sources", "list", "--json"])
+    rows = {row["name"]: row for row in map(json.loads, result.output.splitlines())}
+    assert rows["hep"]["listing"] == "match cat:hep-ex" and rows["gone"]["paused"] is True
+    result = runner.invoke(app, ["sources", "run", "--all"])  # a paused source is left out
+    assert result.exit_code == 0 and "gone" not in result.output, result.output
 
 
 def test_the_readme_example_is_a_valid_configuration(tmp_path: Path) -> None:

@@ -1,6 +1,7 @@
 """``/admin/sources`` (admins only: state, errors with their URL, "run now" that the worker's intake
-job picks up) and the empty day page that says why, on both databases; the worker's ``intake`` job
-harvests due sources and brings the search index up to date."""
+job picks up) and the empty day page that says why (a weekend, an arXiv holiday, no harvest yet),
+on both databases; the worker's ``intake`` job harvests due sources and brings the search index up
+to date."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from paperwire.config import Settings, load_settings
 from paperwire.db.engine import dispose_engines, session_scope
 from paperwire.db.models import IntakeSource, Paper
 from paperwire.intake import harvest
-from paperwire.intake.config import load_sources
+from paperwire.intake.sources import configs
 from paperwire.search import index
 from paperwire.web.app import create_app
 from tests.conftest import TEST_SECRET
@@ -80,7 +81,7 @@ def test_admin_sources_page_and_run_now(
 ) -> None:
     http, settings = admin
     assert http.get("/admin/sources", follow_redirects=False).status_code in (303, 401, 403)
-    harvest.run_sources(settings, engine, load_sources(settings), today=date(2026, 5, 1))
+    harvest.run_sources(settings, engine, configs(settings, engine), today=date(2026, 5, 1))
     _sign_in(http)
     page = http.get("/admin/sources")
     assert page.status_code == 200
@@ -105,9 +106,12 @@ def test_an_empty_day_says_why(admin: tuple[TestClient, Settings], engine: Engin
     http, settings = admin
     saturday = http.get("/papers/date/2026-05-02")
     assert "arXiv announces nothing on Saturdays and Sundays" in saturday.text
+    # The Friday after Thanksgiving: its list would be Thursday evening's announcement.
+    holiday = http.get("/papers/date/2025-11-28")
+    assert "arXiv announces nothing on Thanksgiving Day (Thursday 27 November 2025" in holiday.text
     before = http.get("/papers/date/2026-04-29")
     assert "No source has been harvested yet" in before.text
-    harvest.run_sources(settings, engine, load_sources(settings)[:1], today=date(2026, 5, 1))
+    harvest.run_sources(settings, engine, configs(settings, engine)[1:], today=date(2026, 5, 1))
     later = http.get("/papers/date/2026-05-05")
     assert "No source has been harvested since" in later.text and "next run at" in later.text
 
@@ -145,7 +149,11 @@ def test_the_worker_intake_job_harvests_then_indexes(
     lines: list[str] = []
     with pytest.raises(Exception, match="broken"):  # one source failed: the job says so
         worker.run_due(settings, engine, lines.append, {"intake"})
-    assert any(line.startswith("intake: failed: hf-daily: 16 added") for line in lines), lines
+    # The sources run by name: the broken one fails, hf-daily still harvests.
+    assert any(
+        line.startswith("intake: failed: broken:") and "; hf-daily: 16 added" in line
+        for line in lines
+    ), lines
     with session_scope(engine) as session:
         assert len(session.scalars(select(Paper.id)).all()) == 16
     lexical = index.open_lexical(settings)

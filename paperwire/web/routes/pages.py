@@ -88,7 +88,7 @@ def _daily_page(
         {
             "listing": listing,
             "is_latest": latest,
-            # Why the list is empty: a weekend, or no harvest since some date (paperwire.intake).
+            # Why the list is empty: a weekend or an arXiv holiday, or no harvest since some date.
             "empty_reason": empty_day_reason(request.app.state.settings, session, day)
             if listing.is_empty
             else None,
