@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import httpx
@@ -23,9 +24,13 @@ from paperwire.config import load_settings
 from paperwire.db.engine import make_engine, session_scope
 from paperwire.db.migrate import upgrade
 from paperwire.db.models import User
+from paperwire.intake import harvest
 from tests.conftest import FIXTURE_DATA, PG_ADMIN_URL, TEST_SECRET
 from tests.digests.support import add_subscribers
+from tests.intake.conftest import make_settings, source
+from tests.intake.replay import HfEndpoint
 from tests.mail.smtp_sink import smtp_sink
+from tests.recording import RecordingServer, Reply
 from tests.web.served import Site, _stop, _wait_healthy, free_port, paperwire_command
 
 LISTS = FIXTURE_DATA / "hf_daily_papers"
@@ -220,7 +225,20 @@ def test_a_digest_sent_from_a_node_that_did_not_ingest_has_the_new_papers(
     assert "Nothing new on “High Dynamic Range”" not in body
 
 
-def test_health_and_metrics_report_the_index_lag_and_the_backlog(cluster: Cluster) -> None:
+def test_health_and_metrics_report_the_index_lag_and_the_backlog(
+    cluster: Cluster, recording_server: RecordingServer, tmp_path: Path
+) -> None:
+    # Two harvests on the cluster's database: one that adds the recorded day, one that fails.
+    recording_server.route("/api/daily_papers", HfEndpoint(FIXTURE_DATA, Reply))
+    fine = source(name="fine", kind="hf", base_url=recording_server.url, since="2026-05-01")
+    broken = source(
+        name="broken", kind="hf", base_url=recording_server.url + "/gone", since="2026-05-01"
+    )
+    engine = make_engine(cluster.url)
+    settings = make_settings(cluster.url, tmp_path, [])
+    reports = harvest.run_sources(settings, engine, [broken, fine], today=date(2026, 5, 1))
+    engine.dispose()
+    assert [r.status for r in reports] == ["failed", "ok"] and reports[1].added == 16
     health = httpx.get(cluster.b.url + "/healthz", params={"format": "json"}, timeout=30).json()
     assert health["status"] == "ok", health
     assert 0 <= health["index_lag_seconds"] < WITHIN and health["embedding_backlog"] >= 0
@@ -234,3 +252,12 @@ def test_health_and_metrics_report_the_index_lag_and_the_backlog(cluster: Cluste
     ), metrics.text
     assert any(line.startswith("paperwire_index_lag_seconds ") for line in lines)
     assert any(line.startswith('paperwire_digest_deliveries{status="sent"} 1.0') for line in lines)
+    for line in (
+        'paperwire_harvest_runs_total{source="fine"} 1.0',
+        'paperwire_harvest_added_total{source="fine"} 16.0',
+        'paperwire_harvest_rejected_total{source="fine"} 0.0',
+        'paperwire_harvest_errors_total{source="fine"} 0.0',
+        'paperwire_harvest_runs_total{source="broken"} 1.0',
+        'paperwire_harvest_errors_total{source="broken"} 1.0',
+    ):
+        assert line in lines, metrics.text
