@@ -11,14 +11,16 @@ import itertools
 import json
 import os
 import shutil
+import signal
 import ssl
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -104,6 +106,7 @@ def soon(check: Callable[[], bool], seconds: float = WITHIN) -> float | None:
 
 
 ROUNDS = 20
+RACE_SECONDS = 300
 REPO = Path(__file__).resolve().parents[2]
 
 
@@ -119,6 +122,11 @@ def _next_line(process: subprocess.Popen[str], log: Path) -> str:
             )
         if line.startswith("@@ "):
             return line[3:].strip()
+
+
+def _kill(process: subprocess.Popen[str]) -> None:
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
 
 
 def _empty(engine: Engine) -> None:
@@ -161,6 +169,10 @@ def test_init_and_serve_started_together_on_an_empty_database_always_succeed(
             process.stdin.write(json.dumps(plan) + "\n")
             process.stdin.flush()
             processes.append((process, log))
+        # A hung round shows as a process that exited (its log says where it was), not a hung test.
+        watchdog = threading.Timer(RACE_SECONDS, lambda: [_kill(p) for p, _ in processes])
+        watchdog.start()
+        stack.callback(watchdog.cancel)
         results: list[str] = []
         for n in range(2 * ROUNDS):
             assert all(_next_line(p, log) == "ready" for p, log in processes)
