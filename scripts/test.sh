@@ -4,15 +4,26 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# System packages: Debian's Chromium for the browser tests (never a downloaded browser build).
-if [ ! -x /usr/bin/chromium ] && [ "$(id -u)" = 0 ]; then
-  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+# System packages: Debian's Chromium for the browser tests (never a downloaded browser build), nginx
+# for the reverse-proxy test of docs/deploy/nginx.conf, and the sqlite3 shell for the backup test.
+missing=()
+[ -x /usr/bin/chromium ] || missing+=(chromium)
+[ -x /usr/sbin/nginx ] || missing+=(nginx)
+[ -x /usr/bin/sqlite3 ] || missing+=(sqlite3)
+if [ "${#missing[@]}" -gt 0 ] && [ "$(id -u)" = 0 ]; then
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 chromium="${PAPERWIRE_TEST_CHROMIUM:-$(command -v chromium || echo /usr/bin/chromium)}"
 if [ ! -x "$chromium" ]; then
   echo "scripts/test.sh: no Chromium at $chromium (run this as root to install it, or" \
     "apt-get install chromium): the browser tests will fail" >&2
 fi
+for tool in /usr/sbin/nginx /usr/bin/sqlite3; do
+  if [ ! -x "$tool" ]; then
+    echo "scripts/test.sh: no $tool (run this as root to install it, or apt-get install" \
+      "$(basename "$tool")): the proxy and backup tests will fail" >&2
+  fi
+done
 
 # PostgreSQL: the suite runs every database test on it as well as on SQLite.
 if command -v pg_isready >/dev/null && ! pg_isready -q -h 127.0.0.1 -p 5432; then

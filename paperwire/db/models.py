@@ -375,6 +375,8 @@ class IntakeSource(Base):
     updated: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     listed: Mapped[int] = mapped_column(Integer, default=0)
+    # Runs that ended failed (an error or an interruption), for /metrics.
+    errors: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class IntakeCandidate(Base):

@@ -304,7 +304,7 @@ def run_source(
     with session_scope(engine) as session:
         row = state.states(session)[source.name]
         report.cursor_before = report.cursor = row.cursor
-        totals = (row.runs, row.added, row.updated, row.rejected, row.listed)
+        totals = (row.runs, row.added, row.updated, row.rejected, row.listed, row.errors)
     host = urlsplit(source.base_url).netloc
     fetcher = _fetcher(settings, source)
     try:
@@ -320,9 +320,10 @@ def run_source(
         _HOST_LAST[host] = fetcher._last
         fetcher.close()
         values = _final_state(source, report, started)
-        runs, added, updated, rejected, listed = totals
+        runs, added, updated, rejected, listed, errors = totals
         values.update(
             runs=runs + 1,
+            errors=errors + (1 if report.failure else 0),
             added=added + report.added,
             updated=updated + report.updated,
             rejected=rejected + len(report.rejected),

@@ -48,6 +48,7 @@ def ensure_rows(engine: Engine, sources: list[SourceConfig]) -> None:
                     updated=0,
                     rejected=0,
                     listed=0,
+                    errors=0,
                 )
                 .on_conflict_do_nothing(index_elements=["name"])
             )

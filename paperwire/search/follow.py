@@ -29,6 +29,10 @@ STATUS_EVERY = 10.0
 SQLITE_POLL = 0.25
 # After a wake-up, wait this long so that a burst of commits is applied in one sync.
 SETTLE = 0.05
+# A stopped follower notices within this long while it waits for a NOTIFY; ``stop`` waits at most
+# STOP_WAIT for the sync in progress, so a node that shuts down leaves no query running.
+STOP_CHECK = 0.25
+STOP_WAIT = 10.0
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +63,8 @@ class Follower:
 
     def stop(self) -> None:
         self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(STOP_WAIT)
 
     def _seen(self) -> int | None:
         if self._listener is not None:
@@ -68,10 +74,16 @@ class Follower:
     def _wait(self, seen: int | None) -> None:
         """Until the change log may have grown, or the fallback interval passed."""
         poll = self.settings.index_poll
-        if self._listener is not None:
-            self._listener.wait(signals.PAPERS, seen, poll)
-            return
         deadline = time.monotonic() + poll
+        if self._listener is not None:
+            while not self._stop.is_set():
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return
+                now = self._listener.wait(signals.PAPERS, seen, min(left, STOP_CHECK))
+                if now is not None and now != seen:
+                    return
+            return
         while time.monotonic() < deadline and not self._stop.is_set():
             if self._version is not None and self._version.read() != seen:
                 return

@@ -1,8 +1,9 @@
 """``/metrics`` in the Prometheus text format (prometheus-client), and the request timer behind it.
 
 Per process: request latency by route (the route's template, so ``/papers/{paper_id}`` is one series)
-and method; measured when scraped: this node's index lag, the cluster's embedding backlog, and digest
-deliveries by status (from the database, so every node reports the same numbers). With several
+and method; measured when scraped: this node's index lag, the cluster's embedding backlog, digest
+deliveries by status, and each harvest source's runs, papers added, records rejected and failed runs
+(``intake_sources``; from the database, so every node reports the same numbers). With several
 server processes (``--workers``) each answers for itself: scrape them all, or run one per node.
 """
 
@@ -13,7 +14,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
@@ -21,10 +22,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from paperwire.config import Settings
 from paperwire.digests.delivery import delivery_counts
+from paperwire.intake.state import states
 from paperwire.search.follow import status
 
 # Up to 10 s: a page slower than that is an outage, whatever the bucket.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
+# ``intake_sources`` columns exported as ``paperwire_harvest_<column>_total{source=...}``.
+HARVEST_COUNTERS = {
+    "runs": "runs",
+    "added": "papers added",
+    "rejected": "records rejected",
+    "errors": "runs that failed",
+}
 
 
 class _Measured(Collector):
@@ -32,7 +41,7 @@ class _Measured(Collector):
         self.settings = settings
         self.engine = engine
 
-    def collect(self) -> Iterator[GaugeMetricFamily]:
+    def collect(self) -> Iterator[Metric]:
         found = status(self.settings, self.engine)
         yield GaugeMetricFamily(
             "paperwire_index_lag_seconds",
@@ -49,10 +58,20 @@ class _Measured(Collector):
             "digests by delivery status (all periods)",
             labels=["status"],
         )
+        harvest = {
+            field: CounterMetricFamily(
+                f"paperwire_harvest_{field}", f"harvest {what}, by source", labels=["source"]
+            )
+            for field, what in HARVEST_COUNTERS.items()
+        }
         with Session(self.engine) as session:
             for name, count in sorted(delivery_counts(session).items()):
                 deliveries.add_metric([name], count)
+            for source, row in sorted(states(session).items()):
+                for field, family in harvest.items():
+                    family.add_metric([source], getattr(row, field))
         yield deliveries
+        yield from harvest.values()
 
 
 class Metrics:
