@@ -9,6 +9,11 @@ load generator sharing the cores), the API rate limit on, each address requested
 and then ``--requests`` times; the figure is the process's CPU time per request, which the
 machine's other work disturbs far less than wall time. The revision's ``paperwire`` package is
 taken with ``git archive``.
+
+An address with ``{limit}`` is asked with a different ``limit`` (21 to 120) each time, so no answer
+cache serves it: the search address runs the search and loads its papers on every request. After
+the rounds, a table: each side's lowest figure over the rounds (the machine's other work only ever
+adds to it) and their ratio.
 """
 
 from __future__ import annotations
@@ -31,7 +36,13 @@ ADDRESSES = (
     "/api/daily_papers?date=2026-06-30",
     "/api/daily_papers?month=2026-05&limit=100&p=2",
     "/daily.atom",
+    "/api/papers/search?q=transformer",  # the same query again: an answer cache may serve it
+    "/api/papers/search?q=transformer&limit={limit}",  # searched and its papers loaded each time
 )
+
+
+def _address(path: str, n: int) -> str:
+    return path.format(limit=21 + n % 100) if "{limit}" in path else path
 
 
 async def _measure(requests: int) -> None:
@@ -43,10 +54,10 @@ async def _measure(requests: int) -> None:
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
         for path in ADDRESSES:
-            await client.get(path)
+            await client.get(_address(path.replace("{limit}", "20"), 0))
             started = time.process_time()
-            for _ in range(requests):
-                answer = await client.get(path)
+            for n in range(requests):
+                answer = await client.get(_address(path, n))
                 assert answer.status_code == 200, (path, answer.status_code)
             print(f"{path}\t{(time.process_time() - started) * 1000 / requests:.2f}", flush=True)
 
@@ -89,6 +100,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         old = extract_revision(REPO, args.revision, Path(tmp))
         print(f"load average {os.getloadavg()[0]:.1f}; CPU ms per request, in process")
+        best: dict[str, dict[str, float]] = {args.revision: {}, "checkout": {}}
         for n in range(args.rounds):
             sides = (
                 (args.revision, old, args.old_keep or args.keep),
@@ -97,7 +109,14 @@ def main() -> None:
             for name, code, keep in sides:
                 for path, ms in _side(code, keep, args.requests).items():
                     print(f"round {n + 1}  {name:<10} {path:<48} {ms:8.2f}", flush=True)
+                    best[name][path] = min(ms, best[name].get(path, ms))
         print(f"load average {os.getloadavg()[0]:.1f}")
+        print(f"\nlowest of {args.rounds} rounds, CPU ms per request")
+        print(f"| address | {args.revision} ms | now ms | ratio (now / {args.revision}) |")
+        print("|---|---:|---:|---:|")
+        for path in ADDRESSES:
+            then, now = best[args.revision][path], best["checkout"][path]
+            print(f"| `{path}` | {then:.2f} | {now:.2f} | {now / then:.2f} |")
 
 
 if __name__ == "__main__":

@@ -17,13 +17,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Request
 from markupsafe import Markup, escape
 from sqlalchemy.orm import Session
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from paperwire.accounts import sessions
@@ -122,12 +123,34 @@ def page_votes(request: Request) -> frozenset[str]:
     return found
 
 
-def optional_user(request: Request, db: SessionDep) -> User | None:
-    return resolve(request, db).user
+def _visitor_at_hand(request: Request) -> Visitor | None:
+    """The visitor when finding them needs no database: already resolved, or anonymous (no API
+    token, no session cookie). None: ``resolve`` must look them up."""
+    cached: Visitor | None = getattr(request.state, "visitor", None)
+    if cached is not None:
+        return cached
+    if bearer_token(request) is None and not request.cookies.get(sessions.COOKIE_NAME):
+        request.state.visitor = ANONYMOUS
+        return ANONYMOUS
+    return None
 
 
-def current_user(request: Request, db: SessionDep) -> User:
-    user = resolve(request, db).user
+async def _visitor(request: Request, db: Session) -> Visitor:
+    """``resolve`` for a dependency: an anonymous visitor is known on the event loop, where a plain
+    ``def`` dependency would cost every cookieless page view a threadpool hop; a lookup still runs
+    in the threadpool."""
+    visitor = _visitor_at_hand(request)
+    if visitor is None:
+        visitor = await run_in_threadpool(resolve, request, db)
+    return visitor
+
+
+async def optional_user(request: Request, db: SessionDep) -> User | None:
+    return (await _visitor(request, db)).user
+
+
+async def current_user(request: Request, db: SessionDep) -> User:
+    user = (await _visitor(request, db)).user
     if user is None:
         raise NotSignedIn("Please sign in first.")
     return user
@@ -137,10 +160,12 @@ OptionalUser = Annotated[User | None, Depends(optional_user)]
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def require_role(role: str) -> Callable[[User], User]:
-    """A dependency admitting members with ``role`` or a higher one (admin > moderator > member)."""
+def require_role(role: str) -> Callable[[User], Awaitable[User]]:
+    """A dependency admitting members with ``role`` or a higher one (admin > moderator > member).
+    The dependencies here are ``async`` where they can answer without the database: FastAPI runs a
+    plain ``def`` dependency in the threadpool, a hop per request."""
 
-    def dependency(user: CurrentUser) -> User:
+    async def dependency(user: CurrentUser) -> User:  # async: no hop for a check in memory
         if not has_role(user, role):
             raise Forbidden(f"Only a {role} can do this.")
         return user

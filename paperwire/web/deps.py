@@ -33,7 +33,9 @@ async def get_session(request: Request) -> AsyncIterator[Session]:
             session.close()
 
 
-def get_settings(request: Request) -> Settings:
+async def get_settings(request: Request) -> Settings:
+    """``async`` though it awaits nothing: FastAPI runs a plain ``def`` dependency in the threadpool,
+    a hop per request to read an attribute."""
     settings: Settings = request.app.state.settings
     return settings
 

@@ -98,6 +98,16 @@ class RequestTimer:
     def __init__(self, app: ASGIApp, metrics: Metrics) -> None:
         self.app = app
         self.metrics = metrics
+        # The histogram's child per (route, method): ``labels()`` checks and looks the labels up
+        # under a lock on every call. Routes are templates, so the keys are as few as the series.
+        self._children: dict[tuple[str, str], Any] = {}
+
+    def _child(self, route: str, method: str) -> Any:
+        key = (route, method)
+        child = self._children.get(key)
+        if child is None:
+            child = self._children[key] = self.metrics.requests.labels(route, method)
+        return child
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -110,8 +120,6 @@ class RequestTimer:
             if message["type"] == "http.response.body" and not message.get("more_body"):
                 route: Any = scope.get("route")
                 name = getattr(route, "path", None) or "unmatched"
-                self.metrics.requests.labels(name, scope["method"]).observe(
-                    time.perf_counter() - started
-                )
+                self._child(name, scope["method"]).observe(time.perf_counter() - started)
 
         await self.app(scope, receive, timed)
