@@ -302,7 +302,12 @@ def sync_index(
     """Bring the search index up to date, then forget this process's cached searchers so the next
     search reads what was written, and clear a failed refresh's problem. Every caller that syncs
     (the CLI, the worker, a submission, moderation, an ingest, the demo) goes through here.
-    ``after_ingest`` embeds only when few papers wait (``index.refresh``); errors propagate."""
+    ``after_ingest`` embeds only when few papers wait (``index.refresh``); errors propagate.
+    New papers' authors are indexed first, so the author links of their cards lead somewhere
+    as soon as they are searchable (not at the ``enrich`` job's next run)."""
+    from paperwire.authors.index import sync_authors
+
+    sync_authors(engine)
     if after_ingest:
         report = index.refresh(settings, engine, progress=progress)
     else:

@@ -9,8 +9,13 @@ from sqlalchemy.orm import Session
 
 from paperwire.authors.identities import find_author, papers_of
 from paperwire.authors.index import sync_authors
+from paperwire.authors.names import name_slug
+from paperwire.config import load_settings
+from paperwire.db.engine import session_scope
 from paperwire.db.models import Paper, PaperAuthor
-from tests.authors.fixture import load
+from paperwire.papers.store import upsert_papers
+from paperwire.search.service import sync_index
+from tests.authors.fixture import load, records
 
 
 def test_one_person_under_several_spellings(loaded: Engine) -> None:
@@ -93,3 +98,20 @@ def test_the_index_is_resumable_and_follows_changes(engine: Engine) -> None:
         assert zoe is not None and zoe.name == "Zoë Müller" and zoe.paper_ids == ("2605.26719",)
         after = session.scalar(select(func.count()).select_from(PaperAuthor))
     assert after is not None and rows is not None and after < rows
+
+
+def test_a_new_papers_authors_have_pages_once_it_is_searchable(
+    env: dict[str, str], engine: Engine
+) -> None:
+    """Every surface that stores papers then calls ``sync_index`` (an ingest, a submission, the
+    worker's harvest): the author links on the new cards must not wait for the enrich job."""
+    with session_scope(engine) as session:
+        upsert_papers(session, records()[:3])
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(PaperAuthor)) == 0
+    sync_index(load_settings(), engine, embed=False)
+    with Session(engine) as session:
+        slug = name_slug(records()[0].authors[0])
+        assert slug is not None
+        found = find_author(session, slug)
+        assert found is not None and records()[0].id in found.paper_ids
