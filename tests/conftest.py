@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -49,9 +50,10 @@ def _pg_available() -> str | None:
         return f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"
 
 
-@pytest.fixture(scope="session")
-def pg_server_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for this test process, dropped at the end."""
+@contextmanager
+def fresh_pg_database() -> Iterator[str]:
+    """A new, migrated PostgreSQL database, dropped afterwards (fails or skips, saying why, when
+    no server answers)."""
     problem = _pg_available()
     if problem:
         message = (
@@ -68,10 +70,19 @@ def pg_server_url() -> Iterator[str]:
     migrated = make_engine(url)
     upgrade(migrated)
     migrated.dispose()
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield url
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for this test process, dropped at the end."""
+    with fresh_pg_database() as url:
+        yield url
 
 
 def _truncate_pg(engine: Engine) -> None:

@@ -27,6 +27,10 @@ from paperwire.errors import ConfigError, WeakSecret
 from paperwire.web.app import create_app
 from tests.web.served import paperwire_command, start_site
 
+# The secret is the same matter whatever the database: the command-line tests (a process each)
+# run on SQLite only.
+SQLITE_ONLY = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+
 
 def _run(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
@@ -38,6 +42,7 @@ def _without_secret(env: dict[str, str]) -> dict[str, str]:
     return {k: v for k, v in env.items() if k != "PAPERWIRE_SECRET_KEY"}
 
 
+@SQLITE_ONLY
 @pytest.mark.parametrize(
     ("command", "weak"),
     [
@@ -57,6 +62,7 @@ def test_every_signing_command_refuses_a_weak_secret(
     assert "/admin/digests/" not in done.stdout
 
 
+@SQLITE_ONLY
 def test_an_unset_secret_is_generated_into_the_home_once(env: dict[str, str]) -> None:
     plain = _without_secret(env)
     home = Path(plain["PAPERWIRE_HOME"])
@@ -79,6 +85,7 @@ def test_an_unset_secret_is_generated_into_the_home_once(env: dict[str, str]) ->
         URLSafeTimedSerializer(key, salt="paperwire-digest-admin").loads(token)
 
 
+@SQLITE_ONLY
 def test_init_writes_the_key_and_a_group_readable_file_is_refused(env: dict[str, str]) -> None:
     plain = _without_secret(env)
     done = _run(plain, "init")
@@ -92,12 +99,14 @@ def test_init_writes_the_key_and_a_group_readable_file_is_refused(env: dict[str,
     assert "may be read by other users" in refused.stderr and "chmod 600" in refused.stderr
 
 
+@SQLITE_ONLY
 def test_secret_command_prints_a_fresh_strong_key(env: dict[str, str]) -> None:
     keys = [_run(env, "secret").stdout.strip() for _ in range(2)]
     assert keys[0] != keys[1]
     assert all(secret.weakness(key) is None and len(key) >= 64 for key in keys)
 
 
+@SQLITE_ONLY
 def test_a_link_forged_with_the_placeholder_is_refused_by_a_default_server(
     env: dict[str, str], tmp_path: Path
 ) -> None:

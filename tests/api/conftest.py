@@ -4,6 +4,7 @@ of this folder (ingest and indexing take most of the time)."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -15,32 +16,53 @@ from paperwire.db.migrate import upgrade
 from paperwire.db.models import User
 from paperwire.papers.votes import all_voted, retract_vote
 from tests.api.hf_data import Recorded, environment, hf_site, recorded_items
-from tests.conftest import _truncate_pg
+from tests.conftest import fresh_pg_database
 from tests.web.members import add_member
 from tests.web.served import Site
 
 DATABASES: dict[str, str] = {}  # a loaded site's address -> its database URL
 
 
-@pytest.fixture(scope="package", params=["sqlite", "postgresql"])
-def loaded_site(
-    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, shared_data: Path
-) -> Iterator[Site]:
-    folder = tmp_path_factory.mktemp("hf-site")
-    if request.param == "sqlite":
-        url = f"sqlite:///{folder / 'paperwire.db'}"
-    else:
-        url = request.getfixturevalue("pg_server_url")
-    engine = make_engine(url)
-    if request.param == "sqlite":
-        upgrade(engine)
-    else:
-        _truncate_pg(engine)
-    engine.dispose()
-    env = environment(url, folder / "home", PAPERWIRE_API_RATE_LIMIT="0")
-    with hf_site(env, shared_data, folder) as site:
-        DATABASES[site.url] = url
-        yield site
+class _Sites:
+    """The loaded sites of this test process, one per database engine, each built on first use
+    and kept until the session ends. (A package fixture with the engine as its parameter was torn
+    down and built again whenever the engine changed between two files xdist handed this process:
+    each build ingests and embeds, ~10 s.) Its PostgreSQL database is its own, so the tests of other
+    folders, which empty theirs, never touch it."""
+
+    def __init__(self, stack: ExitStack, folder: Path, data: Path) -> None:
+        self.stack, self.folder, self.data = stack, folder, data
+        self.built: dict[str, Site] = {}
+
+    def get(self, engine_name: str) -> Site:
+        if engine_name not in self.built:
+            folder = self.folder / engine_name
+            folder.mkdir()
+            if engine_name == "sqlite":
+                url = f"sqlite:///{folder / 'paperwire.db'}"
+                engine = make_engine(url)
+                upgrade(engine)
+                engine.dispose()
+            else:
+                url = self.stack.enter_context(fresh_pg_database())
+            env = environment(url, folder / "home", PAPERWIRE_API_RATE_LIMIT="0")
+            site = self.stack.enter_context(hf_site(env, self.data, folder))
+            DATABASES[site.url] = url
+            self.built[engine_name] = site
+        return self.built[engine_name]
+
+
+@pytest.fixture(scope="session")
+def loaded_sites(tmp_path_factory: pytest.TempPathFactory, shared_data: Path) -> Iterator[_Sites]:
+    with ExitStack() as stack:
+        yield _Sites(stack, tmp_path_factory.mktemp("hf-sites"), shared_data)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def loaded_site(request: pytest.FixtureRequest, loaded_sites: _Sites) -> Site:
+    """A served instance loaded with recorded Hugging Face lists (read only: tests that add
+    anything take it back)."""
+    return loaded_sites.get(request.param)
 
 
 @pytest.fixture

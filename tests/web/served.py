@@ -187,10 +187,11 @@ def _serve_thread(env: dict[str, str], log: Path) -> Iterator[Site]:
     from paperwire import secret
     from paperwire.cli.context import ready_engine
     from paperwire.config import load_settings
+    from paperwire.search.follow import lag
     from paperwire.web.app import create_app
 
     settings = secret.resolve(load_settings({**env, "PAPERWIRE_COMMUNITY": COMMUNITY}))
-    ready_engine(settings)
+    engine = ready_engine(settings)
     port = free_port()
     config = uvicorn.Config(
         create_app(settings, follow=True),
@@ -208,7 +209,10 @@ def _serve_thread(env: dict[str, str], log: Path) -> Iterator[Site]:
     thread.start()
     try:
         deadline = time.monotonic() + STARTUP_SECONDS
-        while not server.started:
+        # Started, and its index follower through its first sync (which records the database's
+        # id): a served process is that far by the time it answers, and a test that watches the
+        # database for writes must not see this one.
+        while not server.started or lag(settings, engine) is not None:
             if not thread.is_alive() or time.monotonic() > deadline:
                 pytest.fail(f"the server did not start:\n{log.read_text()}")
             time.sleep(0.02)
