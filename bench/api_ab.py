@@ -3,6 +3,7 @@ revision, alternating, on the same instance (one ``bench/api.py --keep DIR`` bui
 
     .venv/bin/python bench/api_ab.py --keep /tmp/api100k --revision 163d14b [--rounds 2]
         [--old-keep COPY]   # a copy of the instance at the revision's schema, when they differ
+        [--new-revision REV]   # measure REV's code on --keep instead of the checkout's
 
 Each side runs in its own process: ``create_app()`` under ``httpx.ASGITransport`` (no network, no
 load generator sharing the cores), the API rate limit on, each address requested once untimed

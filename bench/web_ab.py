@@ -3,7 +3,7 @@ visitor and as a signed-in member), in process, for the checkout and for a git r
 alternating, on the same instance (one ``bench/api.py --keep DIR`` built).
 
     .venv/bin/python bench/web_ab.py --keep /tmp/ab/A --old-keep /tmp/ab/B --revision 2cb68ad
-        [--rounds 2] [--requests 100] [--day 2026-06-30]
+        [--rounds 2] [--requests 100] [--day 2026-06-30] [--calls] [--new-revision REV]
 
 The rounds, the table and the way each side runs (its own process, ``create_app()`` under
 ``httpx.ASGITransport``, the revision's ``paperwire`` from ``git archive``) are ``api_ab.py``'s.
@@ -23,6 +23,9 @@ for the member each time around the shared list data), and ``/papers/ID`` as bot
 the ids of the day's papers (100 on that instance, so each timed visitor request builds its page
 but the last). Each process signs in from its own client address, so repeated runs stay under the
 sign-in rate limit (10 in 5 minutes per address).
+
+``--calls`` prints the Python function calls the app makes per request (every thread, the
+client's own left out) instead of CPU time: slower, but the same figure on any load.
 """
 
 from __future__ import annotations
