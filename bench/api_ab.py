@@ -3,6 +3,7 @@ revision, alternating, on the same instance (one ``bench/api.py --keep DIR`` bui
 
     .venv/bin/python bench/api_ab.py --keep /tmp/api100k --revision 163d14b [--rounds 2]
         [--old-keep COPY]   # a copy of the instance at the revision's schema, when they differ
+        [--new-revision REV]   # measure REV's code on --keep instead of the checkout's
 
 Each side runs in its own process: ``create_app()`` under ``httpx.ASGITransport`` (no network, no
 load generator sharing the cores), the API rate limit on, each address requested once untimed
@@ -25,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from loadgen import extract_revision  # bench/ is the script's own folder
@@ -62,8 +64,10 @@ async def _measure(requests: int) -> None:
             print(f"{path}\t{(time.process_time() - started) * 1000 / requests:.2f}", flush=True)
 
 
-def _side(code: Path, keep: Path, requests: int) -> dict[str, float]:
-    env = {
+def side_env(code: Path, keep: Path) -> dict[str, str]:
+    """The environment of a side's processes: its code first on the path, its copy of the
+    instance, the API rate limit on but never refusing."""
+    return {
         **os.environ,
         "PYTHONPATH": str(code),
         "PAPERWIRE_HOME": str(keep / "home"),
@@ -71,22 +75,26 @@ def _side(code: Path, keep: Path, requests: int) -> dict[str, float]:
         "PAPERWIRE_SECRET_KEY": "bench-secret-0123456789-abcdefghijklmnopqrstuvwxyz",
         "PAPERWIRE_API_RATE_LIMIT": str(10**9),
     }
-    out = subprocess.run(
-        [sys.executable, __file__, "--child", str(requests)],
-        env=env,
+
+
+def run_side(script: str, code: Path, keep: Path, child: list[str]) -> dict[str, float]:
+    """Run ``script --child *child`` as its own process on one side; the ``address\tms`` lines it
+    prints."""
+    done = subprocess.run(
+        [sys.executable, script, "--child", *child],
+        env=side_env(code, keep),
         cwd=code,
-        check=True,
         capture_output=True,
         text=True,
-    ).stdout
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"{script} --child failed on {keep}:\n{done.stderr}")
+    out = done.stdout
     return {path: float(ms) for path, ms in (line.split("\t") for line in out.splitlines())}
 
 
-def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "--child":
-        asyncio.run(_measure(int(sys.argv[2])))
-        return
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def arguments(description: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--keep", type=Path, required=True, help="an instance bench/api.py built")
     parser.add_argument("--revision", required=True)
     parser.add_argument(
@@ -94,29 +102,59 @@ def main() -> None:
         type=Path,
         help="a copy of the instance for the revision (when its schema is older than the checkout's)",
     )
+    parser.add_argument(
+        "--new-revision",
+        help="measure this revision's code on --keep instead of the checkout's (an A/B of two revisions)",
+    )
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--requests", type=int, default=100)
-    args = parser.parse_args()
+    return parser
+
+
+def compare(
+    script: str,
+    args: argparse.Namespace,
+    child: list[str],
+    prepare: Callable[[Path, Path], None] | None = None,
+    unit: str = "CPU ms per request",
+) -> None:
+    """Rounds of the revision's side then the checkout's, each a ``script --child`` process, and
+    the table of each address's lowest figure. ``prepare(code, keep)`` runs once per side first."""
     with tempfile.TemporaryDirectory() as tmp:
-        old = extract_revision(REPO, args.revision, Path(tmp))
-        print(f"load average {os.getloadavg()[0]:.1f}; CPU ms per request, in process")
-        best: dict[str, dict[str, float]] = {args.revision: {}, "checkout": {}}
+        old = extract_revision(REPO, args.revision, Path(tmp) / "old")
+        new = REPO
+        if args.new_revision:
+            new = extract_revision(REPO, args.new_revision, Path(tmp) / "new")
+        sides = (
+            (args.revision, old, args.old_keep or args.keep),
+            (args.new_revision or "checkout", new, args.keep),
+        )
+        if prepare is not None:
+            for _, code, keep in sides:
+                prepare(code, keep)
+        print(f"load average {os.getloadavg()[0]:.1f}; {unit}, in process")
+        best: dict[str, dict[str, float]] = {name: {} for name, _, _ in sides}
         for n in range(args.rounds):
-            sides = (
-                (args.revision, old, args.old_keep or args.keep),
-                ("checkout", REPO, args.keep),
-            )
             for name, code, keep in sides:
-                for path, ms in _side(code, keep, args.requests).items():
+                for path, ms in run_side(script, code, keep, child).items():
                     print(f"round {n + 1}  {name:<10} {path:<48} {ms:8.2f}", flush=True)
                     best[name][path] = min(ms, best[name].get(path, ms))
         print(f"load average {os.getloadavg()[0]:.1f}")
-        print(f"\nlowest of {args.rounds} rounds, CPU ms per request")
-        print(f"| address | {args.revision} ms | now ms | ratio (now / {args.revision}) |")
+        print(f"\nlowest of {args.rounds} rounds, {unit}")
+        label = args.new_revision or "now"
+        print(f"| address | {args.revision} | {label} | ratio ({label} / {args.revision}) |")
         print("|---|---:|---:|---:|")
-        for path in ADDRESSES:
-            then, now = best[args.revision][path], best["checkout"][path]
+        for path in best[sides[1][0]]:
+            then, now = best[args.revision][path], best[sides[1][0]][path]
             print(f"| `{path}` | {then:.2f} | {now:.2f} | {now / then:.2f} |")
+
+
+def main() -> None:
+    if len(sys.argv) == 3 and sys.argv[1] == "--child":
+        asyncio.run(_measure(int(sys.argv[2])))
+        return
+    args = arguments(__doc__.splitlines()[0]).parse_args()
+    compare(__file__, args, [str(args.requests)])
 
 
 if __name__ == "__main__":
