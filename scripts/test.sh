@@ -41,4 +41,4 @@ fi
 .venv/bin/python -m pip install -q -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
 
 mkdir -p test-artifacts
-exec .venv/bin/python -m pytest -n 2 --dist loadfile "$@"
+exec .venv/bin/python -m pytest -n 3 --dist loadfile "$@"

@@ -14,6 +14,7 @@ collections (two more) when a member asks; never one per paper.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -92,6 +93,10 @@ def paper_links(arxiv_id: str | None, links: Any, extras: dict[str, Any] | None)
     )
 
 
+# A card's summary is read on every render of a page a member gets: computed once per abstract.
+_summary = functools.lru_cache(maxsize=8192)(summarise)
+
+
 @dataclass(frozen=True, slots=True)
 class ViewerState:
     """The asking member's own relation to a paper."""
@@ -141,7 +146,7 @@ class PaperView:
     # What a card shows, named as the card template reads it.
     @property
     def summary(self) -> str:
-        return summarise(self.abstract)
+        return _summary(self.abstract)
 
     @property
     def keywords(self) -> tuple[str, ...]:

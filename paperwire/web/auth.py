@@ -225,8 +225,16 @@ def csrf_token(request: Request) -> str:
 
 
 def csrf_field(request: Request) -> Markup:
+    """The hidden form field (a page of cards has a vote form on each: made once per request and
+    visitor)."""
+    visitor = page_visitor(request)
+    cached: tuple[Visitor, Markup] | None = getattr(request.state, "csrf_field", None)
+    if cached is not None and cached[0] is visitor:
+        return cached[1]
     value = escape(csrf_token(request))
-    return Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{value}">')
+    field = Markup(f'<input type="hidden" name="{CSRF_FIELD}" value="{value}">')
+    request.state.csrf_field = (visitor, field)
+    return field
 
 
 def finish(request: Request, response: Response) -> None:

@@ -36,6 +36,7 @@ def long_date(value: date | datetime | None) -> str:
     return f"{value:%A} {value.day} {value:%B %Y}"
 
 
+@functools.lru_cache(maxsize=8192)
 def short_date(value: date | datetime | None) -> str:
     """``7 Jun 2026``."""
     if value is None:
@@ -43,6 +44,11 @@ def short_date(value: date | datetime | None) -> str:
     return f"{value.day} {value:%b %Y}"
 
 
+# The filters and URL helpers below run for every card of every page a member gets (not cached
+# as a whole): the same titles, names and keywords come back on each page, so their results are
+# kept. ``typed``: a title already marked up (``Markup``, from search) must not share an entry
+# with the same text as a plain string, which is escaped.
+@functools.lru_cache(maxsize=8192, typed=True)
 def tex(text: str | None) -> Markup:
     """Escape ``text``, then mark TeX spans so CSS can set them apart; the dollars stay as written."""
     escaped = str(escape(text or ""))
@@ -70,14 +76,38 @@ def paper_url(paper_id: str) -> str:
     return f"/papers/{paper_id}"
 
 
+@functools.lru_cache(maxsize=16384)
 def author_url(slug_or_name: str) -> str:
     """The author page of a slug or of an author's name as a paper lists it."""
     slug = name_slug(slug_or_name) or "unnamed"
     return "/authors/" + quote(slug)
 
 
+@functools.lru_cache(maxsize=8192)
 def search_url(query: str) -> str:
     return "/search?" + urlencode({"q": query})
+
+
+@functools.lru_cache(maxsize=8192)
+def author_links(names: tuple[str, ...]) -> Markup:
+    """A card's authors, each a link to their page, comma-separated (one call per card rather than
+    a template loop per name: a page of 30 cards is rendered for every member's request)."""
+    link = Markup('<a href="{}">{}</a>')
+    return Markup(", ").join(link.format(author_url(name), name) for name in names)
+
+
+@functools.lru_cache(maxsize=4096)
+def author_items(names: tuple[str, ...]) -> Markup:
+    """A paper page's authors as list items, each a link to their page."""
+    item = Markup('<li><a href="{}">{}</a></li>')
+    return Markup("").join(item.format(author_url(name), name) for name in names)
+
+
+@functools.lru_cache(maxsize=8192)
+def keyword_items(keywords: tuple[str, ...]) -> Markup:
+    """A card's keyword chips as list items, each a search for the phrase."""
+    item = Markup('<li><a class="chip" href="{}">{}</a></li>')
+    return Markup("").join(item.format(search_url(k), k) for k in keywords)
 
 
 def date_url(day: date) -> str:
@@ -138,6 +168,9 @@ def _environment() -> Environment:
         paper_url=paper_url,
         author_url=author_url,
         search_url=search_url,
+        author_links=author_links,
+        author_items=author_items,
+        keyword_items=keyword_items,
         date_url=date_url,
         week_url=week_url,
         month_url=month_url,
