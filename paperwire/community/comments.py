@@ -169,10 +169,13 @@ def set_comment_hidden(session: Session, moderator: User, comment_id: int, hidde
     return comment
 
 
-def comments_for(session: Session, paper_id: str, viewer: User | None) -> list[CommentView]:
+def comments_for(
+    session: Session, paper_id: str, viewer: User | None, *, visible: bool = False
+) -> list[CommentView]:
     """The paper's comments, oldest first, as ``viewer`` (None: anonymous) may see them;
-    ``PaperNotFound`` for a missing paper, and for a hidden one unless ``viewer`` moderates."""
-    if not _paper_visible_to(session, paper_id, viewer):
+    ``PaperNotFound`` for a missing paper, and for a hidden one unless ``viewer`` moderates.
+    ``visible``: the caller has just loaded the paper as a visible one (no need to ask again)."""
+    if not visible and not _paper_visible_to(session, paper_id, viewer):
         raise PaperNotFound(f"There is no paper {paper_id} here (yet).")
     moderator = has_role(viewer, "moderator")
     viewer_id = viewer.id if viewer is not None else None

@@ -181,7 +181,7 @@ def paper(
         detail = load_paper(session, canonical)
         if detail is None:
             raise PaperNotFound(f"There is no paper {paper_id} here (yet).")
-        discussion = comments_for(session, detail.id, viewer)
+        discussion = comments_for(session, detail.id, viewer, visible=True)
         held = collections.memberships(session, viewer, detail.id) if viewer is not None else None
         context = {"paper": detail, "comments": discussion, "collections": held}
         return render(request, "paper.html", context)
