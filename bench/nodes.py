@@ -82,7 +82,22 @@ def _run_wrk(
     tmp: Path,
     group: int,
 ) -> None:
-    found.append(wrk(target, url, paths, args, tmp, group))
+    # An unknown session cookie: the page is built per request, as for a member (whose own
+    # session lookup bench/web.py measures), the list data under it cached.
+    headers = {"Cookie": "pw_session=bench"} if target.endswith("+cookie") else None
+    found.append(
+        wrk(
+            target,
+            url,
+            paths,
+            duration=args.duration,
+            connections=args.connections,
+            tmp=tmp,
+            group=group,
+            seed=args.seed,
+            headers=headers,
+        )
+    )
 
 
 def load_nodes(

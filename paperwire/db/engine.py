@@ -84,11 +84,17 @@ def counter_engine(settings: Settings) -> Engine:
     that is a file beside it (``<database>.counters``, the same ``rate_limits`` table, shared by
     every process): a count written into the database itself changes its ``PRAGMA data_version``,
     the page cache's sign that something was committed, so every API request emptied the cache of
-    every page and answer. Elsewhere, the database itself."""
+    every page and answer. Elsewhere, the database itself, through an engine of its own: the page
+    cache counts this process's commits that wrote on the main engine, and a count is not one."""
     url = make_url(settings.database_url)
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        return get_engine(settings)
     key = COUNTERS_SUFFIX + settings.database_url
+    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
+        if url.database in (None, "", ":memory:"):
+            return get_engine(settings)
+        with _engines_lock:
+            if key not in _engines:
+                _engines[key] = make_engine(settings.database_url, settings.db_lock_timeout)
+            return _engines[key]
     with _engines_lock:
         engine = _engines.get(key)
         if engine is None:

@@ -92,14 +92,31 @@ _caches: dict[str, PageCache | None] = {}
 _caches_lock = threading.Lock()
 
 
+# Statements that may change what a page shows (a false "yes", a read-only WITH, only costs a
+# rebuild). A request's session commits after its reads too: counting those would drop every
+# page this process had just built.
+_WRITES = ("INSERT", "UPDATE", "DELETE", "MERGE", "TRUNCATE", "WITH", "COPY")
+_WROTE = "paperwire_wrote"
+
+
 def _postgresql_version(engine: Engine, listener: signals.Listener) -> Callable[[], Hashable]:
     commits = itertools.count(1)
     latest = [0]
 
-    def committed(_conn: object) -> None:
-        latest[0] = next(commits)
+    def executed(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip()[:8].upper().startswith(_WRITES):
+            conn.info[_WROTE] = True
 
+    def committed(conn: Any) -> None:
+        if conn.info.pop(_WROTE, False):
+            latest[0] = next(commits)
+
+    def rolled_back(conn: Any) -> None:
+        conn.info.pop(_WROTE, None)
+
+    event.listen(engine, "after_cursor_execute", executed)
     event.listen(engine, "commit", committed)
+    event.listen(engine, "rollback", rolled_back)
 
     def version() -> Hashable | None:
         notified = listener.count(signals.DATA)

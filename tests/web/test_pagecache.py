@@ -151,3 +151,45 @@ def test_the_index_version_follows_the_keyword_index(tmp_path: Path) -> None:
     lexical.set_state("synced", "2")
     assert index_version(settings) != written
     lexical.close()
+
+
+def test_a_page_read_twice_is_built_once_until_something_is_written(
+    engine: Engine, env: dict[str, str]
+) -> None:
+    """The second anonymous request of a list page or an API answer runs no statement, on both
+    engines; a request's own commit after its reads, and the API's rate-limit count, are not
+    changes (on PostgreSQL they once emptied the cache at every request); a vote is."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import event
+
+    from paperwire.web.app import create_app
+
+    load_sample(engine)
+    app = create_app()
+    statements = [0]
+
+    def count(*_args: object) -> None:
+        statements[0] += 1
+
+    event.listen(app.state.engine, "before_cursor_execute", count)
+    with TestClient(app) as client:
+        for path in ("/papers/date/2026-06-05", "/api/daily_papers?date=2026-06-05"):
+            deadline = time.monotonic() + 5
+            while True:  # on PostgreSQL nothing is cached until the listener is connected
+                statements[0] = 0
+                assert client.get(path).status_code == 200
+                client.cookies.clear()
+                if statements[0] == 0 or time.monotonic() > deadline:
+                    break
+            assert statements[0] == 0, path
+        with engine.begin() as conn:
+            conn.execute(update(Paper).where(Paper.id == "2406.00001").values(vote_count=99))
+        deadline = time.monotonic() + 5
+        while True:  # another process's write: seen through data_version or NOTIFY
+            statements[0] = 0
+            page = client.get("/papers/date/2026-06-05")
+            client.cookies.clear()
+            if statements[0] or time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
+        assert statements[0] > 0 and "104" in page.text
