@@ -87,25 +87,23 @@ def counter_engine(settings: Settings) -> Engine:
     every page and answer. Elsewhere, the database itself, through an engine of its own: the page
     cache counts this process's commits that wrote on the main engine, and a count is not one."""
     url = make_url(settings.database_url)
+    if url.database in (None, "", ":memory:"):
+        return get_engine(settings)
     key = COUNTERS_SUFFIX + settings.database_url
-    if url.get_backend_name() != "sqlite" or url.database in (None, "", ":memory:"):
-        if url.database in (None, "", ":memory:"):
-            return get_engine(settings)
-        with _engines_lock:
-            if key not in _engines:
-                _engines[key] = make_engine(settings.database_url, settings.db_lock_timeout)
-            return _engines[key]
     with _engines_lock:
         engine = _engines.get(key)
         if engine is None:
-            counters = url.set(database=str(url.database) + COUNTERS_SUFFIX)
-            engine = make_engine(counters.render_as_string(False), settings.db_lock_timeout)
-            with engine.begin() as conn:
-                conn.execute(
-                    CreateTable(
-                        Table(RateLimitHit.__tablename__, Base.metadata), if_not_exists=True
+            if url.get_backend_name() != "sqlite":
+                engine = make_engine(settings.database_url, settings.db_lock_timeout)
+            else:
+                counters = url.set(database=str(url.database) + COUNTERS_SUFFIX)
+                engine = make_engine(counters.render_as_string(False), settings.db_lock_timeout)
+                with engine.begin() as conn:
+                    conn.execute(
+                        CreateTable(
+                            Table(RateLimitHit.__tablename__, Base.metadata), if_not_exists=True
+                        )
                     )
-                )
             _engines[key] = engine
         return engine
 

@@ -88,19 +88,22 @@ def search_url(query: str) -> str:
     return "/search?" + urlencode({"q": query})
 
 
+_AUTHOR_LINK = Markup('<a href="{}">{}</a>')
+
+
 @functools.lru_cache(maxsize=8192)
 def author_links(names: tuple[str, ...]) -> Markup:
     """A card's authors, each a link to their page, comma-separated (one call per card rather than
     a template loop per name: a page of 30 cards is rendered for every member's request)."""
-    link = Markup('<a href="{}">{}</a>')
-    return Markup(", ").join(link.format(author_url(name), name) for name in names)
+    return Markup(", ").join(_AUTHOR_LINK.format(author_url(name), name) for name in names)
 
 
 @functools.lru_cache(maxsize=4096)
 def author_items(names: tuple[str, ...]) -> Markup:
     """A paper page's authors as list items, each a link to their page."""
-    item = Markup('<li><a href="{}">{}</a></li>')
-    return Markup("").join(item.format(author_url(name), name) for name in names)
+    return Markup("").join(
+        Markup("<li>{}</li>").format(_AUTHOR_LINK.format(author_url(name), name)) for name in names
+    )
 
 
 @functools.lru_cache(maxsize=8192)
