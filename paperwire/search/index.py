@@ -346,6 +346,8 @@ def _sync_lexical(
     touched = len(changed) + len(removed)
     if touched and touched >= COMPACT_SHARE * lexical.size():
         lexical.compact()
+    elif lexical.needs_postings():
+        lexical.refresh_postings()
     return looked_at
 
 

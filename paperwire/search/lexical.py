@@ -8,15 +8,20 @@ filters run here and the sync can tell new and changed papers from unchanged one
 
 from __future__ import annotations
 
+import shutil
 import sqlite3
 import threading
+import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
+import numpy as np
+
+from paperwire.search import postings
 from paperwire.search.query import Clause, ParsedQuery
 
 # BM25 weights of the columns title, abstract, authors, categories (tuned on SciFact train queries,
@@ -24,6 +29,7 @@ from paperwire.search.query import Clause, ParsedQuery
 FIELD_WEIGHTS = (3.0, 1.0, 1.0, 1.0)
 COLUMNS = ("title", "abstract", "authors", "categories")
 MARK_START, MARK_END = "\x02", "\x03"
+T = TypeVar("T")
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -45,20 +51,19 @@ CREATE VIRTUAL TABLE IF NOT EXISTS docs USING fts5(
     title, abstract, authors, categories, tokenize = 'porter unicode61 remove_diacritics 2'
 );
 CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT);
-CREATE VIRTUAL TABLE IF NOT EXISTS docs_vocab USING fts5vocab(docs, 'row');
-CREATE TABLE IF NOT EXISTS term_df (term TEXT PRIMARY KEY, df INTEGER NOT NULL) WITHOUT ROWID;
+-- Rows changed or removed since the postings snapshot was read (``postings.py``).
+CREATE TABLE IF NOT EXISTS postings_stale (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    row INTEGER NOT NULL
+);
 """
 _TOKENIZER = "porter unicode61 remove_diacritics 2"
-# FTS5 computes BM25 for every document matching any word (it has no top-k pruning, and scoring
-# costs some microseconds per document), so on a large index the OR keeps the query's rarest words
-# while the papers they occur in add up to at most POSTINGS_BUDGET, and never a word found in more
-# than COMMON_SHARE of the papers, as long as MIN_KEPT words remain: common words weigh little in
-# BM25 but cost the most to score. bench/lexical_scale.py measures the effect on latency and on
-# SciFact nDCG@10 at 1,000,000 papers.
+# FTS5 computes BM25 for every document matching any word, some microseconds each. From this size
+# on, ``compact`` also writes a snapshot of the postings, and free-word queries are ranked over it
+# by an exact top-k method (``postings.py``); papers written since are ranked by FTS5 and merged.
 LARGE_INDEX = 100_000
-COMMON_SHARE = 0.01
-POSTINGS_BUDGET = 20_000
-MIN_KEPT = 3
+# The snapshot is read again once the papers written since it reach this share of the index.
+POSTINGS_BEHIND = 0.02
 # A sync that changed at least this share of the index merges its segments and counts the papers
 # each word occurs in (``compact``).
 COMPACT_SHARE = 0.1
@@ -188,7 +193,7 @@ def filter_sql(filters: Filters) -> tuple[str, list[object]]:
     return " AND ".join(conds), params
 
 
-def _chunks(items: Sequence[str], size: int = 500) -> Iterator[Sequence[str]]:
+def _chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -200,6 +205,7 @@ class LexicalIndex:
     path: Path
     weights: tuple[float, ...] = FIELD_WEIGHTS
     _local: threading.local = field(default_factory=threading.local, repr=False)
+    _snapshot: postings.Snapshot | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -252,27 +258,10 @@ class LexicalIndex:
         """About how many papers the index holds (the highest row number: no table scan)."""
         return int(self.conn.execute("SELECT coalesce(max(rowid), 0) FROM meta").fetchone()[0])
 
-    def prune_common(self, terms: Sequence[str]) -> list[str]:
-        """``terms`` without the very common ones on a large index (see ``COMMON_SHARE``)."""
-        size = self.size()
-        if size < LARGE_INDEX or len(terms) <= MIN_KEPT:
-            return list(terms)
-        freq = self._document_frequencies(terms)
-        limit = COMMON_SHARE * size
-        keep: set[int] = set()
-        postings = 0
-        for n, i in enumerate(sorted(range(len(terms)), key=lambda i: freq[i])):
-            if n < MIN_KEPT or (freq[i] <= limit and postings + freq[i] <= POSTINGS_BUDGET):
-                keep.add(i)
-                postings += freq[i]
-        return [t for i, t in enumerate(terms) if i in keep]
-
-    def _document_frequencies(self, terms: Sequence[str]) -> list[int]:
-        """Per term, the fewest papers any of its (stemmed) tokens occurs in: from ``term_df`` once
-        ``compact`` filled it (a word new since then counts as rare), else counted by fts5vocab,
-        which reads the word's whole posting list."""
+    def _tokens(self, terms: Sequence[str]) -> list[list[str]]:
+        """Each term's FTS5 tokens (stemmed by the index's own tokenizer, through a scratch table
+        in memory), in no particular order."""
         conn = self.conn
-        # The index's own tokenizer stems the words, through a scratch table in memory.
         conn.execute(
             f"CREATE VIRTUAL TABLE IF NOT EXISTS temp.q USING fts5(x, tokenize = '{_TOKENIZER}')"
         )
@@ -281,40 +270,74 @@ class LexicalIndex:
         )
         conn.execute("DELETE FROM temp.q")
         conn.executemany("INSERT INTO temp.q(rowid, x) VALUES (?, ?)", list(enumerate(terms)))
-        tokens: dict[int, set[str]] = {}
+        tokens: list[list[str]] = [[] for _ in terms]
         for row, token in conn.execute("SELECT doc, term FROM temp.qv"):
-            tokens.setdefault(row, set()).add(token)
-        wanted = sorted({t for group in tokens.values() for t in group})
-        table = "term_df" if self.get_state("term_df") else "docs_vocab"
-        column = "df" if table == "term_df" else "doc"
-        counts = (
-            dict(
-                conn.execute(
-                    f"SELECT term, {column} FROM {table}"
-                    f" WHERE term IN ({','.join('?' * len(wanted))})",
-                    wanted,
-                ).fetchall()
-            )
-            if wanted
-            else {}
-        )
-        return [
-            min((counts.get(t, 0) for t in tokens.get(i, ())), default=0) for i in range(len(terms))
-        ]
+            tokens[row].append(token)
+        return tokens
 
     def compact(self) -> None:
         """Merge the full-text index into one segment (queries then read one b-tree per word instead
-        of one per segment) and, on a large index, store how many papers each word occurs in, which
-        ``prune_common`` reads instead of counting posting lists at query time."""
-        conn = self.conn
-        conn.execute("INSERT INTO docs(docs) VALUES ('optimize')")
-        with self.transaction():
-            conn.execute("DELETE FROM term_df")
-            if self.size() >= LARGE_INDEX:
-                conn.execute("INSERT INTO term_df(term, df) SELECT term, doc FROM docs_vocab")
-                self.set_state("term_df", str(self.size()))
-            else:
-                conn.execute("DELETE FROM state WHERE key = 'term_df'")
+        of one per segment) and, on a large index, write a new snapshot of its postings."""
+        self.conn.execute("INSERT INTO docs(docs) VALUES ('optimize')")
+        self.refresh_postings()
+
+    # --- the postings snapshot (exact top-k ranking on a large index) --------------------------
+
+    @property
+    def postings_folder(self) -> Path:
+        return self.path.with_name(self.path.stem + ".postings")
+
+    def refresh_postings(self) -> None:
+        """Write a new postings snapshot (from ``LARGE_INDEX`` papers on; below, drop it)."""
+        if self.size() < LARGE_INDEX:
+            with self.transaction() as conn:
+                conn.execute("DELETE FROM state WHERE key = 'postings'")
+                conn.execute("DELETE FROM postings_stale")
+            shutil.rmtree(self.postings_folder, ignore_errors=True)
+            return
+        # Rows changed from here on stay marked stale: read before the snapshot's transaction.
+        seen = self.conn.execute("SELECT coalesce(max(seq), 0) FROM postings_stale").fetchone()[0]
+        generation = uuid.uuid4().hex[:12]
+        postings.build(self.conn, self.postings_folder / generation, generation, self.weights)
+        with self.transaction() as conn:
+            previous = self.get_state("postings")
+            self.set_state("postings", generation)
+            conn.execute("DELETE FROM postings_stale WHERE seq <= ?", (seen,))
+        for old in self.postings_folder.iterdir():
+            # Keep the previous generation: a process may still be reading it.
+            if old.name not in (generation, previous):
+                shutil.rmtree(old, ignore_errors=True)
+
+    def postings_behind(self) -> int | None:
+        """Papers written since the snapshot (None: there is none)."""
+        if self.get_state("postings") is None:
+            return None
+        snapshot = self.snapshot()
+        newest = self.size()
+        stale = self.conn.execute("SELECT count(*) FROM postings_stale").fetchone()[0]
+        return max(0, newest - (snapshot.max_rowid if snapshot else 0)) + int(stale)
+
+    def needs_postings(self) -> bool:
+        """Whether a sync should write a new snapshot: a large index has none, or is too far ahead."""
+        size = self.size()
+        if size < LARGE_INDEX:
+            return False
+        behind = self.postings_behind()
+        return behind is None or behind >= POSTINGS_BEHIND * size
+
+    def snapshot(self) -> postings.Snapshot | None:
+        """The current postings snapshot, opened once per generation."""
+        generation = self.get_state("postings")
+        if generation is None:
+            return None
+        current = self._snapshot
+        if current is None or current.generation != generation:
+            try:
+                current = postings.Snapshot(self.postings_folder / generation)
+            except FileNotFoundError:
+                return None
+            self._snapshot = current
+        return current
 
     def is_empty(self) -> bool:
         return self.conn.execute("SELECT 1 FROM meta LIMIT 1").fetchone() is None
@@ -335,12 +358,14 @@ class LexicalIndex:
 
     def remove(self, conn: sqlite3.Connection, paper_ids: Sequence[str]) -> None:
         rowids = self._rowids(conn, paper_ids)
+        self._mark_stale(conn, rowids)
         conn.executemany("DELETE FROM docs WHERE rowid = ?", [(r,) for r in rowids])
         conn.executemany("DELETE FROM categories WHERE doc = ?", [(r,) for r in rowids])
         conn.executemany("DELETE FROM meta WHERE rowid = ?", [(r,) for r in rowids])
 
     def upsert(self, conn: sqlite3.Connection, docs: Sequence[IndexDoc]) -> None:
         """Write ``docs``; a changed paper keeps its embedded hash so unchanged text is not re-embedded."""
+        changed: list[int] = []
         for doc in docs:
             row = conn.execute(
                 "SELECT rowid, embedded_hash FROM meta WHERE paper_id = ?", (doc.paper_id,)
@@ -354,6 +379,7 @@ class LexicalIndex:
                 rowid = cur.lastrowid
             else:
                 rowid = row[0]
+                changed.append(rowid)
                 conn.execute(
                     "UPDATE meta SET content_hash = ?, text_hash = ?, published = ? WHERE rowid = ?",
                     (doc.content_hash, doc.text_hash, doc.published, rowid),
@@ -375,9 +401,15 @@ class LexicalIndex:
                 "INSERT OR IGNORE INTO categories(category, doc) VALUES (?, ?)",
                 [(c.lower(), rowid) for c in doc.categories],
             )
+        self._mark_stale(conn, changed)
+
+    def _mark_stale(self, conn: sqlite3.Connection, rowids: Sequence[int]) -> None:
+        """Rows the postings snapshot no longer describes (FTS5 ranks them until the next one)."""
+        if rowids and self.get_state("postings") is not None:
+            conn.executemany("INSERT INTO postings_stale(row) VALUES (?)", [(r,) for r in rowids])
 
     def clear(self, conn: sqlite3.Connection) -> None:
-        for table in ("docs", "categories", "meta", "state", "term_df"):
+        for table in ("docs", "categories", "meta", "state", "postings_stale"):
             conn.execute(f"DELETE FROM {table}")
         # Searchers elsewhere drop the vectors they hold when this changes.
         self.set_state("vectors_version", "cleared")
@@ -459,6 +491,112 @@ class LexicalIndex:
             )
         rows = self.conn.execute(sql, [expression, *params, limit]).fetchall()
         return [(pid, -float(r)) for pid, r in rows]
+
+    def rank(
+        self, query: ParsedQuery, filters: Filters = Filters(), limit: int = 100
+    ) -> list[tuple[str, float]]:
+        """Ranked (paper_id, BM25 score) for the query's text, best first: the same ranking as
+        ``search(match_expression(query))``, by the exact top-k method on a large index."""
+        expression = match_expression(query)
+        if expression is None:
+            return []
+        snapshot = self.snapshot() if query.terms and not query.required else None
+        if snapshot is None:
+            return self.search(expression, filters, limit)
+        return self._top_k(snapshot, query, expression, filters, limit)
+
+    def _top_k(
+        self,
+        snapshot: postings.Snapshot,
+        query: ParsedQuery,
+        expression: str,
+        filters: Filters,
+        limit: int,
+    ) -> list[tuple[str, float]]:
+        edge = snapshot.max_rowid
+        stale = [
+            r
+            for (r,) in self.conn.execute(
+                "SELECT DISTINCT row FROM postings_stale WHERE row <= ?", (edge,)
+            )
+        ]
+        allowed = self._allowed_rows(query, filters, edge, stale)
+        ranked = snapshot.top(self._phrases(query.terms, edge), limit, allowed)
+        ranked += self._fresh(expression, filters, edge, stale, limit)
+        ranked.sort(key=lambda hit: (-hit[1], hit[0]))
+        ranked = ranked[:limit]
+        ids = dict(
+            self.conn.execute(
+                f"SELECT rowid, paper_id FROM meta WHERE rowid IN ({','.join('?' * len(ranked))})",
+                [r for r, _ in ranked],
+            ).fetchall()
+        )
+        return [(ids[r], score) for r, score in ranked if r in ids]
+
+    def _allowed_rows(
+        self, query: ParsedQuery, filters: Filters, edge: int, stale: list[int]
+    ) -> np.ndarray | None:
+        """The snapshot's rows a ranking may return (None: all): those passing the filters, not
+        excluded by the query, and not changed since the snapshot."""
+        if not (filters.active or query.excluded or stale):
+            return None
+        allowed = np.ones(edge + 1, dtype=bool)
+        if filters.active:
+            where, params = filter_sql(filters)
+            passing = self.conn.execute(
+                f"SELECT m.rowid FROM meta m WHERE {where} AND m.rowid <= ?", [*params, edge]
+            )
+            allowed[:] = False
+            allowed[np.fromiter((r for (r,) in passing), dtype=np.int64)] = True
+        excluded = exclusion_expression(query)
+        if excluded:
+            out = self.conn.execute(
+                "SELECT rowid FROM docs WHERE docs MATCH ? AND rowid <= ?", (excluded, edge)
+            )
+            allowed[np.fromiter((r for (r,) in out), dtype=np.int64)] = False
+        allowed[stale] = False
+        return allowed
+
+    def _phrases(self, terms: Sequence[str], edge: int) -> list[postings.Phrase]:
+        """The query's OR-ed units: a word of one token is looked up in the snapshot; a phrase of
+        several is found by FTS5, which gives its contribution per paper."""
+        phrases = []
+        for term, tokens in zip(terms, self._tokens(terms), strict=True):
+            if len(tokens) == 1:
+                phrases.append(postings.Phrase(token=tokens[0]))
+            elif tokens:
+                found = self.conn.execute(
+                    f"SELECT rowid, -bm25(docs, {self._weights_sql}) FROM docs"
+                    " WHERE docs MATCH ? AND rowid <= ? ORDER BY rowid",
+                    (quote(term), edge),
+                ).fetchall()
+                table = np.array(found, dtype=np.float64).reshape(-1, 2)
+                phrases.append(
+                    postings.Phrase(rows=table[:, 0].astype(np.int64), scores=table[:, 1])
+                )
+        return phrases
+
+    def _fresh(
+        self, expression: str, filters: Filters, edge: int, stale: list[int], limit: int
+    ) -> list[tuple[int, float]]:
+        """(row, score) of papers written or changed since the snapshot, ranked by FTS5."""
+        where, params = filter_sql(filters)
+        sql = (
+            f"SELECT docs.rowid, -bm25(docs, {self._weights_sql}) AS s FROM docs"
+            f" JOIN meta m ON m.rowid = docs.rowid WHERE docs MATCH ? AND {where} AND docs.rowid"
+        )
+        found = self.conn.execute(
+            f"{sql} > ? ORDER BY s DESC LIMIT ?", [expression, *params, edge, limit]
+        ).fetchall()
+        for chunk in _chunks(stale):
+            found += self.conn.execute(
+                f"{sql} IN ({','.join('?' * len(chunk))})", [expression, *params, *chunk]
+            ).fetchall()
+        return found
+
+    @property
+    def _weights_sql(self) -> str:
+        return ", ".join(str(float(w)) for w in self.weights)
 
     def scores_for(self, expression: str, paper_ids: Sequence[str]) -> dict[str, float]:
         """BM25 scores of the given papers for ``expression`` (papers that do not match are absent)."""

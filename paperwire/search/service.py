@@ -435,7 +435,6 @@ def _rank(
     depth: int,
 ) -> list[tuple[str, float]]:
     lexical = searcher.lexical
-    parsed.terms = lexical.prune_common(parsed.terms)
     expression = match_expression(parsed)
     if expression is None:
         # Only filters (cat:, id:, dates) and maybe exclusions: the newest matching papers.
@@ -451,12 +450,12 @@ def _rank(
             )
     if semantic is None:
         result.mode = "lexical"
-        return lexical.search(expression, filters, limit=MAX_RESULTS)
+        return lexical.rank(parsed, filters, limit=MAX_RESULTS)
     embedder, store = semantic
     # BM25 runs in SQLite and the encoder in onnxruntime, both outside the GIL: overlapping them
     # takes the shorter of the two off every hybrid query.
     matches = (
-        _pool.submit(lexical.search, expression, filters, MAX_RESULTS)
+        _pool.submit(lexical.rank, parsed, filters, MAX_RESULTS)
         if result.mode == "hybrid"
         else None
     )

@@ -10,8 +10,7 @@ from sqlalchemy import Engine, select
 from paperwire.config import Settings
 from paperwire.db.models import Paper
 from paperwire.errors import PaperNotFound
-from paperwire.search.lexical import any_word_expression
-from paperwire.search.query import STOP_WORDS, words
+from paperwire.search.query import STOP_WORDS, ParsedQuery, words
 from paperwire.search.service import SearchResult, get_searcher, load_results
 
 # The words of a paper that make its lexical "query": its most frequent content words.
@@ -47,8 +46,6 @@ def _lexical_neighbours(
     settings: Settings, title: str, abstract: str, paper_id: str, limit: int
 ) -> list[tuple[str, float]]:
     counts = Counter(w for w in words(f"{title} {title} {abstract}") if w not in STOP_WORDS)
-    expression = any_word_expression(w for w, _ in counts.most_common(FALLBACK_WORDS))
-    if expression is None:
-        return []
-    hits = get_searcher(settings).lexical.search(expression, limit=limit + 1)
+    query = ParsedQuery(raw="", terms=[w for w, _ in counts.most_common(FALLBACK_WORDS) if w])
+    hits = get_searcher(settings).lexical.rank(query, limit=limit + 1)
     return [(pid, score) for pid, score in hits if pid != paper_id]

@@ -14,6 +14,8 @@ from paperwire.db.models import Paper
 from paperwire.errors import UsageError
 from paperwire.papers.records import PaperRecord
 from paperwire.search import index
+from paperwire.search.lexical import match_expression
+from paperwire.search.query import parse_query
 from paperwire.search.service import search
 from tests.search.search_data import add, hide, paper
 
@@ -253,38 +255,38 @@ def test_bad_options_are_usage_errors(
         search(settings, engine, "graph", **options)  # type: ignore[arg-type]
 
 
-def test_a_large_index_leaves_the_most_common_words_out_of_the_or(
+def test_a_large_index_ranks_free_words_exactly_over_its_postings_snapshot(
     settings: Settings, engine: Engine, corpus: list[PaperRecord], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     index.sync(settings, engine, embed=False)
     lexical = index.open_lexical(settings)
-    terms = ["models", "protein", "halos", "kaplan"]
-    assert lexical.prune_common(terms) == terms  # a small index keeps every word
+    assert lexical.snapshot() is None  # a small index: FTS5 scores every match
     monkeypatch.setattr("paperwire.search.lexical.LARGE_INDEX", 1)
-    monkeypatch.setattr("paperwire.search.lexical.COMMON_SHARE", 0.0)
-    assert lexical.prune_common(terms) == ["protein", "halos", "kaplan"]
-    assert lexical.prune_common(["covid 19", "的"]) == ["covid 19", "的"]
+    index.sync(settings, engine, embed=False)  # nothing changed, but a large index needs one
+    assert lexical.snapshot() is not None
+    query = "models protein halos kaplan"
+    exhaustive = [pid for pid, _ in lexical.search(match_expression(parse_query(query)))]
+    assert exhaustive and ids(settings, engine, query, mode="lexical") == exhaustive
     lexical.close()
 
 
-def test_a_large_index_counts_words_once_and_keeps_the_rarest_within_a_budget(
+def test_a_sync_writes_a_new_snapshot_once_enough_papers_were_written_since(
     settings: Settings, engine: Engine, corpus: list[PaperRecord], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("paperwire.search.lexical.LARGE_INDEX", 1)
-    index.sync(settings, engine, embed=False)  # a first sync changes everything: it compacts
+    index.sync(settings, engine, embed=False)
     lexical = index.open_lexical(settings)
-    assert lexical.get_state("term_df") == str(lexical.size())
-    terms = ["models", "protein", "halos", "kaplan"]
-    stored = lexical._document_frequencies(terms)
-    lexical.set_state("term_df", "")  # the same counts straight from the posting lists
-    assert lexical._document_frequencies(terms) == stored
-    lexical.set_state("term_df", str(lexical.size()))
-    first, second, *_ = sorted(range(len(terms)), key=lambda i: stored[i])
-    assert stored[first] > 0
-    monkeypatch.setattr("paperwire.search.lexical.MIN_KEPT", 1)
-    monkeypatch.setattr("paperwire.search.lexical.COMMON_SHARE", 1.0)
-    monkeypatch.setattr("paperwire.search.lexical.POSTINGS_BUDGET", stored[first] + stored[second])
-    kept = lexical.prune_common(terms)
-    assert kept == [t for i, t in enumerate(terms) if i in (first, second)]
-    assert ids(settings, engine, "models protein halos kaplan") != []
+    first = lexical.get_state("postings")
+    add(engine, paper("2607.00001", "Zwitterionic quasicrystals", "A zwitterion lattice."))
+    monkeypatch.setattr("paperwire.search.index.COMPACT_SHARE", 1.0)
+    monkeypatch.setattr("paperwire.search.lexical.POSTINGS_BEHIND", 0.5)
+    index.sync(settings, engine, embed=False)
+    assert lexical.get_state("postings") == first  # one paper behind: FTS5 ranks it meanwhile
+    assert lexical.postings_behind() == 1
+    assert ids(settings, engine, "zwitterionic", mode="lexical") == ["2607.00001"]
+    monkeypatch.setattr("paperwire.search.lexical.POSTINGS_BEHIND", 0.0)
+    index.sync(settings, engine, embed=False)
+    assert lexical.get_state("postings") != first
+    assert lexical.postings_behind() == 0
+    assert ids(settings, engine, "zwitterionic", mode="lexical") == ["2607.00001"]
     lexical.close()
