@@ -141,7 +141,8 @@ class Snapshot:
         left = sum(u.bound for u in units)
         acc = np.zeros(self.max_rowid + 1, dtype=np.float64)
         seen = np.zeros(self.max_rowid + 1, dtype=bool)
-        touched: list[np.ndarray] = []
+        touched = np.empty(self.max_rowid + 1, dtype=np.int64)  # allowed rows scored so far
+        count = 0
         threshold = 0.0
         for i in order:
             if left * (1 + SLACK) < threshold:
@@ -150,24 +151,22 @@ class Snapshot:
             acc[unit.rows] += self._contributions(unit, unit.rows, None)
             new = unit.rows[~seen[unit.rows]]
             seen[new] = True
-            touched.append(new)
+            if allowed is not None:
+                new = new[allowed[new]]
+            touched[count : count + len(new)] = new
+            count += len(new)
             left -= unit.bound
-            threshold = self._kth(acc, np.concatenate(touched), k, allowed)
-        candidates = np.concatenate(touched)
-        if allowed is not None:
-            candidates = candidates[allowed[candidates]]
+            threshold = self._kth(acc[touched[:count]], k)
+        candidates = touched[:count]
         # Only a paper whose bound still reaches the k-th score so far can be in the top k.
         candidates = candidates[(acc[candidates] + max(left, 0.0)) * (1 + SLACK) >= threshold]
         return self._exact(units, candidates, k)
 
     @staticmethod
-    def _kth(acc: np.ndarray, rows: np.ndarray, k: int, allowed: np.ndarray | None) -> float:
+    def _kth(partial: np.ndarray, k: int) -> float:
         """A lower bound on the k-th best full score: the k-th best partial score."""
-        if allowed is not None:
-            rows = rows[allowed[rows]]
-        if len(rows) < k:
+        if len(partial) < k:
             return 0.0
-        partial = acc[rows]
         return float(np.partition(partial, len(partial) - k)[len(partial) - k]) * (1 - SLACK)
 
     def _exact(self, units: list[_Unit], candidates: np.ndarray, k: int) -> list[tuple[int, float]]:
