@@ -310,12 +310,15 @@ class LexicalIndex:
 
     def postings_behind(self) -> int | None:
         """Papers written since the snapshot (None: there is none)."""
-        if self.get_state("postings") is None:
+        generation = self.get_state("postings")
+        if generation is None:
             return None
-        snapshot = self.snapshot()
-        newest = self.size()
+        try:
+            edge = postings.max_rowid(self.postings_folder / generation)
+        except FileNotFoundError:
+            return None
         stale = self.conn.execute("SELECT count(*) FROM postings_stale").fetchone()[0]
-        return max(0, newest - (snapshot.max_rowid if snapshot else 0)) + int(stale)
+        return max(0, self.size() - edge) + int(stale)
 
     def needs_postings(self) -> bool:
         """Whether a sync should write a new snapshot: a large index has none, or is too far ahead."""

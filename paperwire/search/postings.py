@@ -75,6 +75,11 @@ def _idf(rows: int, hits: int) -> float:
     return idf if idf > 0.0 else 1e-6
 
 
+def max_rowid(folder: Path) -> int:
+    """The highest row id a snapshot describes, without opening it."""
+    return int(json.loads((folder / "meta.json").read_text())["max_rowid"])
+
+
 class Snapshot:
     """One generation of postings, opened read-only (see the module docstring)."""
 
