@@ -75,6 +75,20 @@ def _idf(rows: int, hits: int) -> float:
     return idf if idf > 0.0 else 1e-6
 
 
+def _find(rows: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where each of ``wanted`` would be in the ascending ``rows``, and whether it is there."""
+    at = np.searchsorted(rows, wanted)
+    inside = at < len(rows)
+    hit = np.zeros(len(wanted), dtype=bool)
+    hit[inside] = rows[at[inside]] == wanted[inside]
+    return at, hit
+
+
+def _read(path: Path, dtype: type[np.generic], lo: int, hi: int) -> np.ndarray:
+    size = np.dtype(dtype).itemsize
+    return np.fromfile(path, dtype=dtype, count=hi - lo, offset=lo * size)
+
+
 def max_rowid(folder: Path) -> int:
     """The highest row id a snapshot describes, without opening it."""
     return int(json.loads((folder / "meta.json").read_text())["max_rowid"])
@@ -149,10 +163,11 @@ class Snapshot:
         touched = np.empty(self.max_rowid + 1, dtype=np.int64)  # allowed rows scored so far
         count = 0
         threshold = 0.0
-        for i in order:
-            if left * (1 + SLACK) < threshold:
-                break
-            unit = units[i]
+        rest = list(order)
+        # Essential words, whole posting lists: until the words left could not lift a paper that
+        # has none of the words scored so far to the k-th score found.
+        while rest and left * (1 + SLACK) >= threshold:
+            unit = units[rest.pop(0)]
             acc[unit.rows] += self._contributions(unit, unit.rows, None)
             new = unit.rows[~seen[unit.rows]]
             seen[new] = True
@@ -161,9 +176,19 @@ class Snapshot:
             touched[count : count + len(new)] = new
             count += len(new)
             left -= unit.bound
-            threshold = self._kth(acc[touched[:count]], k)
+            threshold = max(threshold, self._kth(acc[touched[:count]], k))
         candidates = touched[:count]
-        # Only a paper whose bound still reaches the k-th score so far can be in the top k.
+        # The other words only for the candidates whose bound still reaches the k-th score,
+        # fewer after each word.
+        for i in rest:
+            candidates = candidates[(acc[candidates] + left) * (1 + SLACK) >= threshold]
+            if not len(candidates):
+                break
+            unit = units[i]
+            at, hit = _find(unit.rows, candidates)
+            acc[candidates[hit]] += self._contributions(unit, candidates[hit], at[hit])
+            left -= unit.bound
+            threshold = max(threshold, self._kth(acc[candidates], k))
         candidates = candidates[(acc[candidates] + max(left, 0.0)) * (1 + SLACK) >= threshold]
         return self._exact(units, candidates, k)
 
@@ -181,10 +206,7 @@ class Snapshot:
         for unit in units:
             if not len(candidates):
                 break
-            at = np.searchsorted(unit.rows, candidates)
-            inside = at < len(unit.rows)
-            hit = np.zeros(len(candidates), dtype=bool)
-            hit[inside] = unit.rows[at[inside]] == candidates[inside]
+            at, hit = _find(unit.rows, candidates)
             total[hit] += self._contributions(unit, candidates[hit], at[hit])
         best = np.lexsort((candidates, -total))[:k]
         return [(int(candidates[i]), float(total[i])) for i in best]
@@ -266,8 +288,6 @@ def _write_peaks(
     if size:
         avgdl = float(tokens) / float(rows)
         norms = K1 * ((1 - B) + ((B * lengths.astype(np.float64)) / avgdl))
-        docs = np.memmap(folder / "docs.bin", dtype=np.int32, mode="r", shape=(size,))
-        freqs = np.memmap(folder / "freqs.bin", dtype=np.float32, mode="r", shape=(size,))
         step = 1 << 22
         first = 0
         while first < len(peaks):
@@ -275,12 +295,12 @@ def _write_peaks(
             last = int(np.searchsorted(starts, starts[first] + step, side="right")) - 1
             last = min(max(last, first + 1), len(peaks))
             lo, hi = int(starts[first]), int(starts[last])
-            f = np.asarray(freqs[lo:hi], np.float64)
-            impact = (f * (K1 + 1.0)) / (f + norms[np.asarray(docs[lo:hi])])
+            # Read, not memory-mapped: the pages of the whole file would stay in this process's RSS.
+            f = _read(folder / "freqs.bin", np.float32, lo, hi).astype(np.float64)
+            impact = (f * (K1 + 1.0)) / (f + norms[_read(folder / "docs.bin", np.int32, lo, hi)])
             bounds = starts[first:last] - lo
             nonempty = starts[first + 1 : last + 1] > starts[first:last]
             if hi > lo:
                 peaks[first:last][nonempty] = np.maximum.reduceat(impact, bounds[nonempty])
             first = last
-        del docs, freqs
     np.save(folder / "peaks.npy", peaks * (1 + SLACK))
