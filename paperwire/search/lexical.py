@@ -291,17 +291,24 @@ class LexicalIndex:
         """Write a new postings snapshot (from ``LARGE_INDEX`` papers on; below, drop it)."""
         if self.size() < LARGE_INDEX:
             with self.transaction() as conn:
-                conn.execute("DELETE FROM state WHERE key = 'postings'")
+                conn.execute("DELETE FROM state WHERE key IN ('postings', 'postings_edge')")
                 conn.execute("DELETE FROM postings_stale")
             shutil.rmtree(self.postings_folder, ignore_errors=True)
             return
-        # Rows changed from here on stay marked stale: read before the snapshot's transaction.
-        seen = self.conn.execute("SELECT coalesce(max(seq), 0) FROM postings_stale").fetchone()[0]
+        with self.transaction() as conn:
+            # From here on a changed paper moves to a new row and its old one is marked stale
+            # (``upsert``), so a change made while the snapshot is read is never lost.
+            if self.get_state("postings_edge") is None:
+                self.set_state("postings_edge", str(self.size()))
+            seen = conn.execute("SELECT coalesce(max(seq), 0) FROM postings_stale").fetchone()[0]
         generation = uuid.uuid4().hex[:12]
         postings.build(self.conn, self.postings_folder / generation, generation, self.weights)
         with self.transaction() as conn:
             previous = self.get_state("postings")
             self.set_state("postings", generation)
+            self.set_state(
+                "postings_edge", str(postings.max_rowid(self.postings_folder / generation))
+            )
             conn.execute("DELETE FROM postings_stale WHERE seq <= ?", (seen,))
         for old in self.postings_folder.iterdir():
             # Keep the previous generation: a process may still be reading it.
@@ -309,7 +316,7 @@ class LexicalIndex:
                 shutil.rmtree(old, ignore_errors=True)
 
     def postings_behind(self) -> int | None:
-        """Papers written since the snapshot (None: there is none)."""
+        """Rows written or left behind since the snapshot (None: there is none)."""
         generation = self.get_state("postings")
         if generation is None:
             return None
@@ -362,27 +369,47 @@ class LexicalIndex:
     def remove(self, conn: sqlite3.Connection, paper_ids: Sequence[str]) -> None:
         rowids = self._rowids(conn, paper_ids)
         self._mark_stale(conn, rowids)
+        self._delete_rows(conn, rowids)
+
+    @staticmethod
+    def _delete_rows(conn: sqlite3.Connection, rowids: Sequence[int]) -> None:
         conn.executemany("DELETE FROM docs WHERE rowid = ?", [(r,) for r in rowids])
         conn.executemany("DELETE FROM categories WHERE doc = ?", [(r,) for r in rowids])
         conn.executemany("DELETE FROM meta WHERE rowid = ?", [(r,) for r in rowids])
 
     def upsert(self, conn: sqlite3.Connection, docs: Sequence[IndexDoc]) -> None:
-        """Write ``docs``; a changed paper keeps its embedded hash so unchanged text is not re-embedded."""
+        """Write ``docs``; a changed paper keeps its embedded hash so unchanged text is not re-embedded.
+
+        While a postings snapshot exists, every paper written gets a row id past both the snapshot
+        and every row so far, and a changed paper leaves its old row (marked stale): the snapshot
+        never describes a row whose text changed, and what is new is one range of rows for FTS5."""
+        edge_text = self.get_state("postings_edge")
+        edge = int(edge_text) if edge_text is not None else None
         changed: list[int] = []
         for doc in docs:
             row = conn.execute(
                 "SELECT rowid, embedded_hash FROM meta WHERE paper_id = ?", (doc.paper_id,)
             ).fetchone()
-            if row is None:
+            if row is not None and edge is not None:
+                changed.append(row[0])
+                self._delete_rows(conn, [row[0]])
+            if row is None or edge is not None:
                 cur = conn.execute(
-                    "INSERT INTO meta(paper_id, content_hash, text_hash, published)"
-                    " VALUES (?, ?, ?, ?)",
-                    (doc.paper_id, doc.content_hash, doc.text_hash, doc.published),
+                    "INSERT INTO meta(rowid, paper_id, content_hash, text_hash, embedded_hash,"
+                    " published) VALUES ((SELECT max(coalesce(max(rowid), 0), ?) + 1 FROM meta),"
+                    " ?, ?, ?, ?, ?)",
+                    (
+                        edge or 0,
+                        doc.paper_id,
+                        doc.content_hash,
+                        doc.text_hash,
+                        row[1] if row else None,
+                        doc.published,
+                    ),
                 )
                 rowid = cur.lastrowid
             else:
                 rowid = row[0]
-                changed.append(rowid)
                 conn.execute(
                     "UPDATE meta SET content_hash = ?, text_hash = ?, published = ? WHERE rowid = ?",
                     (doc.content_hash, doc.text_hash, doc.published, rowid),
@@ -408,7 +435,7 @@ class LexicalIndex:
 
     def _mark_stale(self, conn: sqlite3.Connection, rowids: Sequence[int]) -> None:
         """Rows the postings snapshot no longer describes (FTS5 ranks them until the next one)."""
-        if rowids and self.get_state("postings") is not None:
+        if rowids and self.get_state("postings_edge") is not None:
             conn.executemany("INSERT INTO postings_stale(row) VALUES (?)", [(r,) for r in rowids])
 
     def clear(self, conn: sqlite3.Connection) -> None:
@@ -525,7 +552,7 @@ class LexicalIndex:
         ]
         allowed = self._allowed_rows(query, filters, edge, stale)
         ranked = snapshot.top(self._phrases(query.terms, edge), limit, allowed)
-        ranked += self._fresh(expression, filters, edge, stale, limit)
+        ranked += self._fresh(expression, filters, edge, limit)
         ranked.sort(key=lambda hit: (-hit[1], hit[0]))
         ranked = ranked[:limit]
         ids = dict(
@@ -580,22 +607,57 @@ class LexicalIndex:
         return phrases
 
     def _fresh(
-        self, expression: str, filters: Filters, edge: int, stale: list[int], limit: int
+        self, expression: str, filters: Filters, edge: int, limit: int
     ) -> list[tuple[int, float]]:
-        """(row, score) of papers written or changed since the snapshot, ranked by FTS5."""
+        """(row, score) of the best papers written since the snapshot (rows past it), by FTS5."""
         where, params = filter_sql(filters)
         sql = (
             f"SELECT docs.rowid, -bm25(docs, {self._weights_sql}) AS s FROM docs"
             f" JOIN meta m ON m.rowid = docs.rowid WHERE docs MATCH ? AND {where} AND docs.rowid"
         )
-        found = self.conn.execute(
+        return self.conn.execute(
             f"{sql} > ? ORDER BY s DESC LIMIT ?", [expression, *params, edge, limit]
         ).fetchall()
-        for chunk in _chunks(stale):
-            found += self.conn.execute(
-                f"{sql} IN ({','.join('?' * len(chunk))})", [expression, *params, *chunk]
-            ).fetchall()
+
+    def scores_of(self, query: ParsedQuery, paper_ids: Sequence[str]) -> dict[str, float]:
+        """BM25 scores of the given papers for the query's text, as ``rank`` gives them (papers
+        that do not match are absent)."""
+        expression = match_expression(query)
+        snapshot = self.snapshot() if query.terms and not query.required else None
+        if expression is None or snapshot is None:
+            return self.scores_for(expression, paper_ids) if expression else {}
+        edge = snapshot.max_rowid
+        rows = dict(
+            self._for_ids("SELECT rowid, paper_id FROM meta WHERE paper_id IN ({ids})", paper_ids)
+        )
+        stale = [
+            r
+            for (r,) in self.conn.execute(
+                "SELECT DISTINCT row FROM postings_stale WHERE row <= ?", (edge,)
+            )
+        ]
+        allowed = self._allowed_rows(query, Filters(), edge, stale)
+        old = np.array(sorted(r for r in rows if r <= edge), dtype=np.int64)
+        if allowed is not None:
+            old = old[allowed[old]]
+        totals = snapshot.scores(self._phrases(query.terms, edge), old)
+        found = {rows[int(r)]: float(t) for r, t in zip(old, totals, strict=True) if t > 0}
+        if any(r > edge for r in rows):
+            fresh = self._fresh(expression, Filters(), edge, -1)
+            found.update({rows[r]: score for r, score in fresh if r in rows})
         return found
+
+    def count(self, query: ParsedQuery, filters: Filters, cap: int) -> int:
+        """How many papers the query's text matches, counted up to ``cap``."""
+        expression = match_expression(query)
+        if expression is None:
+            return 0
+        where, params = filter_sql(filters)
+        sql = (
+            "SELECT count(*) FROM (SELECT 1 FROM docs JOIN meta m ON m.rowid = docs.rowid"
+            f" WHERE docs MATCH ? AND {where} LIMIT ?)"
+        )
+        return int(self.conn.execute(sql, [expression, *params, cap]).fetchone()[0])
 
     @property
     def _weights_sql(self) -> str:

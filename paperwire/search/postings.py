@@ -141,19 +141,7 @@ class Snapshot:
     ) -> list[tuple[int, float]]:
         """The k best (row id, BM25 score) for the OR of ``phrases``, best first (ties: lower row
         id first); ``allowed`` masks row ids (a bool array over ``0..max_rowid``)."""
-        units = []
-        for phrase in phrases:
-            if phrase.rows is not None and phrase.scores is not None:
-                if len(phrase.rows):
-                    bound = float(phrase.scores.max()) * (1 + SLACK)
-                    units.append(_Unit(bound, phrase.rows, scores=phrase.scores))
-                continue
-            term = self.terms.get(phrase.token or "")
-            if term is None:
-                continue
-            rows, freqs = self._postings(term)
-            idf = _idf(self.rows, len(rows))
-            units.append(_Unit(idf * float(self.peaks[term]), rows, idf=idf, freqs=freqs))
+        units = self._units(phrases)
         if not units or k <= 0:
             return []
         order = sorted(range(len(units)), key=lambda i: -units[i].bound)
@@ -199,15 +187,40 @@ class Snapshot:
             return 0.0
         return float(np.partition(partial, len(partial) - k)[len(partial) - k]) * (1 - SLACK)
 
-    def _exact(self, units: list[_Unit], candidates: np.ndarray, k: int) -> list[tuple[int, float]]:
-        """Full scores of ``candidates``, summed in query order as FTS5 does, and the best k."""
-        candidates = np.sort(candidates)
-        total = np.zeros(len(candidates), dtype=np.float64)
+    def _units(self, phrases: Sequence[Phrase]) -> list[_Unit]:
+        units = []
+        for phrase in phrases:
+            if phrase.rows is not None and phrase.scores is not None:
+                if len(phrase.rows):
+                    bound = float(phrase.scores.max()) * (1 + SLACK)
+                    units.append(_Unit(bound, phrase.rows, scores=phrase.scores))
+                continue
+            term = self.terms.get(phrase.token or "")
+            if term is None:
+                continue
+            rows, freqs = self._postings(term)
+            idf = _idf(self.rows, len(rows))
+            units.append(_Unit(idf * float(self.peaks[term]), rows, idf=idf, freqs=freqs))
+        return units
+
+    def scores(self, phrases: Sequence[Phrase], rows: np.ndarray) -> np.ndarray:
+        """The BM25 score of each of ``rows`` (ascending) for the OR of ``phrases``; 0: no match."""
+        return self._totals(self._units(phrases), rows)
+
+    def _totals(self, units: list[_Unit], rows: np.ndarray) -> np.ndarray:
+        """Full scores of ascending ``rows``, summed in query order as FTS5 does."""
+        total = np.zeros(len(rows), dtype=np.float64)
         for unit in units:
-            if not len(candidates):
+            if not len(rows):
                 break
-            at, hit = _find(unit.rows, candidates)
-            total[hit] += self._contributions(unit, candidates[hit], at[hit])
+            at, hit = _find(unit.rows, rows)
+            total[hit] += self._contributions(unit, rows[hit], at[hit])
+        return total
+
+    def _exact(self, units: list[_Unit], candidates: np.ndarray, k: int) -> list[tuple[int, float]]:
+        """Full scores of ``candidates``, and the best k."""
+        candidates = np.sort(candidates)
+        total = self._totals(units, candidates)
         best = np.lexsort((candidates, -total))[:k]
         return [(int(candidates[i]), float(total[i])) for i in best]
 

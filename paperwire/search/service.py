@@ -384,7 +384,13 @@ def search(
             result.notes.append("the search index is empty: run `paperwire index`")
         return result
     depth = min(MAX_RESULTS, max(page * limit, SEMANTIC_DEPTH))
-    ranked = _rank(searcher, parsed, filters, result, depth)
+    # Sorted by relevance, the pages up to this one need the best ``depth`` matches only (an exact
+    # top-k on a large index); sorted otherwise, every match up to MAX_RESULTS.
+    wanted = depth if sort == "relevance" else MAX_RESULTS
+    ranked = _rank(searcher, parsed, filters, result, depth, wanted)
+    counted = len(ranked)
+    if result.mode != "semantic" and wanted < MAX_RESULTS and len(ranked) >= wanted:
+        counted = max(counted, searcher.lexical.count(parsed, filters, MAX_RESULTS))
     if sort == "date":
         dates = searcher.lexical.published([pid for pid, _ in ranked])
         ranked.sort(key=lambda item: dates.get(item[0]) or "", reverse=True)
@@ -392,7 +398,7 @@ def search(
         with Session(engine) as session:
             votes = upvote_counts(session, [pid for pid, _ in ranked])
         ranked.sort(key=lambda item: votes.get(item[0], 0), reverse=True)
-    result.total = len(ranked)
+    result.total = max(len(ranked), counted)
     if not ranked:
         result.notes.append("no papers match this query")
     window = ranked[(page - 1) * limit : page * limit]
@@ -433,6 +439,7 @@ def _rank(
     filters: Filters,
     result: SearchPage,
     depth: int,
+    wanted: int,
 ) -> list[tuple[str, float]]:
     lexical = searcher.lexical
     expression = match_expression(parsed)
@@ -450,14 +457,12 @@ def _rank(
             )
     if semantic is None:
         result.mode = "lexical"
-        return lexical.rank(parsed, filters, limit=MAX_RESULTS)
+        return lexical.rank(parsed, filters, limit=wanted)
     embedder, store = semantic
     # BM25 runs in SQLite and the encoder in onnxruntime, both outside the GIL: overlapping them
     # takes the shorter of the two off every hybrid query.
     matches = (
-        _pool.submit(lexical.rank, parsed, filters, MAX_RESULTS)
-        if result.mode == "hybrid"
-        else None
+        _pool.submit(lexical.rank, parsed, filters, wanted) if result.mode == "hybrid" else None
     )
     vector = searcher.query_vector(embedder, parsed.semantic_text)
     allowed = _allowed(lexical, parsed, filters)
@@ -467,7 +472,7 @@ def _rank(
     hits = [(pid, score) for pid, score in hits if pid in known]
     if matches is None:
         return hits
-    return _hybrid(lexical, store, vector, expression, matches.result(), hits)
+    return _hybrid(lexical, store, vector, parsed, matches.result(), hits, wanted)
 
 
 def _allowed(lexical: LexicalIndex, parsed: ParsedQuery, filters: Filters) -> set[str] | None:
@@ -493,9 +498,10 @@ def _hybrid(
     lexical: LexicalIndex,
     store: VectorStore,
     vector: np.ndarray,
-    expression: str,
+    parsed: ParsedQuery,
     matches: list[tuple[str, float]],
     hits: list[tuple[str, float]],
+    wanted: int,
     params: fusion.FusionParams = fusion.DEFAULT,
 ) -> list[tuple[str, float]]:
     """Fuse the lexical ``matches`` and semantic ``hits``; lexical matches beyond the fused
@@ -512,8 +518,8 @@ def _hybrid(
             lex_scores[c] = ranked_lex[c]
         elif c not in lex_scores:
             missing_lex.append(c)
-    if missing_lex and len(matches) >= MAX_RESULTS:
-        lex_scores.update(lexical.scores_for(expression, missing_lex))
+    if missing_lex and len(matches) >= wanted:
+        lex_scores.update(lexical.scores_of(parsed, missing_lex))
     for c in candidates:
         if c not in sem_scores:
             stored = store.get(c)
