@@ -113,8 +113,8 @@ def build(database_url: str, papers: int, lists: int, rng: random.Random) -> flo
 
 def member_cookie(engine_url: str, url: str, paths: list[str], votes: int) -> str:
     """A real signed-in member: an account made through the service, signed in through the
-    ``/login`` form, who then votes through each paper page's form on ``votes`` papers of the
-    lists. The Cookie header their browser sends (session and form cookie)."""
+    ``/login`` form, who then votes on ``votes`` papers through the vote forms of the daily list
+    pages (three a page). The Cookie header their browser sends (session and form cookie)."""
     name = f"bench{int(time.time())}"  # a new member each run (--keep reuses the database)
     engine = make_engine(engine_url)
     with session_scope(engine) as session:
