@@ -12,8 +12,12 @@ to it. Unless ``--no-double``, SQLite is also run on a file twice the size, to s
 memory does not grow with the input. Target: >= 10,000 papers/s into SQLite, peak RSS < 300 MB.
 
 Those runs are the bulk path, ``--no-index``. The documented command (without it) also brings the
-search index up to date, embedding every new paper, which is far slower: it is run once on
-``--indexed-records`` records beside the bulk path on the same file, and both rates are printed.
+search index up to date: the keyword index always, and the embeddings when at most
+``EMBED_AFTER_INGEST`` (500) papers wait for one; a larger ingest leaves them to ``paperwire
+index`` or the worker. It is run once on ``--indexed-records`` records (default 2,000) beside the
+bulk path on the same file, followed by ``paperwire index`` on the same database, which embeds
+what the ingest left (every text here is embedded: no embedding cache is used). It prints the
+three rates, the time until every paper is found by meaning as well, and what each command said.
 """
 
 from __future__ import annotations
@@ -32,6 +36,7 @@ from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from loadgen import extract_revision  # bench/ is the script's own folder
 from sqlalchemy import create_engine, text
 
 REPO = Path(__file__).resolve().parent.parent
@@ -62,30 +67,41 @@ class Run:
     summary: str
 
 
-def ingest(path: Path, database_url: str, home: Path, *, index: bool = False) -> Run:
-    """One ``paperwire ingest snapshot`` process: its wall time, peak RSS and summary line. The
-    bulk path (``--no-index``) unless ``index``: then the documented command, which also brings
-    the search index up to date (keyword index and embeddings)."""
+def ingest(
+    path: Path, database_url: str, home: Path, *, index: bool = False, code: Path | None = None
+) -> Run:
+    """One ``paperwire ingest snapshot`` process: its wall time, peak RSS and output. The bulk path
+    (``--no-index``) unless ``index``: then the documented command, which also brings the search
+    index up to date (``refresh_search_index``). ``code``: a folder holding another revision's
+    ``paperwire`` package, run (schema included) instead of the checkout's."""
     env = {**os.environ, "PAPERWIRE_HOME": str(home), "PAPERWIRE_DATABASE_URL": database_url}
-    subprocess.run([*CLI, "init"], env=env, check=True, capture_output=True)
+    if code:
+        env["PYTHONPATH"] = str(code)
+    # ``python -c`` puts the working directory first on sys.path: a revision runs from its folder.
+    subprocess.run([*CLI, "init"], env=env, check=True, capture_output=True, cwd=code)
+    command = ["ingest", "snapshot", *([] if index else ["--no-index"]), "--file", str(path)]
+    return timed(command, env, code)
+
+
+def timed(command: list[str], env: dict[str, str], cwd: Path | None = None) -> Run:
+    """Run ``paperwire COMMAND`` as its own process: wall time, CPU time (all its threads), peak
+    RSS and what it printed."""
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
-        process = subprocess.Popen(
-            [*CLI, "ingest", "snapshot", *([] if index else ["--no-index"]), "--file", str(path)],
-            env=env,
-            stdout=out,
-            stderr=err,
-        )
+        process = subprocess.Popen([*CLI, *command], env=env, stdout=out, stderr=err, cwd=cwd)
         # wait4 gives this child's own resource use (getrusage(RUSAGE_CHILDREN) keeps a maximum).
         _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
         process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         err.seek(0)
-        summary = out.read().decode().strip().splitlines()[-1:] or ["(no output)"]
+        lines = out.read().decode().strip().splitlines()
         if process.returncode != 0:
-            raise SystemExit(f"ingest failed ({process.returncode}): {err.read().decode()[-2000:]}")
-    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, summary[0])
+            raise SystemExit(
+                f"{command[0]} failed ({process.returncode}): {err.read().decode()[-2000:]}"
+            )
+    summary = " / ".join(lines[-2:]) or "(no output)"
+    return Run(seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, summary)
 
 
 def baseline(path: Path) -> float:
@@ -153,20 +169,58 @@ def measure(label: str, path: Path, records: int, fresh: Fresh, repeats: int, tm
 
 
 def indexed(tmp: Path, records: int) -> None:
-    """The documented command, ``paperwire ingest snapshot --file F`` with its indexing (keyword
-    index and embeddings), once, beside the bulk path on the same file."""
+    """The documented command, ``paperwire ingest snapshot --file F`` with its indexing, once,
+    beside the bulk path on the same file; then ``paperwire index`` on the same database, which
+    embeds what the ingest left to it."""
     path = tmp / f"snapshot-indexed-{records}.jsonl"
     synthesise(SAMPLE, path, records)
     with sqlite_database(tmp) as url:
         bulk = ingest(path, url, tmp / "home-bulk")
     with sqlite_database(tmp) as url:
-        full = ingest(path, url, tmp / "home-indexed", index=True)
-    for label, run in (("bulk (--no-index)", bulk), ("documented, with indexing", full)):
+        home = tmp / "home-indexed"
+        full = ingest(path, url, home, index=True)
+        env = {**os.environ, "PAPERWIRE_HOME": str(home), "PAPERWIRE_DATABASE_URL": url}
+        catch_up = timed(["index"], env)
+    runs = (
+        ("bulk (--no-index)", bulk),
+        ("documented, with indexing", full),
+        ("then paperwire index", catch_up),
+    )
+    for label, run in runs:
         print(
             f"sqlite, {records:,} records, {label:26} {records / run.seconds:8,.0f} papers/s"
-            f"  ({records / run.cpu_seconds:,.0f} per CPU second)  peak RSS {run.peak_rss_mb:.0f} MB"
+            f"  ({records / run.cpu_seconds:,.0f} per CPU second)  {run.seconds:7.1f} s"
+            f"  peak RSS {run.peak_rss_mb:.0f} MB"
         )
-    print(f"{'':28} last summary: {full.summary}")
+        print(f"{'':28} it said: {run.summary}")
+    total = full.seconds + catch_up.seconds
+    print(
+        f"sqlite, {records:,} records, stored and found by meaning too: {total:.1f} s,"
+        f" {records / total:,.0f} papers/s ({records / (full.cpu_seconds + catch_up.cpu_seconds):,.0f}"
+        " per CPU second)"
+    )
+
+
+def against(tmp: Path, path: Path, records: int, revision: str, repeats: int) -> None:
+    """The bulk path of the checkout and of git revision ``revision`` on the same file into fresh
+    SQLite files, alternating, ``repeats`` runs each: the baseline of a change, measured in the
+    same minutes so the machine's other work weighs on both sides alike."""
+    code = extract_revision(REPO, revision, tmp / f"rev-{revision}")
+    runs: dict[str, list[Run]] = {revision: [], "checkout": []}
+    for _ in range(repeats):
+        for side, folder in ((revision, code), ("checkout", None)):
+            with sqlite_database(tmp) as url:
+                runs[side].append(ingest(path, url, tmp / f"home-{side}", code=folder))
+    for side, done in runs.items():
+        print(
+            f"sqlite, {records:,} records, {side:>10}:"
+            f" {statistics.median(records / r.seconds for r in done):8,.0f} papers/s"
+            f"  ({statistics.median(records / r.cpu_seconds for r in done):,.0f} per CPU second)"
+            f"  peak RSS {statistics.median(r.peak_rss_mb for r in done):.0f} MB;  runs "
+            + ", ".join(
+                f"{records / r.seconds:,.0f} ({records / r.cpu_seconds:,.0f}/CPU-s)" for r in done
+            )
+        )
 
 
 def main() -> None:
@@ -179,11 +233,14 @@ def main() -> None:
         "--indexed-records",
         type=int,
         default=2_000,
-        help="records for the documented command with indexing (embedding is ~40-80 papers/s)",
+        help="records for the documented command with indexing, then paperwire index (0: skip)",
+    )
+    parser.add_argument(
+        "--revision",
+        help="also run the bulk path of this git revision beside the checkout's (an A/B)",
     )
     args = parser.parse_args()
-    load = ", ".join(f"{x:.1f}" for x in os.getloadavg())
-    print(f"cpus: {os.cpu_count()}  load average before: {load}")
+    print(f"cpus: {os.cpu_count()}  load average before: {_load()}")
     with tempfile.TemporaryDirectory(prefix="paperwire-ingest-bench-") as folder:
         tmp = Path(folder)
         sizes = [args.records] if args.no_double else [args.records, 2 * args.records]
@@ -195,19 +252,31 @@ def main() -> None:
             measure(
                 f"sqlite, {size:,} records", files[size], size, sqlite_database, args.repeats, tmp
             )
+            print(f"{'':28} load average: {_load()}")
+        if args.revision:
+            against(tmp, files[args.records], args.records, args.revision, args.repeats)
+            print(f"{'':28} load average: {_load()}")
         if args.indexed_records:
             indexed(tmp, args.indexed_records)
-        if args.no_postgres:
-            return
-        problem = postgres_problem()
+            print(f"{'':28} load average: {_load()}")
+        problem = None if args.no_postgres else postgres_problem()
         if problem:
             print(f"postgresql: skipped, not reachable at {PG_ADMIN_URL} ({problem})")
-            return
-        size = args.records
-        measure(
-            f"postgresql, {size:,} records", files[size], size, postgres_database, args.repeats, tmp
-        )
-        print(f"load average after: {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+        elif not args.no_postgres:
+            size = args.records
+            measure(
+                f"postgresql, {size:,} records",
+                files[size],
+                size,
+                postgres_database,
+                args.repeats,
+                tmp,
+            )
+    print(f"load average after: {_load()}")
+
+
+def _load() -> str:
+    return ", ".join(f"{x:.1f}" for x in os.getloadavg())
 
 
 if __name__ == "__main__":

@@ -9,7 +9,8 @@ lists, with the keyword search index that the paper page's "similar papers" read
 100,000 papers would take most of an hour on two cores, so similar papers come from the keyword
 fallback, the slower path). Then it starts a real ``paperwire serve --workers N`` and loads it
 with ``wrk`` (Debian package ``wrk``): each target for ``--duration`` seconds over
-``--connections`` keep-alive connections, after a short warm-up. Targets:
+``--connections`` keep-alive connections, after a short warm-up (and, once before all of them,
+each daily list requested 6 times on new connections, so every worker has it cached). Targets:
 
 - baseline: ``/healthz`` (one ``SELECT 1``: the cost of the server, the framework and a session);
 - daily: ``/papers/date/D`` for a random one of the lists (the first page, 30 papers), as a
@@ -67,6 +68,7 @@ BATCH = 2_000
 PASSWORD = "bench-member-password-0123"
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 VOTES = 30
+WARM_TIMES = 6
 
 
 def paper_id(n: int) -> str:
@@ -111,8 +113,8 @@ def build(database_url: str, papers: int, lists: int, rng: random.Random) -> flo
 
 def member_cookie(engine_url: str, url: str, paths: list[str], votes: int) -> str:
     """A real signed-in member: an account made through the service, signed in through the
-    ``/login`` form, who then votes through each paper page's form on ``votes`` papers of the
-    lists. The Cookie header their browser sends (session and form cookie)."""
+    ``/login`` form, who then votes on ``votes`` papers through the vote forms of the daily list
+    pages (three a page). The Cookie header their browser sends (session and form cookie)."""
     name = f"bench{int(time.time())}"  # a new member each run (--keep reuses the database)
     engine = make_engine(engine_url)
     with session_scope(engine) as session:
@@ -138,6 +140,21 @@ def member_cookie(engine_url: str, url: str, paths: list[str], votes: int) -> st
     if voted < votes:
         raise SystemExit(f"the member could vote on only {voted} papers")
     return headers["Cookie"]
+
+
+def warm(url: str, paths: list[str], times: int) -> float:
+    """Request each of ``paths`` ``times`` times, each on a new connection, so that every worker
+    process has most likely built and cached each (if connections go to one of two workers at
+    random, one never gets a given path with probability ``2 ** (1 - times)``); the seconds it
+    took. Without it a short run on a busy machine times the first builds of the 200 lists, not
+    the page cache: at a load average of 15-17, 8 s after wrk's 3 s warm-up gave 68 req/s."""
+    started = time.perf_counter()
+    no_keepalive = httpx.Limits(max_keepalive_connections=0)
+    with httpx.Client(base_url=url, timeout=60, limits=no_keepalive) as client:
+        for _ in range(times):
+            for path in paths:
+                client.get(path).raise_for_status()
+    return time.perf_counter() - started
 
 
 def _cookies(browser: httpx.Client) -> dict[str, str]:
@@ -199,6 +216,8 @@ def main() -> None:
                 raise SystemExit(f"{paths[0]} answered {response.status_code}")
             if headers and "Sign out" not in response.text:
                 raise SystemExit(f"{paths[0]} was not answered for the signed-in member")
+        seconds = warm(url, lists, WARM_TIMES)
+        print(f"every daily list requested {WARM_TIMES} times to fill the caches: {seconds:.1f} s")
         loads = [
             wrk(
                 name,
