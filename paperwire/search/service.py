@@ -525,6 +525,19 @@ def _hybrid(
     return fused + [(pid, score) for pid, score in matches if pid not in seen]
 
 
+def hybrid_ranking(
+    lexical: LexicalIndex,
+    store: VectorStore,
+    vector: np.ndarray,
+    expression: str,
+    matches: list[tuple[str, float]],
+    hits: list[tuple[str, float]],
+) -> list[tuple[str, float]]:
+    """The hybrid ranking ``search`` serves, from the lexical ``matches`` (at most ``MAX_RESULTS``,
+    of ``expression``) and the semantic ``hits`` of ``vector``: what ``bench/scale.py`` times."""
+    return _hybrid(lexical, store, vector, expression, matches, hits)
+
+
 def marked_html(text: str) -> str:
     """Escape first, then turn the index's match markers into ``<mark>``: safe whatever the text."""
     return html.escape(text).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")
