@@ -525,17 +525,8 @@ def _hybrid(
     return fused + [(pid, score) for pid, score in matches if pid not in seen]
 
 
-def hybrid_ranking(
-    lexical: LexicalIndex,
-    store: VectorStore,
-    vector: np.ndarray,
-    expression: str,
-    matches: list[tuple[str, float]],
-    hits: list[tuple[str, float]],
-) -> list[tuple[str, float]]:
-    """The hybrid ranking ``search`` serves, from the lexical ``matches`` (at most ``MAX_RESULTS``,
-    of ``expression``) and the semantic ``hits`` of ``vector``: what ``bench/scale.py`` times."""
-    return _hybrid(lexical, store, vector, expression, matches, hits)
+# The hybrid ranking ``search`` serves, by a public name: ``bench/scale.py`` times it.
+hybrid_ranking = _hybrid
 
 
 def marked_html(text: str) -> str:
