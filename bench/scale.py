@@ -295,6 +295,8 @@ class Meaning:
     def hybrid(self, text: str) -> list[str]:
         matches = self.pool.submit(rank, self.index, text, True, MAX_RESULTS)
         vector, hits = self._hits(text)
+        # For BM25 of semantic hits beyond the lexical matches; made again beside ``rank`` so that
+        # ``rank`` stays the one lexical path (0.5 ms of CPU at 100,000 papers, 0 below).
         expression = lexical_expression(self.index, text, True)
         if expression is None:
             return [pid for pid, _ in hits]
