@@ -530,6 +530,10 @@ def _hybrid(
     return fused + [(pid, score) for pid, score in matches if pid not in seen]
 
 
+# The hybrid ranking ``search`` serves, by a public name: ``bench/scale.py`` times it.
+hybrid_ranking = _hybrid
+
+
 def marked_html(text: str) -> str:
     """Escape first, then turn the index's match markers into ``<mark>``: safe whatever the text."""
     return html.escape(text).replace(MARK_START, "<mark>").replace(MARK_END, "</mark>")

@@ -10,7 +10,15 @@ from paperwire.config import Settings
 from paperwire.errors import PaperNotFound
 from paperwire.papers.records import PaperRecord
 from paperwire.search import index
-from paperwire.search.service import get_searcher, search
+from paperwire.search.lexical import match_expression
+from paperwire.search.query import parse_query
+from paperwire.search.service import (
+    MAX_RESULTS,
+    SEMANTIC_DEPTH,
+    get_searcher,
+    hybrid_ranking,
+    search,
+)
 from paperwire.search.similar import similar
 from tests.search.search_data import add, hide, paper
 
@@ -30,6 +38,29 @@ def test_semantic_and_hybrid_find_papers_by_meaning(
     assert ranked(settings, engine, query, "hybrid")[0] == "2606.00006"
     page = search(settings, engine, "galaxies and halos of invisible mass", mode="hybrid")
     assert page.mode == "hybrid" and page.results[0].id == "2606.00003"
+
+
+def test_hybrid_ranking_is_what_search_serves(
+    settings: Settings, engine: Engine, corpus: list[PaperRecord]
+) -> None:
+    # bench/scale.py times hybrid_ranking: it must give the order search serves.
+    index.sync(settings, engine)
+    query = "sparse models of galaxies and halos"
+    served = search(settings, engine, query, mode="hybrid", limit=10).results
+    searcher = get_searcher(settings)
+    semantic = searcher.semantic()
+    assert semantic is not None
+    embedder, store = semantic
+    parsed = parse_query(query)
+    expression = match_expression(parsed)
+    assert expression is not None
+    matches = searcher.lexical.search(expression, limit=MAX_RESULTS)
+    vector = embedder.encode_query(parsed.semantic_text)
+    hits = store.search(vector, SEMANTIC_DEPTH)
+    fused = hybrid_ranking(searcher.lexical, store, vector, expression, matches, hits)
+    assert len(served) > 1
+    assert [pid for pid, _ in fused][:10] == [r.id for r in served]
+    assert [round(score, 6) for _, score in fused][:10] == [round(r.score, 6) for r in served]
 
 
 def test_only_changed_text_is_embedded_again(
