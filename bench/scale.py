@@ -8,14 +8,15 @@ realistic distractors (``bench/corpus.py``), with relevance, latency and memory 
 Per mode (``--modes``; all three by default), through the shipped parts and the service's own
 query path:
 
-- lexical: ``LexicalIndex`` (FTS5) with ``parse_query``, ``prune_common``, ``match_expression`` and
-  ``LexicalIndex.search`` (``rank``), top 100; and ``lexical_top10_exact``: whether that top 10
+- lexical: ``LexicalIndex.rank`` on ``parse_query``'s result (from 100,000 papers on the exact
+  top-k over the postings snapshot, ``postings.py``), top 100 as the service asks for a first
+  page sorted by relevance; and ``lexical_top10_exact``: whether that top 10
   equals exhaustive BM25's over the same index (every query word kept, FTS5 scoring every matching
   paper) for every query, the exhaustive ranking's own figures printed beside it;
 - semantic: the shipped model (one thread, as ``serve``) encodes the query, ``VectorStore.search``
   returns the top ``SEMANTIC_DEPTH`` (100; exact below 20,000 papers, HNSW above), less papers the
   lexical index does not have, as ``search`` does;
-- hybrid: the lexical matches (``rank`` at ``MAX_RESULTS``, in a second thread while the query is
+- hybrid: the lexical matches (``rank`` at ``SEMANTIC_DEPTH``, in a second thread while the query is
   encoded, as the service overlaps them) and the semantic hits fused by the service's own
   ``hybrid_ranking`` (``service._hybrid``, ``fusion.fuse``).
 
@@ -59,7 +60,7 @@ from paperwire.search.embedder import Embedder, OnnxEmbedder, paper_text
 from paperwire.search.evaluation import load_dataset, ndcg_at, percentile, recall_at
 from paperwire.search.lexical import IndexDoc, LexicalIndex, match_expression
 from paperwire.search.query import parse_query
-from paperwire.search.service import MAX_RESULTS, SEMANTIC_DEPTH, hybrid_ranking
+from paperwire.search.service import SEMANTIC_DEPTH, hybrid_ranking
 from paperwire.search.vectors import VectorStore
 
 BATCH = 5_000
@@ -251,19 +252,16 @@ def synthetic_vectors(
 
 
 def rank(
-    index: LexicalIndex, text: str, prune: bool, limit: int = DEPTH
+    index: LexicalIndex, text: str, served: bool, limit: int = DEPTH
 ) -> list[tuple[str, float]]:
-    """The lexical ranking of ``text``: the service's query path (or, without ``prune``, every
-    query word kept: exhaustive BM25 over the same index)."""
-    expression = lexical_expression(index, text, prune)
-    return index.search(expression, limit=limit) if expression else []
-
-
-def lexical_expression(index: LexicalIndex, text: str, prune: bool) -> str | None:
+    """The lexical ranking of ``text``: the service's (``LexicalIndex.rank``: the exact top-k
+    over the postings snapshot from 100,000 papers on) or, without ``served``, exhaustive BM25
+    over the same index (FTS5 scoring every paper that matches any query word)."""
     parsed = parse_query(text)
-    if prune:
-        parsed.terms = index.prune_common(parsed.terms)
-    return match_expression(parsed)
+    if served:
+        return index.rank(parsed, limit=limit)
+    expression = match_expression(parsed)
+    return index.search(expression, limit=limit) if expression else []
 
 
 class Meaning:
@@ -271,7 +269,7 @@ class Meaning:
     filters, phrases or exclusions, as SciFact's): the query's vector from ``vector_of`` (the
     encoder: cold; or a dict: cached), ``VectorStore.search`` at ``SEMANTIC_DEPTH`` less papers
     the lexical index no longer has, and for hybrid the lexical matches (``rank`` at
-    ``MAX_RESULTS``, run beside the encoder as the service does) fused by the service's own
+    ``SEMANTIC_DEPTH``, run beside the encoder as the service does) fused by the service's own
     ``hybrid_ranking``."""
 
     def __init__(
@@ -293,14 +291,15 @@ class Meaning:
         return [pid for pid, _ in self._hits(text)[1]]
 
     def hybrid(self, text: str) -> list[str]:
-        matches = self.pool.submit(rank, self.index, text, True, MAX_RESULTS)
+        # The first page sorted by relevance: the service asks for the best SEMANTIC_DEPTH.
+        matches = self.pool.submit(rank, self.index, text, True, SEMANTIC_DEPTH)
         vector, hits = self._hits(text)
-        # For BM25 of semantic hits beyond the lexical matches; made again beside ``rank`` so that
-        # ``rank`` stays the one lexical path (0.5 ms of CPU at 100,000 papers, 0 below).
-        expression = lexical_expression(self.index, text, True)
-        if expression is None:
+        parsed = parse_query(text)
+        if match_expression(parsed) is None:
             return [pid for pid, _ in hits]
-        fused = hybrid_ranking(self.index, self.store, vector, expression, matches.result(), hits)
+        fused = hybrid_ranking(
+            self.index, self.store, vector, parsed, matches.result(), hits, SEMANTIC_DEPTH
+        )
         return [pid for pid, _ in fused]
 
 
@@ -330,8 +329,8 @@ def measure(rank: Callable[[str], list[str]], queries: dict[str, str], qrels: di
     }
 
 
-def run(index: LexicalIndex, queries: dict[str, str], qrels: dict, prune: bool) -> dict:
-    return measure(lambda text: [pid for pid, _ in rank(index, text, prune)], queries, qrels)
+def run(index: LexicalIndex, queries: dict[str, str], qrels: dict, served: bool) -> dict:
+    return measure(lambda text: [pid for pid, _ in rank(index, text, served)], queries, qrels)
 
 
 def hnsw_recall(store: VectorStore, vectors: list[np.ndarray]) -> float:
@@ -394,8 +393,8 @@ def main() -> None:
     result: dict[str, object] = {"papers": args.papers}
     notes = []
     if "lexical" in modes:
-        served = run(index, queries, dataset.qrels, prune=True)
-        exhaustive = run(index, queries, dataset.qrels, prune=False)
+        served = run(index, queries, dataset.qrels, served=True)
+        exhaustive = run(index, queries, dataset.qrels, served=False)
         differ = [q for q in qids if served["tops"][q] != exhaustive["tops"][q]]
         rows += [("lexical (served)", served), ("lexical, exhaustive BM25", exhaustive)]
         result["lexical"] = public(served)

@@ -10,10 +10,8 @@ from paperwire.config import Settings
 from paperwire.errors import PaperNotFound
 from paperwire.papers.records import PaperRecord
 from paperwire.search import index
-from paperwire.search.lexical import match_expression
 from paperwire.search.query import parse_query
 from paperwire.search.service import (
-    MAX_RESULTS,
     SEMANTIC_DEPTH,
     get_searcher,
     hybrid_ranking,
@@ -52,12 +50,10 @@ def test_hybrid_ranking_is_what_search_serves(
     assert semantic is not None
     embedder, store = semantic
     parsed = parse_query(query)
-    expression = match_expression(parsed)
-    assert expression is not None
-    matches = searcher.lexical.search(expression, limit=MAX_RESULTS)
+    matches = searcher.lexical.rank(parsed, limit=SEMANTIC_DEPTH)
     vector = embedder.encode_query(parsed.semantic_text)
     hits = store.search(vector, SEMANTIC_DEPTH)
-    fused = hybrid_ranking(searcher.lexical, store, vector, expression, matches, hits)
+    fused = hybrid_ranking(searcher.lexical, store, vector, parsed, matches, hits, SEMANTIC_DEPTH)
     assert len(served) > 1
     assert [pid for pid, _ in fused][:10] == [r.id for r in served]
     assert [round(score, 6) for _, score in fused][:10] == [round(r.score, 6) for r in served]
