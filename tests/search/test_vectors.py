@@ -11,6 +11,8 @@ import pytest
 from paperwire.search.vectors import VectorStore
 
 DIM = 16
+# Rows are stored as float16: 11 significant bits, so a unit vector's numbers come back within 2.5e-4.
+F16 = 5e-4
 
 
 def unit(rng: np.random.Generator, n: int, dim: int = DIM) -> np.ndarray:
@@ -31,10 +33,10 @@ def test_upsert_search_and_get_survive_reopen(tmp_path: Path) -> None:
     assert again.ids() == set(ids)
     got = again.get("p7")
     assert got is not None
-    np.testing.assert_allclose(got, vectors[7], atol=1e-6)
+    np.testing.assert_allclose(got, vectors[7], atol=F16)
     hits = again.search(vectors[7], 3)
     assert hits[0][0] == "p7"
-    assert hits[0][1] == pytest.approx(1.0, abs=1e-5)
+    assert hits[0][1] == pytest.approx(1.0, abs=F16)
     assert hits[0][1] >= hits[1][1] >= hits[2][1]
     assert again.get("nope") is None
 
@@ -57,7 +59,7 @@ def test_update_and_remove(tmp_path: Path) -> None:
     for i in (1, 2, 4, 6, 7, 8):
         got = store.get(f"p{i}")
         assert got is not None
-        np.testing.assert_allclose(got, vectors[i], atol=1e-6)
+        np.testing.assert_allclose(got, vectors[i], atol=F16)
 
 
 def test_allowed_restricts_results(tmp_path: Path) -> None:
@@ -144,3 +146,145 @@ def test_hnsw_recall_against_exact(tmp_path: Path) -> None:
     assert all(int(pid[1:]) >= 100 for pid, _ in hits)
     allowed = {f"p{i}" for i in range(100, 3_000)}
     assert all(pid in allowed for pid, _ in store.search(queries[1], 10, allowed=allowed))
+
+
+def test_rows_are_stored_as_float16_and_mapped_on_open(tmp_path: Path) -> None:
+    rng = np.random.default_rng(7)
+    vectors = unit(rng, 40)
+    store = VectorStore.open(tmp_path, DIM, "m")
+    store.upsert([f"p{i}" for i in range(40)], vectors)
+    store.flush()
+    meta = json.loads((tmp_path / "meta.json").read_text())
+    on_disk = np.load(tmp_path / f"vectors-{meta['generation']}.npy")
+    assert on_disk.dtype == np.float16
+    np.testing.assert_allclose(on_disk.astype(np.float32), vectors, atol=F16)
+
+    again = VectorStore.open(tmp_path, DIM, "m")
+    assert isinstance(again._vectors, np.memmap)  # read from disk page by page, not loaded
+    got = again.get("p3")
+    assert got is not None and got.dtype == np.float32 and not isinstance(got, np.memmap)
+    np.testing.assert_allclose(got, vectors[3], atol=F16)
+    # Exact scores come from the float16 rows upcast: within float16's precision of float32's.
+    query = unit(rng, 1)[0]
+    hits = again.search(query, 40)
+    expected = vectors @ query
+    for pid, score in hits:
+        assert score == pytest.approx(float(expected[int(pid[1:])]), abs=2e-3)
+    assert [pid for pid, _ in hits[:5]] == [f"p{i}" for i in np.argsort(-expected)[:5]]
+    many = again.search_exact_many(np.stack([query, vectors[9]]), 5)
+    for got_hits, q in zip(many, [query, vectors[9]], strict=True):
+        one = again.search_exact(q, 5)
+        assert [pid for pid, _ in got_hits] == [pid for pid, _ in one]
+        assert [s for _, s in got_hits] == pytest.approx([s for _, s in one], abs=1e-6)
+
+
+def test_changes_after_reopening_a_mapped_store(tmp_path: Path) -> None:
+    """Rows and graph are mapped read-only on open: the first change copies them, the files of the
+    generation that was opened stay as they were, and the next flush writes the change."""
+    rng = np.random.default_rng(8)
+    basis = rng.standard_normal((8, DIM))
+    vectors = embedding_like(rng, basis, 600)
+    store = VectorStore.open(tmp_path, DIM, "m", hnsw_threshold=300)
+    store.upsert([f"p{i}" for i in range(600)], vectors)
+    store.flush()
+    gen = json.loads((tmp_path / "meta.json").read_text())["generation"]
+    files = {p.name: p.read_bytes() for p in tmp_path.iterdir() if p.name.endswith(f"-{gen}.npy")}
+    graph = (tmp_path / f"hnsw-{gen}.usearch").read_bytes()
+
+    mapped = VectorStore.open(tmp_path, DIM, "m", hnsw_threshold=300)
+    assert mapped.uses_hnsw
+    mapped.set_search_effort(128)
+    assert mapped.search(vectors[5], 1)[0][0] == "p5"
+    fresh = embedding_like(rng, basis, 3)
+    mapped.upsert(["new", "p7"], fresh[:2])  # one added, one replaced
+    mapped.remove(["p5", "p6"])
+    assert mapped.search(fresh[0], 1)[0][0] == "new"
+    assert mapped.search(fresh[1], 1)[0][0] == "p7"
+    assert all(pid not in {"p5", "p6"} for pid, _ in mapped.search(vectors[5], 20))
+    allowed = {f"p{i}" for i in range(100, 400)}
+    assert all(pid in allowed for pid, _ in mapped.search(fresh[2], 10, allowed=allowed))
+    for name, data in files.items():
+        assert (tmp_path / name).read_bytes() == data
+    assert (tmp_path / f"hnsw-{gen}.usearch").read_bytes() == graph
+
+    mapped.flush()
+    reopened = VectorStore.open(tmp_path, DIM, "m", hnsw_threshold=300)
+    assert len(reopened) == 599
+    assert reopened.search(fresh[0], 1)[0][0] == "new"
+    assert reopened.search(fresh[1], 1)[0][0] == "p7"
+    assert reopened.get("p5") is None
+    p7 = reopened.get("p7")
+    assert p7 is not None
+    np.testing.assert_allclose(p7, fresh[1], atol=F16)
+    # And a second round of changes on the newly mapped generation.
+    reopened.remove(["new"])
+    reopened.flush()
+    assert VectorStore.open(tmp_path, DIM, "m", hnsw_threshold=300).get("new") is None
+
+
+def write_format_1(folder: Path, ids: list[str], vectors: np.ndarray, graph: bool) -> None:
+    """A folder as format 1 wrote it: float32 rows, the same ids, keys and float16 graph files."""
+    from usearch.index import Index
+
+    folder.mkdir(parents=True)
+    gen = 4
+    keys = np.arange(len(ids), dtype=np.uint64)
+    (folder / f"ids-{gen}.json").write_text(json.dumps(ids))
+    np.save(folder / f"vectors-{gen}.npy", vectors.astype(np.float32))
+    np.save(folder / f"keys-{gen}.npy", keys)
+    if graph:
+        index = Index(ndim=vectors.shape[1], metric="ip", dtype="f16", connectivity=32)
+        index.add(keys, vectors)
+        index.save(str(folder / f"hnsw-{gen}.usearch"))
+    meta = {
+        "format": 1,
+        "model_name": "m",
+        "dim": vectors.shape[1],
+        "generation": gen,
+        "count": len(ids),
+        "next_key": len(ids),
+        "hnsw": graph,
+    }
+    (folder / "meta.json").write_text(json.dumps(meta))
+
+
+@pytest.mark.parametrize("graph", [False, True])
+def test_format_1_folder_is_converted_without_re_embedding(tmp_path: Path, graph: bool) -> None:
+    rng = np.random.default_rng(9)
+    vectors = unit(rng, 300)
+    ids = [f"p{i}" for i in range(300)]
+    folder = tmp_path / "v"
+    write_format_1(folder, ids, vectors, graph)
+
+    store = VectorStore.open(folder, DIM, "m", hnsw_threshold=200 if graph else 1000)
+    assert store.converted and not store.invalidated
+    assert store.ids() == set(ids)
+    assert store.uses_hnsw == graph
+    got = store.get("p11")
+    assert got is not None
+    np.testing.assert_allclose(got, vectors[11], atol=F16)
+    assert store.search(vectors[11], 1)[0][0] == "p11"
+    meta = json.loads((folder / "meta.json").read_text())
+    assert meta["format"] == 2 and meta["generation"] == 5
+    assert sorted(p.name for p in folder.iterdir() if not p.name.startswith(".")) == sorted(
+        ["meta.json", "ids-5.json", "keys-5.npy", "vectors-5.npy"]
+        + (["hnsw-5.usearch"] if graph else [])
+    )
+    assert np.load(folder / "vectors-5.npy").dtype == np.float16
+
+    again = VectorStore.open(folder, DIM, "m", hnsw_threshold=200 if graph else 1000)
+    assert not again.converted and not again.invalidated
+    again.upsert(["p11"], vectors[12:13])
+    assert {pid for pid, _ in again.search(vectors[12], 2)} == {"p11", "p12"}
+
+
+def test_unknown_format_is_discarded(tmp_path: Path) -> None:
+    rng = np.random.default_rng(10)
+    store = VectorStore.open(tmp_path, DIM, "m")
+    store.upsert(["a"], unit(rng, 1))
+    store.flush()
+    meta = json.loads((tmp_path / "meta.json").read_text())
+    (tmp_path / "meta.json").write_text(json.dumps({**meta, "format": 99}))
+    reopened = VectorStore.open(tmp_path, DIM, "m")
+    assert reopened.invalidated and not reopened.converted
+    assert len(reopened) == 0
