@@ -180,7 +180,12 @@ def embed(
 
 
 def vector_store(
-    folder: Path, papers: int, seed: int, embedder: Embedder, say: Callable[..., None]
+    folder: Path,
+    papers: int,
+    seed: int,
+    embedder: Embedder,
+    say: Callable[..., None],
+    source: int = REAL_VECTORS,
 ) -> tuple[VectorStore, str]:
     """The shipped ``VectorStore`` over the corpus's vectors and what they are, kept in
     ``store-<papers>-<seed>/`` of ``folder`` with its HNSW graph (built once: at 1M papers that
@@ -191,12 +196,12 @@ def vector_store(
         f"the shipped model's embeddings of every paper ({made(embedder)})"
         if real
         else "synthetic: SciFact's real embeddings, each distractor drawn around a real one of the"
-        f" {REAL_VECTORS:,}-paper corpus (noise norm {NOISE}, renormalised; {made(embedder)})"
+        f" {source:,}-paper corpus (noise norm {NOISE}, renormalised; {made(embedder)})"
     )
     location = folder / f"store-{papers}-{seed}"
-    source = location / "source.txt"
+    described = location / "source.txt"
     store = VectorStore.open(location, embedder.dim, embedder.name)
-    if len(store) and _read(source) == what:
+    if len(store) and _read(described) == what:
         return store, what
     if len(store):  # other vectors, or an unfinished build: start again
         shutil.rmtree(location)
@@ -206,13 +211,13 @@ def vector_store(
         for start in range(0, len(ids), 100_000):
             store.upsert(ids[start : start + 100_000], vectors[start : start + 100_000])
     else:
-        for ids, vectors in synthetic_vectors(folder, papers, seed, embedder, say):
+        for ids, vectors in synthetic_vectors(folder, papers, seed, embedder, say, source):
             store.upsert(ids, vectors)
     started = time.perf_counter()
     if store.uses_hnsw:
         store.build_index()
     store.flush()
-    source.write_text(what)
+    described.write_text(what)
     say(f"vector store of {len(store):,} papers built in {time.perf_counter() - started:.0f}s")
     return store, what
 
@@ -227,19 +232,29 @@ def made(embedder: Embedder) -> str:
 
 
 def synthetic_vectors(
-    folder: Path, papers: int, seed: int, embedder: Embedder, say: Callable[..., None]
+    folder: Path,
+    papers: int,
+    seed: int,
+    embedder: Embedder,
+    say: Callable[..., None],
+    source: int = REAL_VECTORS,
 ) -> Iterator[tuple[list[str], np.ndarray]]:
     """Vectors for a corpus too large to embed here, by chunks: the needles (SciFact) keep their
-    real embeddings; each distractor takes a random real distractor of the ``REAL_VECTORS``-paper
-    corpus (the same seed), plus Gaussian noise of norm about ``NOISE``, renormalised. The ids are
+    real embeddings; each distractor takes a random real paper of the ``source``-paper corpus
+    (the same seed; a distractor of it, or any of its papers when it is SciFact alone), plus
+    Gaussian noise of norm about ``NOISE``, renormalised. The ids are
     the planted corpus's (``corpus.py`` names distractors d0000001...), so the lexical index's
     matches and these vectors meet in a hybrid ranking; the relevance of such vectors means nothing.
     """
-    ids, vectors = embed(folder, REAL_VECTORS, seed, embedder, say)
+    ids, vectors = embed(folder, source, seed, embedder, say)
     needles = {str(doc["_id"]) for doc in read_beir(DATA / "scifact")}
     rows = np.array([i for i, pid in enumerate(ids) if pid in needles])
     yield [ids[i] for i in rows], vectors[rows]
-    sources = np.array([i for i, pid in enumerate(ids) if pid not in needles])
+    sources = (
+        np.array([i for i, pid in enumerate(ids) if pid not in needles])
+        if len(ids) > len(rows)
+        else rows
+    )
     rng = np.random.default_rng(seed)
     distractors = papers - len(rows)
     for start in range(0, distractors, 100_000):
@@ -361,6 +376,13 @@ def main() -> None:
     parser.add_argument(
         "--embed-only", action="store_true", help="embed the corpus into --keep, measure nothing"
     )
+    parser.add_argument(
+        "--synthetic-from",
+        type=int,
+        default=REAL_VECTORS,
+        help="above %(default)s papers, draw distractor vectors around the real embeddings of"
+        " the corpus of this many papers (5183: SciFact alone)",
+    )
     args = parser.parse_args()
     modes = [m for m in MODES if m in args.modes.split(",")]
     if not modes or set(args.modes.split(",")) - set(MODES):
@@ -382,7 +404,9 @@ def main() -> None:
     if "semantic" in modes or "hybrid" in modes:
         # As the service: the shipped model, one thread per query.
         embedder = OnnxEmbedder(threads=1)
-        store, vectors_are = vector_store(folder, args.papers, args.seed, embedder, say)
+        store, vectors_are = vector_store(
+            folder, args.papers, args.seed, embedder, say, args.synthetic_from
+        )
     dataset = load_dataset(DATA / "scifact")
     qids = [q for q in dataset.qrels if q in dataset.queries][: args.queries]
     queries = {q: dataset.queries[q] for q in qids}
