@@ -1,6 +1,7 @@
 """Backfill: how fast ``paperwire index`` embeds a backlog, and how long 1M and 2.5M papers take.
 
     .venv/bin/python bench/backfill.py [--papers 20000] [--nice 5] [--keep DIR]
+    .venv/bin/python bench/backfill.py --store-loads 200000    # what one vector load costs
 
 Writes ``--papers`` synthetic papers as an arXiv metadata snapshot (``bench/corpus.py``'s model of
 the real papers: their title and abstract lengths, word frequencies, categories and author lists),
@@ -163,6 +164,43 @@ class Probe:
             )
 
 
+def store_loads(size: int, folder: Path) -> None:
+    """What one of the backfill's vector loads costs on a store of ``size`` papers: open it from
+    disk, upsert a tenth more (random unit vectors of the model's 384 numbers, as the HNSW graph
+    and the files do not care what the vectors mean), flush it; timed twice after building it."""
+    import numpy as np
+
+    from paperwire.search.vectors import VectorStore
+
+    dim, rng = 384, np.random.default_rng(1)
+    store = VectorStore.open(folder / "vectors", dim, "random")
+    started, cpu = time.perf_counter(), time.process_time()
+    for start in range(0, size, 50_000):
+        count = min(50_000, size - start)
+        ids = [f"p{n}" for n in range(start, start + count)]
+        store.upsert(ids, rng.standard_normal((count, dim)).astype(np.float32))
+    store.flush()
+    print(
+        f"built a store of {size:,} vectors (HNSW from {store.hnsw_threshold:,}) in"
+        f" {time.perf_counter() - started:.0f} s, {time.process_time() - cpu:.0f} CPU s"
+    )
+    for repeat in range(2):
+        load = os.getloadavg()[0]
+        started, cpu = time.perf_counter(), time.process_time()
+        store = VectorStore.open(folder / "vectors", dim, "random")
+        opened = time.perf_counter() - started
+        step = len(store) // 10
+        ids = [f"q{repeat}-{n}" for n in range(step)]
+        store.upsert(ids, rng.standard_normal((step, dim)).astype(np.float32))
+        added = time.perf_counter() - started - opened
+        store.flush()
+        print(
+            f"load into {len(store) - step:,}: open {opened:.1f} s, add {step:,} {added:.1f} s,"
+            f" flush {time.perf_counter() - started - opened - added:.1f} s;"
+            f" {time.process_time() - cpu:.1f} CPU s; load average {load:.2f}"
+        )
+
+
 def hours(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
@@ -173,7 +211,16 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--nice", type=int, default=5)
     parser.add_argument("--keep", type=Path, help="work in this folder and keep it")
+    parser.add_argument(
+        "--store-loads",
+        type=int,
+        metavar="N",
+        help="only time the vector loads of a backfill on a store of N papers",
+    )
     args = parser.parse_args()
+    if args.store_loads:
+        store_loads(args.store_loads, Path(tempfile.mkdtemp(prefix="paperwire-store-")))
+        return
 
     folder = args.keep or Path(tempfile.mkdtemp(prefix="paperwire-backfill-"))
     folder.mkdir(parents=True, exist_ok=True)
