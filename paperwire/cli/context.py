@@ -15,11 +15,14 @@ from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
 from sqlalchemy import Engine
 
 from paperwire.config import Settings, load_settings
@@ -126,6 +129,14 @@ def progress_line(label: str, done: int, total: int, seconds: float) -> str:
     return line
 
 
+class RateColumn(ProgressColumn):
+    """Items a second over the last half minute (Rich's estimate, which the time left uses too)."""
+
+    def render(self, task: Task) -> Text:
+        speed = task.finished_speed or task.speed
+        return Text("" if speed is None else f"{speed:,.1f}/s", style="progress.data.speed")
+
+
 @contextmanager
 def progress() -> Iterator[Bar]:
     """Every command's progress bar, on standard error (lines every half minute off a terminal)."""
@@ -136,6 +147,7 @@ def progress() -> Iterator[Bar]:
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         MofNCompleteColumn(),
+        RateColumn(),
         TimeElapsedColumn(),
         TimeRemainingColumn(),
         console=err_console,

@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from paperwire.cli.context import console, err_console, parse_date, progress, ready_engine, settings
-from paperwire.search import evaluation, service
+from paperwire.search import embeddings, evaluation, service
 
 app = typer.Typer()
 
@@ -20,12 +20,24 @@ def index_command(
     no_embed: bool = typer.Option(
         False, "--no-embed", help="update the keyword index only (embed later)"
     ),
+    batch: int = typer.Option(
+        embeddings.BATCH,
+        "--batch",
+        min=1,
+        help="papers embedded and committed at a time (a stopped run loses at most one batch)",
+    ),
 ) -> None:
-    """Bring the search index up to date with the database."""
+    """Bring the search index up to date with the database.
+
+    The keyword index first, then the embeddings papers lack, committed batch by batch: papers are
+    found by keyword meanwhile, and by meaning as their vectors join the index. Stopped at any
+    point (Ctrl-C, a kill), the next run carries on from the last batch committed."""
     cfg = settings()
     engine = ready_engine(cfg)
     with progress() as bar:
-        report = service.sync_index(cfg, engine, rebuild=rebuild, embed=not no_embed, progress=bar)
+        report = service.sync_index(
+            cfg, engine, rebuild=rebuild, embed=not no_embed, progress=bar, batch=batch
+        )
     console.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
     if report.embed_error:
         raise typer.Exit(code=1)

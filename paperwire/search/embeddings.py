@@ -217,11 +217,15 @@ def embed_pending(
     limit: int | None = None,
     progress: Callable[[int, int], None] | None = None,
     cache: EmbeddingCache | None = None,
+    batch: int = BATCH,
+    committed: Callable[[list[str]], None] | None = None,
 ) -> EmbedReport:
     """Compute and store the embeddings visible papers lack (or whose text changed), by batches
-    each committed on its own. With ``limit``, nothing is computed when more papers than that
-    wait (they are left to the worker). ``progress(done, total)`` follows the work; a ``cache``
-    (model and text hash -> vector, in a local file) spares the model texts it saw before."""
+    of ``batch`` papers each committed on its own: a killed run loses at most one batch, and the
+    next run starts after the last one committed. With ``limit``, nothing is computed when more
+    papers than that wait (they are left to the worker). ``progress(done, total)`` follows the
+    work and ``committed(paper_ids)`` hears of each batch once it is stored; a ``cache`` (model
+    and text hash -> vector, in a local file) spares the model texts it saw before."""
     report = EmbedReport()
     total = count_pending(engine, embedder.name)
     report.pending = total
@@ -244,12 +248,14 @@ def embed_pending(
                 .outerjoin(PaperEmbedding, join)
                 .where(condition, Paper.id > after)
                 .order_by(Paper.id)
-                .limit(BATCH)
+                .limit(max(1, batch))
             ).all()
         if not rows:
             break
         after = rows[-1].id
         _embed_batch(engine, embedder, cast("list[Row[Any]]", rows), report, cache)
+        if committed:
+            committed([row.id for row in rows])
         if progress:
             progress(report.embedded + report.unchanged, total)
     report.pending = count_pending(engine, embedder.name)

@@ -6,8 +6,9 @@ the database it was built from (``database_id``) and how far it followed the dat
 changed, drops hidden and deleted ones, and takes their vectors from the embeddings stored in the
 database (``search/embeddings.py``), never running the model for them. A first sync, one pointed at
 another database (it says so in the log and starts again), or one too far behind the log compares
-every visible paper's content hash instead. With ``embed`` the sync first computes the embeddings
-the database lacks (``embed_limit`` at most), as the worker's ``embed`` job does.
+every visible paper's content hash instead. With ``embed`` the sync then computes the embeddings
+the database lacks (``embed_limit`` at most), as the worker's ``embed`` job does, committed batch by
+batch so that a killed backfill resumes where it stopped, and loads their vectors as it goes.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import logging
 import shutil
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -46,6 +48,8 @@ READ_BATCH = 1000
 FLUSH_EVERY = 2048
 # Index state keys: the database the index was built from, and how far it followed its change log.
 DATABASE_STATE = "database"
+# Held while embeddings are computed, apart from the index's own lock (see ``sync``).
+EMBED_LOCK = ".embed.lock"
 CURSOR_STATE = "changes_cursor"
 
 __all__ = ["EmbeddingCache", "text_hash"]
@@ -81,6 +85,9 @@ class SyncReport:
             f"index: {self.added} added, {self.updated} updated, {self.removed} removed, "
             f"{self.unchanged} unchanged; {self.embedded} embedded"
         )
+        seconds = self.seconds.get("embed", 0.0)
+        if self.embedded and seconds > 0:
+            line += f" in {duration(seconds)} ({self.embedded / seconds:.1f} a second)"
         if self.loaded:
             line += f", {self.loaded} vectors from the database"
         if self.embedded_from_cache:
@@ -94,11 +101,21 @@ class SyncReport:
         return line
 
 
+def duration(seconds: float) -> str:
+    """``2 h 05 min``, ``4 min 09 s`` or ``12.3 s``."""
+    if seconds < 60:
+        return f"{seconds:.1f} s"
+    minutes, secs = divmod(int(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min" if hours else f"{minutes} min {secs:02d} s"
+
+
 @contextmanager
-def _sync_lock(folder: Path) -> Iterator[None]:
-    # Two syncs at once (worker and CLI) would embed the same papers twice; the second one waits.
+def _sync_lock(folder: Path, name: str = ".lock") -> Iterator[None]:
+    # Two syncs writing the index at once would lose each other's vectors, and two embedding at
+    # once (worker and CLI, ``EMBED_LOCK``) would embed the same papers twice: the second waits.
     folder.mkdir(parents=True, exist_ok=True)
-    with open(folder / ".lock", "w") as fh:
+    with open(folder / name, "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield
@@ -157,47 +174,34 @@ def sync(
     cache_dir: Path | None = None,
     embedder: Embedder | None = None,
     embed_limit: int | None = None,
+    batch: int = embeddings.BATCH,
 ) -> SyncReport:
     """Bring the index up to date with the database; ``rebuild`` starts from nothing. With
     ``embed``, embeddings the database lacks are computed first (only when no more papers than
-    ``embed_limit`` wait for one); vectors always come from the database."""
-    import time
+    ``embed_limit`` wait for one), ``batch`` papers committed at a time; vectors always come
+    from the database.
 
+    The keyword index is brought up to date first, so every paper is found by keyword while the
+    embeddings are computed. Embedding holds only its own lock, not the index's: other syncs
+    (a serving node's follower, an ingest's refresh) keep the keyword index current meanwhile,
+    and the vectors of each stretch of committed embeddings join the index as it goes (see
+    ``_Loader``), so semantic search covers more of a long backfill as it runs."""
     folder = index_dir(settings)
     report = SyncReport()
-    with _sync_lock(folder):
-        try:
-            database = changes.database_id(engine)
-            lexical = open_lexical(settings)
-            try:
-                built_from = lexical.get_state(DATABASE_STATE)
-                if built_from is not None and built_from != database:
-                    log.warning(
-                        "the search index in %s was built from another database (%s, this is %s):"
-                        " rebuilding it",
-                        folder,
-                        built_from,
-                        database,
-                    )
-                    rebuild = True
-            finally:
-                lexical.close()
-            if rebuild:
-                _clear(folder)
-            _remove_leftovers(folder)
+    try:
+        with _sync_lock(folder):
+            changed = _sync_keywords(settings, engine, folder, report, progress, rebuild)
+        if embed:
+            started = time.perf_counter()
+            loader = _Loader(settings, engine, folder, batch)
+            embedder = _embed_missing(
+                settings, engine, report, progress, cache_dir, embedder, embed_limit, batch, loader
+            )
+            report.seconds["embed"] = time.perf_counter() - started
+        with _sync_lock(folder):
             started = time.perf_counter()
             lexical = open_lexical(settings)
             try:
-                changed = _sync_lexical(engine, lexical, report, progress)
-                lexical.set_state(DATABASE_STATE, database)
-                report.seconds["lexical"] = time.perf_counter() - started
-                started = time.perf_counter()
-                if embed:
-                    embedder = _embed_missing(
-                        settings, engine, report, progress, cache_dir, embedder, embed_limit
-                    )
-                    report.seconds["embed"] = time.perf_counter() - started
-                    started = time.perf_counter()
                 if not report.embed_error:
                     # Papers embedded just now are past the change log's cursor: look at all.
                     looked_at = None if report.embedded else changed
@@ -207,14 +211,52 @@ def sync(
                     report.pending_embeddings = lexical.count_unembedded()
             finally:
                 lexical.close()
-        except (OSError, sqlite3.Error) as exc:
-            if not _write_failure(exc):
-                raise
-            raise IndexWriteFailed(
-                f"the search index in {folder} could not be written ({exc}); searches answer"
-                " from the last complete sync; free some space and run paperwire index again"
-            ) from exc
+    except (OSError, sqlite3.Error) as exc:
+        if not _write_failure(exc):
+            raise
+        raise IndexWriteFailed(
+            f"the search index in {folder} could not be written ({exc}); searches answer"
+            " from the last complete sync; free some space and run paperwire index again"
+        ) from exc
     return report
+
+
+def _sync_keywords(
+    settings: Settings,
+    engine: Engine,
+    folder: Path,
+    report: SyncReport,
+    progress: SyncProgress | None,
+    rebuild: bool,
+) -> list[str] | None:
+    """The keyword part of ``sync`` (under the index lock): returns the papers looked at."""
+    database = changes.database_id(engine)
+    lexical = open_lexical(settings)
+    try:
+        built_from = lexical.get_state(DATABASE_STATE)
+        if built_from is not None and built_from != database:
+            log.warning(
+                "the search index in %s was built from another database (%s, this is %s):"
+                " rebuilding it",
+                folder,
+                built_from,
+                database,
+            )
+            rebuild = True
+    finally:
+        lexical.close()
+    if rebuild:
+        _clear(folder)
+    _remove_leftovers(folder)
+    started = time.perf_counter()
+    lexical = open_lexical(settings)
+    try:
+        changed = _sync_lexical(engine, lexical, report, progress)
+        lexical.set_state(DATABASE_STATE, database)
+    finally:
+        lexical.close()
+    report.seconds["lexical"] = time.perf_counter() - started
+    return changed
 
 
 # SQLite result codes that mean the file system refused a write, not a bug of ours.
@@ -359,6 +401,8 @@ def _embed_missing(
     cache_dir: Path | None,
     embedder: Embedder | None,
     embed_limit: int | None,
+    batch: int,
+    loader: _Loader,
 ) -> Embedder | None:
     """Compute the embeddings the database lacks (see ``sync``); returns the embedder used."""
     from paperwire.search.embedder import load_embedder
@@ -370,8 +414,10 @@ def _embed_missing(
         report.embed_error = f"{type(exc).__name__}: {exc}"
         return None
     report.model = embedder.name
-    cache = EmbeddingCache(cache_dir, embedder.name) if cache_dir else None
-    label = f"embedding ({embedder.name})"
+    if embed_limit is not None and embeddings.count_pending(engine, embedder.name) > embed_limit:
+        # Left to the worker or paperwire index, without waiting for one that is at it.
+        return embedder
+    label = "embedding"
     state = {"started": False, "done": 0}
 
     def advance(done: int, total: int) -> None:
@@ -383,16 +429,59 @@ def _embed_missing(
         progress.advance(done - state["done"])
         state["done"] = done
 
-    try:
-        result = embeddings.embed_pending(
-            engine, embedder, limit=embed_limit, progress=advance, cache=cache
-        )
-    finally:
-        if cache:
-            cache.close()
+    loader.embedder = embedder
+    with _sync_lock(index_dir(settings), EMBED_LOCK):
+        cache = EmbeddingCache(cache_dir, embedder.name) if cache_dir else None
+        try:
+            result = embeddings.embed_pending(
+                engine,
+                embedder,
+                limit=embed_limit,
+                progress=advance,
+                cache=cache,
+                batch=batch,
+                committed=loader.committed,
+            )
+        finally:
+            if cache:
+                cache.close()
+    if loader.waiting:
+        loader.load()
     report.embedded = result.embedded
     report.embedded_from_cache = result.from_cache
     return embedder
+
+
+class _Loader:
+    """Moves the vectors of papers just embedded into the index while a long embedding runs, under
+    the index lock, each time the papers committed since the last move reach a tenth of the
+    store (at least one batch): a flush rewrites the whole store, so a backfill writes it a
+    bounded number of times over, and semantic search covers the backlog as it goes."""
+
+    def __init__(self, settings: Settings, engine: Engine, folder: Path, batch: int) -> None:
+        self.settings, self.engine, self.folder, self.batch = settings, engine, folder, batch
+        self.embedder: Embedder | None = None
+        self.waiting: list[str] = []
+        self.stored = 0
+
+    def committed(self, paper_ids: list[str]) -> None:
+        self.waiting.extend(paper_ids)
+        if len(self.waiting) >= max(self.batch, self.stored // 10):
+            self.load()
+
+    def load(self) -> None:
+        ids, self.waiting = self.waiting, []
+        scratch = SyncReport()
+        with _sync_lock(self.folder):
+            lexical = open_lexical(self.settings)
+            try:
+                self.stored = _load_vectors(
+                    self.settings, self.engine, lexical, scratch, self.embedder, ids
+                )
+            finally:
+                lexical.close()
+        if scratch.embed_error:
+            log.warning("vectors not loaded during embedding: %s", scratch.embed_error)
 
 
 def _identity(settings: Settings, embedder: Embedder | None) -> tuple[str, int]:
@@ -415,16 +504,16 @@ def _load_vectors(
     report: SyncReport,
     embedder: Embedder | None,
     looked_at: list[str] | None,
-) -> None:
+) -> int:
     """Copy the stored vectors of papers the index holds without one (among ``looked_at`` when
-    given) from the database into the vector store."""
+    given) from the database into the vector store; returns the store's size."""
     try:
         model, dim = _identity(settings, embedder)
         store = open_vectors_for(settings, model, dim)
     except Exception as exc:  # a missing or broken model must not stop lexical search
         report.embed_error = f"{type(exc).__name__}: {exc}"
         report.pending_embeddings = lexical.count_unembedded()
-        return
+        return 0
     report.model = model
     if store.invalidated or lexical.get_state("model") != model:
         with lexical.transaction() as conn:
@@ -463,6 +552,7 @@ def _load_vectors(
     if unflushed:
         _commit_embedded(store, lexical, unflushed)
     report.pending_embeddings = lexical.count_unembedded()
+    return len(store)
 
 
 def _unembedded_batches(lexical: LexicalIndex) -> Iterator[list[tuple[int, str, str]]]:

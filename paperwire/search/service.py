@@ -31,7 +31,7 @@ from paperwire.authors.identities import papers_of
 from paperwire.config import Settings
 from paperwire.errors import UsageError
 from paperwire.papers.readmodel import PaperView, load_papers, upvote_counts
-from paperwire.search import fusion, index
+from paperwire.search import embeddings, fusion, index
 from paperwire.search.index import (
     LEXICAL_FILE,
     SyncProgress,
@@ -298,6 +298,7 @@ def sync_index(
     embed: bool = True,
     progress: SyncProgress | None = None,
     cache_dir: Path | None = None,
+    batch: int = embeddings.BATCH,
 ) -> SyncReport:
     """Bring the search index up to date, then forget this process's cached searchers so the next
     search reads what was written, and clear a failed refresh's problem. Every caller that syncs
@@ -312,7 +313,13 @@ def sync_index(
         report = index.refresh(settings, engine, progress=progress)
     else:
         report = index.sync(
-            settings, engine, rebuild=rebuild, embed=embed, progress=progress, cache_dir=cache_dir
+            settings,
+            engine,
+            rebuild=rebuild,
+            embed=embed,
+            progress=progress,
+            cache_dir=cache_dir,
+            batch=batch,
         )
     forget_searchers()
     problems.clear(settings, REFRESH_PROBLEM)

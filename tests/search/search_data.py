@@ -100,6 +100,31 @@ CORPUS = [
     ),
 ]
 
+# A backlog's topics: papers of one topic are near each other by meaning.
+TOPICS = (
+    "protein folding predicted by deep neural networks",
+    "gravitational lensing by galaxy clusters",
+    "speech recognition in noisy rooms",
+    "graph neural networks for molecule property prediction",
+    "reinforcement learning for robot grasping",
+    "superconductivity in layered materials",
+    "machine translation of low resource languages",
+    "bayesian inference for epidemic models",
+)
+
+
+def backlog(count: int) -> list[PaperRecord]:
+    """``count`` short papers (2608.00000, ...) on ``TOPICS`` in turn, each with a word of its
+    own: paper i says ``tag`` and i in four digits."""
+    return [
+        paper(
+            f"2608.{i:05d}",
+            f"{TOPICS[i % len(TOPICS)].capitalize()}, study {i}",
+            f"We study {TOPICS[i % len(TOPICS)]} and report tag{i:04d} on a new benchmark.",
+        )
+        for i in range(count)
+    ]
+
 
 def add(engine: Engine, *records: PaperRecord) -> None:
     with session_scope(engine) as session:

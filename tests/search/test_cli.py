@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +17,7 @@ from paperwire.cli.context import progress_line
 from paperwire.config import load_settings
 from paperwire.papers.records import PaperRecord
 from paperwire.search import evaluation, index
+from tests.search.search_data import add, backlog
 
 DOCS = {
     "d1": (
@@ -155,3 +158,43 @@ def test_the_progress_line_of_a_long_backfill_gives_rate_and_time_left() -> None
     assert line == "embedding: 12,000 of 1,000,000 (1.2%), 40.0 a second, about 6 h 51 min left"
     assert progress_line("keywords", 50, 100, 10.0).endswith("5.0 a second, about 0 min left")
     assert progress_line("embedding", 0, 10, 0.0) == "embedding: 0 of 10 (0.0%), 0.0 a second"
+
+
+def _on_a_terminal(env: dict[str, str], *args: str) -> tuple[int, str]:
+    """Run a command with its standard error on a pseudo-terminal; its exit code and all it wrote
+    there, escape sequences removed."""
+    main, terminal = pty.openpty()
+    process = subprocess.Popen(
+        [sys.executable, "-c", "from paperwire.cli import main; main()", *args],
+        env={**env, "COLUMNS": "160", "TERM": "xterm"},
+        stdout=subprocess.DEVNULL,
+        stderr=terminal,
+    )
+    os.close(terminal)
+    chunks = []
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:  # the terminal's other end closed
+            break
+        if not chunk:
+            break
+        chunks.append(chunk)
+    os.close(main)
+    code = process.wait(timeout=600)
+    return code, re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", b"".join(chunks).decode(errors="replace"))
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_a_backfill_on_a_terminal_shows_done_total_rate_and_time_left(
+    env: dict[str, str], engine: Engine
+) -> None:
+    add(engine, *backlog(48))
+    code, shown = _on_a_terminal(env, "index", "--batch", "4")
+    assert code == 0, shown
+    # e.g. "embedding ━━━━━━━━━╺━━━━━━━━  24/48 9.8/s 0:00:02 0:00:03"
+    frames = re.findall(
+        r"embedding\s+\S+\s+(\d+)/48\s+([\d.,]+)/s\s+[\d:]+\s+([\d:]+|-:--:--)", shown
+    )
+    assert frames, shown
+    assert any(0 < int(done) < 48 and float(rate) > 0 for done, rate, _ in frames), frames
