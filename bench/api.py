@@ -11,7 +11,8 @@ index --no-embed`` (the keyword index of every paper; embedding 100,000 abstract
 2-core machine takes hours, so the vector half is empty and search runs its query embedding and
 the keyword ranking, the path of a bulk load not yet embedded), and served by the real ``paperwire
 serve --workers N`` with the API rate limit on (set high enough never to refuse), so each request
-also pays for its counter.
+is counted (``ratelimit.Tally``: at this limit in memory, the shared counters written about once
+a second per server process; at the default 600 a minute, once every 6 requests of a client).
 
 The client: ``--concurrency`` connections for ``--seconds`` per endpoint, each request a random
 choice among real parameters (dates, weeks and months that hold papers, trending, pages; queries
