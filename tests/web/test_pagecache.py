@@ -224,6 +224,7 @@ def test_a_stored_api_answer_is_served_before_routing_as_the_route_sent_it(
     app.router.middleware_stack = counted
     origin = {"Origin": "https://elsewhere.example"}
     ignored = {"ratelimit-remaining", "ratelimit-reset"}
+    asked: dict[str, int] = {"/api/daily_papers": 0, "/api/papers/search": 0}
     with TestClient(app) as client:
         for address in ("/api/daily_papers?date=2026-06-05", "/api/papers/search?q=alpha"):
             deadline = time.monotonic() + 5
@@ -234,6 +235,7 @@ def test_a_stored_api_answer_is_served_before_routing_as_the_route_sent_it(
                 routed.clear()
                 built = client.get(path, headers=origin)
                 again = client.get(path, headers=origin)
+                asked[address.split("?")[0]] += 2
                 if routed == [path] or time.monotonic() > deadline:
                     break
             assert routed == [path], path
@@ -248,8 +250,10 @@ def test_a_stored_api_answer_is_served_before_routing_as_the_route_sent_it(
             assert int(again.headers["ratelimit-remaining"]) < int(
                 built.headers["ratelimit-remaining"]
             )
+        # each answer, stored or built, timed under its route's template
         timed = client.get("/metrics").text
-        assert 'paperwire_request_seconds_count{method="GET",route="/api/daily_papers"}' in timed
+        for route, count in asked.items():
+            assert f'{{method="GET",route="{route}"}} {count}.0' in timed, route
         with engine.begin() as conn:
             conn.execute(
                 update(Paper).where(Paper.id == "2406.00001").values(title="Alpha renamed")

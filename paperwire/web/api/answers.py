@@ -20,7 +20,6 @@ from fastapi import Request
 from sqlalchemy.orm import Session
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
-from starlette.routing import BaseRoute
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from paperwire.config import Settings
@@ -63,23 +62,22 @@ class CachedAnswers:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
-        self._routes: dict[str, BaseRoute | None] = {}
-
-    def _route(self, app: Any, path: str) -> BaseRoute | None:
-        """The route's object, so the request timer files the answer under its template."""
-        if path not in self._routes:
-            found = [r for r in app.router.routes if getattr(r, "path", None) == path]
-            self._routes[path] = found[0] if found else None
-        return self._routes[path]
+        # The route object the router put in the scope when it answered each address, so the
+        # request timer files a stored answer under the same template.
+        self._routes: dict[str, Any] = {}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http" and scope["method"] == "GET" and scope["path"] in VERSIONS:
-            request = Request(scope)
-            body = stored_data(request, _key(scope, request.app.state.settings))
-            if isinstance(body, bytes):
-                scope["route"] = self._route(scope["app"], scope["path"])
-                headers = [*_HEADERS, (b"content-length", str(len(body)).encode())]
-                await send({"type": "http.response.start", "status": 200, "headers": headers})
-                await send({"type": "http.response.body", "body": body})
-                return
-        await self.app(scope, receive, send)
+        if scope["type"] != "http" or scope["method"] != "GET" or scope["path"] not in VERSIONS:
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        request = Request(scope)
+        body = stored_data(request, _key(scope, request.app.state.settings))
+        if not isinstance(body, bytes) or path not in self._routes:
+            await self.app(scope, receive, send)
+            self._routes.setdefault(path, scope.get("route"))
+            return
+        scope["route"] = self._routes[path]
+        headers = [*_HEADERS, (b"content-length", str(len(body)).encode())]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
