@@ -10,7 +10,7 @@ one score of ``papers.trending``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
 
@@ -98,15 +98,21 @@ _HIDDEN_PER_DAY = (
 )
 
 
-def _visible_per_day(session: Session, period: DateRange | None) -> list[tuple[date, int]]:
-    """The number of visible papers of each list date (of ``period``), newest first."""
+def _visible_per_day(session: Session, period: DateRange | None) -> Iterator[tuple[date, int]]:
+    """The number of visible papers of each list date (of ``period``) with any, newest first,
+    read as iterated: the first pages stop after the newest dates instead of counting them all."""
     entries, hidden = _ENTRIES_PER_DAY, _HIDDEN_PER_DAY
     if period is not None:
         entries = entries.where(DailyEntry.list_date.between(*period))
         hidden = hidden.where(DailyEntry.list_date.between(*period))
     gone: dict[date, int] = {day: count for day, count in session.execute(hidden)}
-    counted = ((day, count - gone.get(day, 0)) for day, count in session.execute(entries))
-    return [(day, count) for day, count in counted if count > 0]
+    rows = session.connection().execute(entries)  # Core: rows read as iterated, not all at once
+    try:
+        for day, count in rows:
+            if count > gone.get(day, 0):
+                yield day, count - gone.get(day, 0)
+    finally:
+        rows.close()
 
 
 def _published_page(
