@@ -3,7 +3,7 @@ instance, requests/s and latency under a concurrent client, against ``/healthz``
 
     .venv/bin/python bench/api.py [--papers 100000] [--seconds 20] [--concurrency 8] [--workers 2]
 
-The instance: the 1,531 real papers of the recorded Hugging Face lists (``../shared/data/
+The instance: the real papers of the recorded Hugging Face lists (1,560 now, in ``../shared/data/
 hf_daily_papers``) repeated under new arXiv-style ids to ``--papers``, 100 a day on consecutive daily
 lists back from 2026-07-03, each keeping its real title, abstract, authors and upvotes. They are
 stored with ``upsert_papers`` in batches into a fresh SQLite file, indexed by the real ``paperwire
