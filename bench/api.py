@@ -3,7 +3,7 @@ instance, requests/s and latency under a concurrent client, against ``/healthz``
 
     .venv/bin/python bench/api.py [--papers 100000] [--seconds 20] [--concurrency 8] [--workers 2]
 
-The instance: the 1,531 real papers of the recorded Hugging Face lists (``../shared/data/
+The instance: the real papers of the recorded Hugging Face lists (1,560 now, in ``../shared/data/
 hf_daily_papers``) repeated under new arXiv-style ids to ``--papers``, 100 a day on consecutive daily
 lists back from 2026-07-03, each keeping its real title, abstract, authors and upvotes. They are
 stored with ``upsert_papers`` in batches into a fresh SQLite file, indexed by the real ``paperwire
@@ -11,7 +11,8 @@ index --no-embed`` (the keyword index of every paper; embedding 100,000 abstract
 2-core machine takes hours, so the vector half is empty and search runs its query embedding and
 the keyword ranking, the path of a bulk load not yet embedded), and served by the real ``paperwire
 serve --workers N`` with the API rate limit on (set high enough never to refuse), so each request
-also pays for its counter.
+is counted (``ratelimit.Tally``: at this limit in memory, the shared counters written about once
+a second per server process; at the default 600 a minute, once every 6 requests of a client).
 
 The client: ``--concurrency`` connections for ``--seconds`` per endpoint, each request a random
 choice among real parameters (dates, weeks and months that hold papers, trending, pages; queries

@@ -4,6 +4,7 @@ revision, alternating, on the same instance (one ``bench/api.py --keep DIR`` bui
     .venv/bin/python bench/api_ab.py --keep /tmp/api100k --revision 163d14b [--rounds 2]
         [--old-keep COPY]   # a copy of the instance at the revision's schema, when they differ
         [--new-revision REV]   # measure REV's code on --keep instead of the checkout's
+        [--calls]   # Python function calls per request instead of CPU time
 
 Each side runs in its own process: ``create_app()`` under ``httpx.ASGITransport`` (no network, no
 load generator sharing the cores), the API rate limit on, each address requested once untimed
@@ -12,9 +13,12 @@ machine's other work disturbs far less than wall time. The revision's ``paperwir
 taken with ``git archive``.
 
 An address with ``{limit}`` is asked with a different ``limit`` (21 to 120) each time, so no answer
-cache serves it: the search address runs the search and loads its papers on every request. After
-the rounds, a table: each side's lowest figure over the rounds (the machine's other work only ever
-adds to it) and their ratio.
+cache serves it: the search address runs the search and loads its papers on every request. One
+with ``{page}`` is asked for a different page each time, 800 to 899 of the whole archive (50 a
+page): a deep page built on every request. After the rounds, a table: each side's lowest figure
+over the rounds (the machine's other work only ever adds to it) and their ratio. ``--calls``
+counts the Python function calls the app makes per request instead (``web_ab.CallCounter``: every
+thread, the in-process client left out), a figure the machine's load does not move.
 """
 
 from __future__ import annotations
@@ -40,28 +44,37 @@ ADDRESSES = (
     "/daily.atom",
     "/api/papers/search?q=transformer",  # the same query again: an answer cache may serve it
     "/api/papers/search?q=transformer&limit={limit}",  # searched and its papers loaded each time
+    "/api/daily_papers?limit=50&p={page}",  # a deep page of the whole archive, built each time
 )
 
 
 def _address(path: str, n: int) -> str:
-    return path.format(limit=21 + n % 100) if "{limit}" in path else path
+    return path.format(limit=21 + n % 100, page=800 + n % 100)
 
 
-async def _measure(requests: int) -> None:
+async def _measure(requests: int, calls: bool) -> None:
     import httpx
+    from web_ab import CallCounter  # bench/ is the script's own folder
 
     from paperwire.web.app import create_app
 
+    counter = CallCounter() if calls else None
     app = create_app()
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
         for path in ADDRESSES:
-            await client.get(_address(path.replace("{limit}", "20"), 0))
+            await client.get(path.format(limit=20, page=0))
+            if counter:
+                counter.calls, counter.on = 0, True
             started = time.process_time()
             for n in range(requests):
                 answer = await client.get(_address(path, n))
                 assert answer.status_code == 200, (path, answer.status_code)
-            print(f"{path}\t{(time.process_time() - started) * 1000 / requests:.2f}", flush=True)
+            spent = (time.process_time() - started) * 1000
+            if counter:
+                counter.on = False
+                spent = counter.calls
+            print(f"{path}\t{spent / requests:.2f}", flush=True)
 
 
 def side_env(code: Path, keep: Path) -> dict[str, str]:
@@ -150,11 +163,19 @@ def compare(
 
 
 def main() -> None:
-    if len(sys.argv) == 3 and sys.argv[1] == "--child":
-        asyncio.run(_measure(int(sys.argv[2])))
+    if len(sys.argv) == 4 and sys.argv[1] == "--child":
+        asyncio.run(_measure(int(sys.argv[2]), sys.argv[3] == "calls"))
         return
-    args = arguments(__doc__.splitlines()[0]).parse_args()
-    compare(__file__, args, [str(args.requests)])
+    parser = arguments(__doc__.splitlines()[0])
+    parser.add_argument(
+        "--calls",
+        action="store_true",
+        help="count Python function calls per request instead of timing (the same on any load)",
+    )
+    args = parser.parse_args()
+    unit = "Python function calls per request" if args.calls else "CPU ms per request"
+    child = [str(args.requests), "calls" if args.calls else "cpu"]
+    compare(__file__, args, child, unit=unit)
 
 
 if __name__ == "__main__":

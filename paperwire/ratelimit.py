@@ -2,12 +2,18 @@
 
 Counts are kept per fixed window, and the previous window counts too, weighted by how much of it
 still lies within one window's length of now (a sliding-window estimate): with fixed windows
-alone, a burst straddling a window boundary would get twice the limit."""
+alone, a burst straddling a window boundary would get twice the limit.
+
+A limit counted on every request of a busy address (the API's) is kept by a ``Tally``: each
+process counts in memory and adds its counts to the shared rows in batches of a hundredth of the
+limit (at least every second), so a request costs a database write only once a batch."""
 
 from __future__ import annotations
 
 import math
 import random
+import threading
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -83,12 +89,12 @@ def _reset(start: datetime, now: datetime, rule: Limit) -> int:
     return int((start + timedelta(seconds=rule.seconds) - now).total_seconds())
 
 
-def _add(session: Session, row_key: str, start: datetime) -> int:
+def _add(session: Session, row_key: str, start: datetime, amount: int = 1) -> int:
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    stmt = insert(RateLimitHit).values(key=row_key, window_start=start, count=1)
+    stmt = insert(RateLimitHit).values(key=row_key, window_start=start, count=amount)
     upsert = stmt.on_conflict_do_update(
         index_elements=[RateLimitHit.key, RateLimitHit.window_start],
-        set_={"count": RateLimitHit.count + 1},
+        set_={"count": RateLimitHit.count + amount},
     ).returning(RateLimitHit.count)
     return int(session.execute(upsert).scalar_one())
 
@@ -112,10 +118,18 @@ def hit(
     row_key = _row_key(action, key)
     _add(session, row_key, start)
     estimate = _estimate(session, row_key, start, now, rule)
+    _prune(session, now)
+    return _usage(action, rule, estimate, start, now)
+
+
+def _prune(session: Session, now: datetime) -> None:
     if random.random() < 0.01:
         session.execute(
             delete(RateLimitHit).where(RateLimitHit.window_start < now - timedelta(days=1))
         )
+
+
+def _usage(action: str, rule: Limit, estimate: float, start: datetime, now: datetime) -> Usage:
     reset = _reset(start, now, rule)
     if estimate > rule.count:
         raise _refusal(f"too many {action} requests", rule, reset)
@@ -144,3 +158,102 @@ def record(session: Session, action: str, key: str, *, now: datetime | None = No
 def forget(session: Session, action: str, key: str) -> None:
     """Drop ``key``'s count of ``action`` (a member who signs in starts afresh)."""
     session.execute(delete(RateLimitHit).where(RateLimitHit.key == _row_key(action, key)))
+
+
+# A process adds its counts to the shared rows at least this often, and once it holds this
+# share of the limit: each process may let through up to that share more than the limit.
+SYNC_SECONDS = 1.0
+BATCH_SHARE = 100
+
+
+@dataclass
+class _Known:
+    """One key as this process last read it from the shared rows, and what it counted since."""
+
+    start: datetime  # the window of ``current`` and of ``pending``
+    current: int
+    previous: int  # the window before ``start``
+    synced: float  # time.monotonic() of the read
+    pending: int = 0
+
+
+class Tally:
+    """``hit`` for one limit on every request, with the database written once a batch: ``here``
+    counts in memory while this process's view of a key's shared count is fresh (under
+    ``SYNC_SECONDS`` old, fewer than a batch counted since, the same window), else says so and
+    ``shared`` counts in the database, adding every key's counts held here. A limit under
+    ``BATCH_SHARE`` per window has batches of one: every request is counted in the database."""
+
+    def __init__(self, action: str, rule: Limit) -> None:
+        self.action = action
+        self.rule = rule
+        self.batch = max(1, rule.count // BATCH_SHARE)
+        self._lock = threading.Lock()
+        self._keys: dict[str, _Known] = {}
+
+    def here(self, key: str, *, now: datetime | None = None) -> Usage | None:
+        """Count one request by ``key`` in this process (no I/O; raise ``RateLimited`` past the
+        limit), or None when it must be counted by ``shared``."""
+        now = now or now_utc()
+        start = _window(now, self.rule)
+        with self._lock:
+            known = self._keys.get(key)
+            if (
+                known is None
+                or known.start != start
+                or known.pending + 1 >= self.batch
+                or time.monotonic() - known.synced >= SYNC_SECONDS
+            ):
+                return None
+            known.pending += 1
+            estimate = (
+                known.current + known.pending + known.previous * _overlap(start, now, self.rule)
+            )
+        return _usage(self.action, self.rule, estimate, start, now)
+
+    def shared(self, session: Session, key: str, *, now: datetime | None = None) -> Usage:
+        """Count one request by ``key`` in the shared rows, with all this process counted since
+        its last write (every key's), and read ``key``'s count afresh. Commits nothing itself."""
+        now = now or now_utc()
+        start = _window(now, self.rule)
+        with self._lock:
+            held = [
+                (k, known.start, known.pending) for k, known in self._keys.items() if known.pending
+            ]
+            for k, _, _ in held:
+                self._keys[k].pending = 0
+            stale = start - timedelta(seconds=self.rule.seconds)
+            for k in [k for k, known in self._keys.items() if known.start < stale]:
+                del self._keys[k]
+        for k, window, count in held:
+            if k != key:
+                _add(session, _row_key(self.action, k), window, count)
+        mine = dict((window, count) for k, window, count in held if k == key)
+        row_key = _row_key(self.action, key)
+        for window, count in mine.items():
+            if window != start:
+                _add(session, row_key, window, count)
+        current = _add(session, row_key, start, 1 + mine.get(start, 0))
+        before = start - timedelta(seconds=self.rule.seconds)
+        previous = session.scalar(
+            select(RateLimitHit.count).where(
+                RateLimitHit.key == row_key, RateLimitHit.window_start == before
+            )
+        )
+        with self._lock:
+            known = self._keys.get(key)
+            if known is None or known.start != start:
+                # counts made here meanwhile in an older window are dropped: at most a batch
+                self._keys[key] = known = _Known(start, current, previous or 0, time.monotonic())
+            else:  # keep what was counted here while this ran: it is not in ``current``
+                known.current, known.previous = current, previous or 0
+                known.synced = time.monotonic()
+            estimate = (
+                known.current + known.pending + known.previous * _overlap(start, now, self.rule)
+            )
+        _prune(session, now)
+        return _usage(self.action, self.rule, estimate, start, now)
+
+
+def _overlap(start: datetime, now: datetime, rule: Limit) -> float:
+    return 1 - (now - start).total_seconds() / rule.seconds

@@ -23,6 +23,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -399,6 +400,14 @@ Index("ix_daily_entries_date_submitted", DailyEntry.list_date, DailyEntry.submit
 # the API filters daily lists by submitter.
 Index("ix_daily_entries_submitted_at", DailyEntry.submitted_at)
 Index("ix_daily_entries_submitter_name", DailyEntry.submitter_name)
+# The hidden papers alone (few): the whole archive's pages count them per date. Partial, so no
+# query for visible papers (nearly all of them) is ever planned through it.
+Index(
+    "ix_papers_hidden",
+    Paper.id,
+    sqlite_where=text("hidden = 1"),
+    postgresql_where=text("hidden"),
+)
 
 
 class PaperAuthor(Base):

@@ -10,11 +10,11 @@ one score of ``papers.trending``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, true
 from sqlalchemy.orm import Session
 
 from paperwire.db.models import DailyEntry, Paper, User
@@ -80,20 +80,65 @@ def _ranking(period: DateRange | None, submitter: str | None) -> Any:
     return stmt
 
 
-def _first_date_needed(session: Session, count: int) -> date | None:
-    """The newest list date such that the lists from it onwards hold ``count`` entries: sorting
-    only those dates spares sorting every paper for the first pages of the whole archive."""
-    per_day = session.execute(
-        select(DailyEntry.list_date, func.count())
-        .group_by(DailyEntry.list_date)
-        .order_by(DailyEntry.list_date.desc())
-    )
-    total = 0
-    for day, entries in per_day:
-        total += entries
-        if total >= count:
-            return day
-    return None
+# Newest list first and, within a day, most upvoted first (the order of the day's page).
+PUBLISHED = (DailyEntry.list_date.desc(), UPVOTES.desc(), DailyEntry.submitted_at, Paper.id)
+# Entries per list date (read from ``ix_daily_entries_list_date`` alone), and the hidden ones
+# among them (through the partial ``ix_papers_hidden``: few, usually none).
+_ENTRIES_PER_DAY = (
+    select(DailyEntry.list_date, func.count())
+    .group_by(DailyEntry.list_date)
+    .order_by(DailyEntry.list_date.desc())
+)
+_HIDDEN_PER_DAY = (
+    select(DailyEntry.list_date, func.count())
+    # from the hidden papers to their entries (a join was planned the other way round, reading
+    # every entry); ``= true`` as ``ix_papers_hidden`` says it, or it is not used
+    .where(DailyEntry.paper_id.in_(select(Paper.id).where(Paper.hidden == true())))
+    .group_by(DailyEntry.list_date)
+)
+
+
+def _visible_per_day(session: Session, period: DateRange | None) -> Iterator[tuple[date, int]]:
+    """The number of visible papers of each list date (of ``period``) with any, newest first,
+    read as iterated: the first pages stop after the newest dates instead of counting them all."""
+    entries, hidden = _ENTRIES_PER_DAY, _HIDDEN_PER_DAY
+    if period is not None:
+        entries = entries.where(DailyEntry.list_date.between(*period))
+        hidden = hidden.where(DailyEntry.list_date.between(*period))
+    gone: dict[date, int] = {day: count for day, count in session.execute(hidden)}
+    rows = session.connection().execute(entries)  # Core: rows read as iterated, not all at once
+    try:
+        for day, count in rows:
+            if count > gone.get(day, 0):
+                yield day, count - gone.get(day, 0)
+    finally:
+        rows.close()
+
+
+def _published_page(
+    session: Session, period: DateRange | None, offset: int, limit: int
+) -> list[str]:
+    """The ids of ``limit`` visible papers from ``offset`` on in the published order. The dates
+    the page spans are found from each date's number of visible papers, and only their entries
+    are sorted: page 900 of the whole archive costs what page 0 does (an offset sorted every
+    entry of the dates before it, 0.4-1.5 s at 100,000 papers)."""
+    seen = 0  # visible papers on the dates newer than ``day``
+    newest = oldest = None
+    skip = 0
+    for day, count in _visible_per_day(session, period):
+        if newest is None:
+            if seen + count <= offset:
+                seen += count
+                continue
+            newest, skip = day, offset - seen
+        oldest = day
+        seen += count
+        if seen >= offset + limit:
+            break
+    if newest is None or oldest is None:  # past the end
+        return []
+    window = _ranking((oldest, newest), None).order_by(*PUBLISHED).limit(limit).offset(skip)
+    return list(session.scalars(window))
 
 
 def daily_papers(
@@ -113,15 +158,12 @@ def daily_papers(
     if sort == "trending" and period is None and submitter is None:
         ranked = trending(session, now=now, limit=limit, offset=page * limit)
         return [item.card for item in ranked]
+    if sort == "publishedAt" and not submitter:
+        return load_papers(session, _published_page(session, period, page * limit, limit))
     stmt = _ranking(period, submitter)
     if sort == "publishedAt":
-        order = (DailyEntry.list_date.desc(), UPVOTES.desc(), DailyEntry.submitted_at, Paper.id)
-        window = stmt.order_by(*order).limit(limit).offset(page * limit)
-        since = _first_date_needed(session, (page + 1) * limit) if period is None else None
-        ids = list(session.scalars(window.where(DailyEntry.list_date >= since))) if since else []
-        if len(ids) < limit:  # hidden papers or a submitter filter thinned the recent dates
-            ids = list(session.scalars(window))
-        return load_papers(session, ids)
+        window = stmt.order_by(*PUBLISHED).limit(limit).offset(page * limit)
+        return load_papers(session, list(session.scalars(window)))
     at = now or now_utc()
     rows = session.execute(stmt).all()
     scored = sorted(

@@ -27,6 +27,7 @@ from paperwire.web.api import feed as feed_api
 from paperwire.web.api import hf as hf_api
 from paperwire.web.api import own as own_api
 from paperwire.web.api import subscriptions as subscriptions_api
+from paperwire.web.api.answers import CachedAnswers
 from paperwire.web.api.docs import install_docs
 from paperwire.web.api.limits import install_limits
 from paperwire.web.bodylimit import BodyLimit
@@ -135,6 +136,7 @@ def create_app(settings: Settings | None = None, *, follow: bool = False) -> Fas
     app.state.engine = get_engine(settings)
     errors.install(app)
 
+    app.add_middleware(CachedAnswers)  # innermost: counted, headed and timed like the routes
     app.add_middleware(BodyLimit)
     app.add_middleware(SecurityHeaders)
     app.state.metrics = Metrics(settings, app.state.engine)

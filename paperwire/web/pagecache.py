@@ -174,3 +174,16 @@ def cached_data(request: Request, key: str, build: Callable[[], T]) -> T:
     data = build()
     cache.put("data:" + key, version, data)
     return data
+
+
+def stored_data(request: Request, key: str) -> Any:
+    """What ``cached_data`` holds under ``key`` now (None if nothing, or it is out of date).
+    Never builds, nor starts the cache (its first use may connect to the database): cheap
+    enough for the event loop."""
+    url: str = request.app.state.settings.database_url
+    with _caches_lock:
+        cache = _caches.get(url)
+    if cache is None:
+        return None
+    version = cache.version()
+    return None if version is None else cache.get("data:" + key, version)

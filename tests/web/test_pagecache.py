@@ -3,6 +3,7 @@ node, drops them (at once on SQLite, through NOTIFY within a second on PostgreSQ
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -15,6 +16,7 @@ from paperwire.db import signals
 from paperwire.db.engine import make_engine
 from paperwire.db.migrate import upgrade
 from paperwire.db.models import Paper
+from paperwire.search import index
 from paperwire.search.index import open_lexical
 from paperwire.search.service import index_version
 from paperwire.web.pagecache import PageCache
@@ -100,6 +102,7 @@ API_AND_FEEDS = (
     "/api/daily_papers?date=2026-06-05",
     "/api/daily_papers?week=2026-W23&sort=trending",
     "/api/papers/search",
+    "/api/papers/search?q=alpha",
     "/daily.atom?date=2026-06-05",
     "/daily.jsonl",
     "/daily.bib?date=2026-06-05",
@@ -193,3 +196,70 @@ def test_a_page_read_twice_is_built_once_until_something_is_written(
                 break
             time.sleep(0.05)
         assert statements[0] > 0 and "104" in page.text
+
+
+def test_a_stored_api_answer_is_served_before_routing_as_the_route_sent_it(
+    engine: Engine, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second ask of a list or search address is answered by ``CachedAnswers`` without
+    reaching its route, with the route's body and headers (type, security, CORS, rate limit) and
+    timed under its template; a write sends the next ask to the route again."""
+    from fastapi.testclient import TestClient
+    from starlette.types import Receive, Scope, Send
+
+    from paperwire.web.app import create_app
+
+    monkeypatch.setenv("PAPERWIRE_API_RATE_LIMIT", "1000")
+    load_sample(engine)
+    app = create_app()
+    index.sync(app.state.settings, app.state.engine, embed=False)
+    routed: list[str] = []
+    inner = app.router.middleware_stack
+
+    async def counted(scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            routed.append(scope["path"] + "?" + scope["query_string"].decode())
+        await inner(scope, receive, send)
+
+    app.router.middleware_stack = counted
+    origin = {"Origin": "https://elsewhere.example"}
+    ignored = {"ratelimit-remaining", "ratelimit-reset"}
+    asked: dict[str, int] = {"/api/daily_papers": 0, "/api/papers/search": 0}
+    with TestClient(app) as client:
+        for address in ("/api/daily_papers?date=2026-06-05", "/api/papers/search?q=alpha"):
+            deadline = time.monotonic() + 5
+            for limit in itertools.count(10):
+                # A new address each time: on PostgreSQL nothing is cached until the listener is
+                # connected, and a first search may build the keyword index (a new version).
+                path = f"{address}&limit={limit}"
+                routed.clear()
+                built = client.get(path, headers=origin)
+                again = client.get(path, headers=origin)
+                asked[address.split("?")[0]] += 2
+                if routed == [path] or time.monotonic() > deadline:
+                    break
+            assert routed == [path], path
+            assert built.status_code == again.status_code == 200
+            assert again.content == built.content and "Alpha: a paper" in again.text
+            assert {k: v for k, v in again.headers.items() if k not in ignored} == {
+                k: v for k, v in built.headers.items() if k not in ignored
+            }
+            assert again.headers["access-control-allow-origin"] == "*"
+            assert again.headers["content-type"] == "application/json"
+            assert "content-security-policy" in again.headers
+            assert int(again.headers["ratelimit-remaining"]) < int(
+                built.headers["ratelimit-remaining"]
+            )
+        # each answer, stored or built, timed under its route's template
+        timed = client.get("/metrics").text
+        for route, count in asked.items():
+            assert f'{{method="GET",route="{route}"}} {count}.0' in timed, route
+        with engine.begin() as conn:
+            conn.execute(
+                update(Paper).where(Paper.id == "2406.00001").values(title="Alpha renamed")
+            )
+        path = "/api/daily_papers?date=2026-06-05"
+        assert soon(lambda: "Alpha renamed" in client.get(path).text, 5)
+        # A bad address is never stored, so never served past its check.
+        assert client.get("/api/daily_papers?limit=0").status_code == 422
+        assert client.get("/api/daily_papers?limit=0").status_code == 422

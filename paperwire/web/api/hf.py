@@ -4,13 +4,11 @@ huggingface.co, so ``HfApi(endpoint=...)`` works against paperwire unchanged:
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import PlainTextResponse, RedirectResponse
 from sqlalchemy.orm import Session
-from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from paperwire.errors import PaperNotFound
@@ -19,17 +17,11 @@ from paperwire.papers.listing import daily_papers, parse_period
 from paperwire.papers.markdown import paper_markdown
 from paperwire.papers.readmodel import PaperView, load_paper
 from paperwire.search import service
-from paperwire.web.api.schemas import (
-    DailyPaperPublic,
-    ErrorPublic,
-    PaperPublic,
-    daily_bytes,
-    paper_json,
-)
+from paperwire.web.api.answers import cached_json
+from paperwire.web.api.schemas import DailyPaperPublic, ErrorPublic, PaperPublic, paper_json
 from paperwire.web.convertors import PAPER_ID_REGEX
 from paperwire.web.deps import SessionDep, SettingsDep
 from paperwire.web.inputs import IsoDate, IsoWeek, Line, Month
-from paperwire.web.pagecache import cached_data
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": ErrorPublic, "description": "A parameter is malformed"},
@@ -44,25 +36,6 @@ PaperId = Annotated[
     str, Path(pattern=f"^{PAPER_ID_REGEX}$", description="arXiv id, e.g. 2403.04640")
 ]
 MAX_QUERY = 250
-
-
-async def cached_json(
-    request: Request, build: Callable[[Session], list[PaperView]], *versions: str
-) -> Response:
-    """``build(session)``'s papers as the daily-list JSON, rendered once per process until
-    something is committed (and, with ``versions``, while they hold): every asker gets the same
-    answer. One hop to a worker thread (the cache, and on a miss a session and the build), where a
-    sync route with a session dependency took three."""
-
-    def body() -> bytes:
-        def render() -> bytes:
-            with Session(request.app.state.engine) as session:
-                return daily_bytes(build(session))
-
-        key = ":".join(("api", *versions, request.url.path, request.url.query))
-        return cached_data(request, key, render)
-
-    return Response(await run_in_threadpool(body), media_type="application/json")
 
 
 @router.get(
@@ -116,7 +89,7 @@ async def search_papers(
         # search loaded the papers through the read model already: no second read
         return [result.paper for result in page.results]
 
-    return await cached_json(request, found, service.index_version(settings))
+    return await cached_json(request, found)
 
 
 @router.get(

@@ -1,7 +1,10 @@
 """The API's rate limit and its cross-origin rule, applied to every ``/api`` address at once.
 
 Every ``/api`` request counts against ``PAPERWIRE_API_RATE_LIMIT`` per minute, keyed by the API
-token when a live one is sent, else by the client address; answers carry ``RateLimit-Limit/-Remaining/-Reset`` and a 429 adds ``Retry-After``.
+token when a live one is sent, else by the client address; answers carry
+``RateLimit-Limit/-Remaining/-Reset`` and a 429 adds ``Retry-After``. The count is a
+``ratelimit.Tally``: in memory, added to the shared counters in batches (every request with a
+limit under 100 a minute), so an answer from the cache costs no database write.
 Reading is open to any origin (GET and HEAD, no credentials): the API, Markdown papers, feeds and
 exports; nothing else is, so a page elsewhere can never write with a member's token.
 """
@@ -37,16 +40,23 @@ def is_public_read(path: str) -> bool:
     return is_api(path) or path.endswith(PUBLIC_SUFFIXES)
 
 
-def _count(request: Request) -> ratelimit.Usage | None:
-    per_minute = request.app.state.settings.api_rate_limit
-    if per_minute <= 0:
-        return None
-    rule = ratelimit.Limit("api", per_minute, 60)
-    with Session(request.app.state.engine) as session:
-        client = _client(session, request)
+def _key_here(request: Request) -> str | None:
+    """The client's key when it needs no database (no token sent), else None."""
+    return client_address(request) if bearer_token(request) is None else None
+
+
+def _count(request: Request, tally: ratelimit.Tally, key: str | None) -> ratelimit.Usage:
+    """Count the request in the shared counters (a thread: the database), resolving a sent
+    token's client first (``key`` None)."""
+    if key is None:
+        with Session(request.app.state.engine) as session:
+            key = _client(session, request)
+        usage = tally.here(key)
+        if usage is not None:
+            return usage
     # Counted beside the database (see counter_engine): a count is not a change of the data.
     with session_scope(counter_engine(request.app.state.settings)) as counters:
-        return ratelimit.hit(counters, "api", client, rule=rule)
+        return tally.shared(counters, key)
 
 
 def _client(session: Session, request: Request) -> str:
@@ -76,8 +86,9 @@ class ApiLimits:
     """Counts and caps ``/api`` requests and answers cross-origin reads of public addresses. Plain
     ASGI (as ``web.app.SecurityHeaders``): the ``@app.middleware`` form costs every request."""
 
-    def __init__(self, app: ASGIApp) -> None:
+    def __init__(self, app: ASGIApp, tally: ratelimit.Tally | None) -> None:
         self.app = app
+        self.tally = tally
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -91,19 +102,22 @@ class ApiLimits:
         if cross_origin and method == "OPTIONS":
             await _preflight(Request(scope))(scope, receive, send)
             return
-        if is_api(path):
+        if is_api(path) and self.tally is not None:
             request = Request(scope)
             try:
-                usage = await run_in_threadpool(_count, request)
+                # Most requests are counted in memory; a thread only for a batch or a token.
+                key = _key_here(request)
+                usage = self.tally.here(key) if key is not None else None
+                if usage is None:
+                    usage = await run_in_threadpool(_count, request, self.tally, key)
             except RateLimited as exc:
                 refused = rate_limited_response(request, exc)
                 refused.headers.update(extra)
                 await refused(scope, receive, send)
                 return
-            if usage is not None:
-                extra["RateLimit-Limit"] = str(usage.limit)
-                extra["RateLimit-Remaining"] = str(usage.remaining)
-                extra["RateLimit-Reset"] = str(max(1, usage.reset_seconds))
+            extra["RateLimit-Limit"] = str(usage.limit)
+            extra["RateLimit-Remaining"] = str(usage.remaining)
+            extra["RateLimit-Reset"] = str(max(1, usage.reset_seconds))
         if not extra:
             await self.app(scope, receive, send)
             return
@@ -118,4 +132,6 @@ class ApiLimits:
 
 def install_limits(app: FastAPI) -> None:
     """Count and cap ``/api`` requests, and answer cross-origin reads of public addresses."""
-    app.add_middleware(ApiLimits)
+    per_minute = app.state.settings.api_rate_limit
+    rule = ratelimit.Limit("api", per_minute, 60)
+    app.add_middleware(ApiLimits, tally=ratelimit.Tally("api", rule) if per_minute > 0 else None)
