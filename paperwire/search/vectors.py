@@ -11,8 +11,11 @@ Opening maps the rows and the graph from disk instead of reading them (``np.load
 usearch's ``view``): a searching process holds only the pages its searches touch, and the page cache is
 shared between processes. The first change copies them into memory (a mapped graph is read-only), so only
 a process that writes (the indexer) pays for the whole collection. At 1,000,000 papers of 384 numbers the
-rows take 768 MB and the graph about 1.1 GB on disk (``bench/search.py`` measures the memory of a
-searching process).
+rows take 768 MB and the graph 1.04 GB on disk. Once the graph exists, ``get`` reads vectors from it
+too, so a searching process touches the rows file only for exact searches; usearch reads much of the
+graph when mapping it and its searches touch the rest, so it ends up resident (file-backed pages,
+shared with other processes and reclaimable): ``bench/search.py`` measured 1,402 MiB of RSS for a
+process with the web app, the model and a 1M-paper store after 300 searches.
 
 Search is exact (one matrix product over the rows, upcast to float32) below ``hnsw_threshold`` rows and
 goes through a usearch HNSW graph above it; the graph follows upserts and removals incrementally. Opening
@@ -39,8 +42,10 @@ FORMAT = 2
 CONVERTIBLE_FORMATS = {1}
 ROW_DTYPE = np.float16
 HNSW_THRESHOLD = 20_000
-# HNSW parameters: at 1M synthetic papers (bench/search.py) expansion 1024 gave recall@10 0.989
-# against exact at p95 12.7 ms; 256 gave only 0.924.
+# HNSW parameters, measured at k = 100 (what search asks for) on 1M synthetic papers
+# (bench/search.py, bench/README.md): Recall@100 against exact 0.974 at expansion 512, 0.989 at 1024,
+# 0.994 at 2048, at CPU p95 4.7, 4.6 and 7.9 ms a query. 1024 keeps a margin over the 0.95 bar for
+# real collections, which may be harder than the synthetic one.
 CONNECTIVITY = 32
 EXPANSION_ADD = 128
 EXPANSION_SEARCH = 1024
@@ -343,7 +348,13 @@ class VectorStore:
     def get(self, paper_id: str) -> np.ndarray | None:
         """The stored unit vector of ``paper_id`` as float32 (stored as float16: about 3 digits)."""
         row = self._row.get(paper_id)
-        return None if row is None else np.array(self._vectors[row], dtype=np.float32)
+        if row is None:
+            return None
+        if self._hnsw is not None:
+            # The graph holds the same float16 vector, in pages its searches touch anyway: reading
+            # it here leaves the rows file out of a searching process's memory.
+            return np.asarray(self._hnsw.get(int(self._keys[row]), dtype=np.float32))
+        return np.array(self._vectors[row], dtype=np.float32)
 
     @property
     def uses_hnsw(self) -> bool:
