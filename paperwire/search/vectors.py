@@ -10,12 +10,14 @@ generation readable.
 Opening maps the rows and the graph from disk instead of reading them (``np.load(mmap_mode="r")``,
 usearch's ``view``): a searching process holds only the pages its searches touch, and the page cache is
 shared between processes. The first change copies them into memory (a mapped graph is read-only), so only
-a process that writes (the indexer) pays for the whole collection. At 1,000,000 papers of 384 numbers the
-rows take 768 MB and the graph 1.04 GB on disk. Once the graph exists, ``get`` reads vectors from it
-too, so a searching process touches the rows file only for exact searches; usearch reads much of the
-graph when mapping it and its searches touch the rest, so it ends up resident (file-backed pages,
-shared with other processes and reclaimable): ``bench/search.py`` measured 1,402 MiB of RSS for a
-process with the web app, the model and a 1M-paper store after 300 searches.
+a store that changes pays for the whole collection in memory: the indexer's, or a serve process's
+follower while it applies new vectors, until that sync ends. At 1,000,000 papers of 384 numbers the
+rows take 768 MB and the graph 1.04 GB (on disk, and in such a store's memory). Once the graph
+exists, ``get`` reads vectors from it too, so a searching process touches the rows file only for exact
+searches; usearch reads much of the graph when mapping it and its searches touch the rest, so it ends
+up resident (file-backed pages, shared with other processes and reclaimable): ``bench/search.py``
+measured 1,402 MiB of RSS for a process with the web app, the model and a 1M-paper store after 300
+searches.
 
 Search is exact (one matrix product over the rows, upcast to float32) below ``hnsw_threshold`` rows and
 goes through a usearch HNSW graph above it; the graph follows upserts and removals incrementally. Opening
