@@ -1,7 +1,7 @@
 """Search at scale: a 1,000,000-paper collection synthesised from real records, vector search timed.
 
     .venv/bin/python bench/search.py [--papers 1000000] [--data ../shared/data/scifact] [--threads 2]
-        [--keep DIR] [--efforts 256,512,1024] [--connectivity 32] [--no-embedding]
+        [--keep DIR] [--efforts 256,512,1024] [--connectivity 16] [--no-embedding]
 
 The collection: paper ``i`` takes the title and abstract of real SciFact record ``i mod 5,183`` under a
 new id (``syn0000001`` ...), so text statistics stay real for a lexical stage. Its vector is derived from

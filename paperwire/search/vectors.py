@@ -12,11 +12,11 @@ usearch's ``view``): a searching process holds only the pages its searches touch
 shared between processes. The first change copies them into memory (a mapped graph is read-only), so only
 a store that changes pays for the whole collection in memory: the indexer's, or a serve process's
 follower while it applies new vectors, until that sync ends. At 1,000,000 papers of 384 numbers the
-rows take 768 MB and the graph 1.04 GB (on disk, and in such a store's memory). Once the graph
+rows take 768 MB and the graph 916 MB (on disk, and in such a store's memory). Once the graph
 exists, ``get`` reads vectors from it too, so a searching process touches the rows file only for exact
 searches; usearch reads much of the graph when mapping it and its searches touch the rest, so it ends
 up resident (file-backed pages, shared with other processes and reclaimable): ``bench/search.py``
-measured 1,402 MiB of RSS for a process with the web app, the model and a 1M-paper store after 300
+measured 1,278 MiB of RSS for a process with the web app, the model and a 1M-paper store after 300
 searches.
 
 Search is exact (one matrix product over the rows, upcast to float32) below ``hnsw_threshold`` rows and
@@ -45,10 +45,11 @@ CONVERTIBLE_FORMATS = {1}
 ROW_DTYPE = np.float16
 HNSW_THRESHOLD = 20_000
 # HNSW parameters, measured at k = 100 (what search asks for) on 1M synthetic papers
-# (bench/search.py, bench/README.md): Recall@100 against exact 0.974 at expansion 512, 0.989 at 1024,
-# 0.994 at 2048, at CPU p95 4.7, 4.6 and 7.9 ms a query. 1024 keeps a margin over the 0.95 bar for
-# real collections, which may be harder than the synthetic one.
-CONNECTIVITY = 32
+# (bench/search.py, bench/README.md): connectivity 16 at expansion 1024 gave Recall@100 0.984 against
+# exact at CPU p95 3.5 ms, and a serve-like process 1,278 MiB of RSS; 32 gave 0.989 at 4.6 ms but
+# 1,402 MiB (a graph 14% larger), too close to the 1.5 GB bar. Expansion 512 gave only 0.960 with 16.
+# A graph keeps the connectivity it was built with (usearch reads it from the file).
+CONNECTIVITY = 16
 EXPANSION_ADD = 128
 EXPANSION_SEARCH = 1024
 # Below this share of the collection, a filtered search scores the allowed rows exactly instead.
