@@ -10,9 +10,14 @@ generation readable.
 Opening maps the rows and the graph from disk instead of reading them (``np.load(mmap_mode="r")``,
 usearch's ``view``): a searching process holds only the pages its searches touch, and the page cache is
 shared between processes. The first change copies them into memory (a mapped graph is read-only), so only
-a process that writes (the indexer) pays for the whole collection. At 1,000,000 papers of 384 numbers the
-rows take 768 MB and the graph about 1.1 GB on disk (``bench/search.py`` measures the memory of a
-searching process).
+a store that changes pays for the whole collection in memory: the indexer's, or a serve process's
+follower while it applies new vectors, until that sync ends. At 1,000,000 papers of 384 numbers the
+rows take 768 MB and the graph 916 MB (on disk, and in such a store's memory). Once the graph
+exists, ``get`` reads vectors from it too, so a searching process touches the rows file only for exact
+searches; usearch reads much of the graph when mapping it and its searches touch the rest, so it ends
+up resident (file-backed pages, shared with other processes and reclaimable): ``bench/search.py``
+measured 1,278 MiB of RSS for a process with the web app, the model and a 1M-paper store after 300
+searches.
 
 Search is exact (one matrix product over the rows, upcast to float32) below ``hnsw_threshold`` rows and
 goes through a usearch HNSW graph above it; the graph follows upserts and removals incrementally. Opening
@@ -39,9 +44,12 @@ FORMAT = 2
 CONVERTIBLE_FORMATS = {1}
 ROW_DTYPE = np.float16
 HNSW_THRESHOLD = 20_000
-# HNSW parameters: at 1M synthetic papers (bench/search.py) expansion 1024 gave recall@10 0.989
-# against exact at p95 12.7 ms; 256 gave only 0.924.
-CONNECTIVITY = 32
+# HNSW parameters, measured at k = 100 (what search asks for) on 1M synthetic papers
+# (bench/search.py, bench/README.md): connectivity 16 at expansion 1024 gave Recall@100 0.984 against
+# exact at CPU p95 3.5 ms, and a serve-like process 1,278 MiB of RSS; 32 gave 0.989 at 4.6 ms but
+# 1,402 MiB (a graph 14% larger), too close to the 1.5 GB bar. Expansion 512 gave only 0.960 with 16.
+# A graph keeps the connectivity it was built with (usearch reads it from the file).
+CONNECTIVITY = 16
 EXPANSION_ADD = 128
 EXPANSION_SEARCH = 1024
 # Below this share of the collection, a filtered search scores the allowed rows exactly instead.
@@ -343,7 +351,13 @@ class VectorStore:
     def get(self, paper_id: str) -> np.ndarray | None:
         """The stored unit vector of ``paper_id`` as float32 (stored as float16: about 3 digits)."""
         row = self._row.get(paper_id)
-        return None if row is None else np.array(self._vectors[row], dtype=np.float32)
+        if row is None:
+            return None
+        if self._hnsw is not None:
+            # The graph holds the same float16 vector, in pages its searches touch anyway: reading
+            # it here leaves the rows file out of a searching process's memory.
+            return np.asarray(self._hnsw.get(int(self._keys[row]), dtype=np.float32))
+        return np.array(self._vectors[row], dtype=np.float32)
 
     @property
     def uses_hnsw(self) -> bool:

@@ -214,8 +214,12 @@ def test_changes_after_reopening_a_mapped_store(tmp_path: Path) -> None:
     assert reopened.search(fresh[1], 1)[0][0] == "p7"
     assert reopened.get("p5") is None
     p7 = reopened.get("p7")
-    assert p7 is not None
+    assert p7 is not None  # read from the graph: the store is above the threshold
     np.testing.assert_allclose(p7, fresh[1], atol=F16)
+    for i in (0, 8, 599):
+        got = reopened.get(f"p{i}")
+        assert got is not None and got.dtype == np.float32
+        np.testing.assert_allclose(got, vectors[i], atol=F16)
     # And a second round of changes on the newly mapped generation.
     reopened.remove(["new"])
     reopened.flush()
