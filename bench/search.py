@@ -20,8 +20,9 @@ model loaded, store opened) after encoding and searching the 300 queries (peak R
 into anonymous and file-backed pages), and the
 shipped model's embedding throughput on 512 real papers (with the time the whole collection would take).
 ``--keep DIR`` keeps the built store in DIR and reuses it on the next run with the same
-``--papers``/``--connectivity`` (so efforts can be compared without rebuilding). The lexical index at
-the same size is ``bench/lexical_scale.py``.
+``--papers``/``--connectivity`` (so efforts can be compared without rebuilding). Lexical, semantic
+and hybrid search together at the same size, on SciFact planted in realistic distractors, are
+``bench/scale.py``.
 
 To extend (e.g. lexical or hybrid latency at 1M), add a function taking ``Collection`` and returning
 lines to print, and list it in ``STAGES``; the collection is synthesised once and shared.
