@@ -25,7 +25,9 @@ pass with the vectors already computed (the service keeps the last 512) is print
 Printed: nDCG@10 and Recall@100 against SciFact's qrels; p50 and p95 wall time and CPU time of
 this process per query (CPU time is what the machine's other work disturbs far less); for
 semantic, the store's recall@100 against exact search; the process's peak RSS (builds included)
-and its RSS after the queries. ``--json`` prints one object: ``{"papers", "lexical": {"ndcg@10",
+and its RSS after the queries; and, with vectors and ``--keep``, the peak RSS of a fresh process
+holding what a ``serve`` process holds (``serve_memory``) after answering every query by hybrid
+search, which is then ``rss_mb``. ``--json`` prints one object: ``{"papers", "lexical": {"ndcg@10",
 "recall@100", "p50_ms", "p95_ms"}, "semantic": {...}, "hybrid": {...}, "rss_mb",
 "lexical_top10_exact"}``, modes not run absent.
 
@@ -45,6 +47,7 @@ import json
 import os
 import resource
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -366,10 +369,39 @@ def hnsw_recall(store: VectorStore, vectors: list[np.ndarray]) -> float:
 
 
 def rss_now_mb() -> float:
+    return memory()["VmRSS"]
+
+
+def memory() -> dict[str, float]:
+    """This process's memory from /proc (MB): peak and current RSS, anonymous and file pages."""
+    wanted = ("VmHWM", "VmRSS", "RssAnon", "RssFile")
+    found = {}
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+        key, _, value = line.partition(":")
+        if key in wanted:
+            found[key] = int(value.split()[0]) / 1024
+    return found
+
+
+def serve_memory(args: argparse.Namespace, queries: list[str]) -> dict[str, float]:
+    """Run in a fresh process (``--serve-memory``): hold what a ``serve`` process holds to answer
+    searches (the web app's code imported, the model loaded one thread a query, the keyword index
+    with its postings snapshot and the vector store opened as the service opens them, nothing
+    built) and answer every query by hybrid search, query encoded; its memory then."""
+    import paperwire.web.app  # noqa: F401  (what a serve process has imported)
+
+    folder = args.keep
+    index = LexicalIndex(folder / f"lexical-{args.papers}-{args.seed}.sqlite")
+    location = folder / f"store-{args.papers}-{args.seed}"
+    embedder = OnnxEmbedder(threads=1)
+    store = VectorStore.open(location, embedder.dim, embedder.name)
+    if not len(store):
+        raise SystemExit(f"no vector store in {location}: run the benchmark first")
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        meaning = Meaning(index, store, embedder.encode_query, pool)
+        for text in queries:
+            meaning.hybrid(text)
+    return memory()
 
 
 def main() -> None:
@@ -383,6 +415,7 @@ def main() -> None:
     parser.add_argument(
         "--embed-only", action="store_true", help="embed the corpus into --keep, measure nothing"
     )
+    parser.add_argument("--serve-memory", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
         "--synthetic-from",
         type=int,
@@ -400,6 +433,11 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     if args.embed_only:
         embed(folder, args.papers, args.seed, OnnxEmbedder(), say)
+        return
+    if args.serve_memory:
+        dataset = load_dataset(DATA / "scifact")
+        qids = [q for q in dataset.qrels if q in dataset.queries][: args.queries]
+        print(json.dumps(serve_memory(args, [dataset.queries[q] for q in qids])))
         return
     index = LexicalIndex(folder / f"lexical-{args.papers}-{args.seed}.sqlite")
     if index.is_empty():
@@ -465,6 +503,19 @@ def main() -> None:
             notes.append("semantic and hybrid relevance: not meaningful on synthetic vectors (n/a)")
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     result["rss_mb"] = round(rss_mb)
+    served_memory = None
+    if store is not None and args.keep:
+        child = [sys.executable, __file__, "--serve-memory", "--papers", str(args.papers)]
+        child += ["--seed", str(args.seed), "--keep", str(folder), "--queries", str(args.queries)]
+        served_memory = json.loads(subprocess.run(child, check=True, capture_output=True).stdout)
+        # What the issue's bar is about: a serve process with the index, not this builder.
+        result["rss_mb"] = round(served_memory["VmHWM"])
+        notes.append(
+            f"a fresh serve-like process (web app imported, model loaded, keyword index with"
+            f" its postings and the vector store opened, {len(qids)} hybrid queries answered):"
+            f" peak RSS {served_memory['VmHWM']:.0f} MB, {served_memory['RssAnon']:.0f} MB of"
+            f" it its own memory and {served_memory['RssFile']:.0f} MB mapped index files"
+        )
     if "lexical" in modes:
         result["lexical_top10_exact"] = not differ
     if args.json:
@@ -493,7 +544,11 @@ def main() -> None:
     print("(wall time moves with the machine's load; CPU time of this process far less)")
     for note in notes:
         print(note)
-    print(f"RSS of this process: peak {rss_mb:.0f} MB (builds included), now {rss_now_mb():.0f} MB")
+    print(
+        f"RSS of this benchmark process: peak {rss_mb:.0f} MB (builds included), now"
+        f" {rss_now_mb():.0f} MB; rss_mb below is "
+        + ("the serve-like process's peak" if served_memory else "this process's peak")
+    )
     print(json.dumps(result))
 
 
