@@ -27,7 +27,9 @@ this process per query (CPU time is what the machine's other work disturbs far l
 semantic, the store's recall@100 against exact search; the process's peak RSS (builds included)
 and its RSS after the queries; and, with vectors and ``--keep``, the peak RSS of a fresh process
 holding what a ``serve`` process holds (``serve_memory``) after answering every query by hybrid
-search, which is then ``rss_mb``. ``--json`` prints one object: ``{"papers", "lexical": {"ndcg@10",
+search, which is then ``rss_mb``. With ``--keep`` each run's rows are kept by size in
+``results-<seed>.json`` there, and the table of every size measured is printed after the run's
+own (``--table``: only that). ``--json`` prints one object: ``{"papers", "lexical": {"ndcg@10",
 "recall@100", "p50_ms", "p95_ms"}, "semantic": {...}, "hybrid": {...}, "rss_mb",
 "lexical_top10_exact"}``, modes not run absent.
 
@@ -417,6 +419,9 @@ def main() -> None:
     )
     parser.add_argument("--serve-memory", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument(
+        "--table", action="store_true", help="print the table of every size kept in --keep"
+    )
+    parser.add_argument(
         "--synthetic-from",
         type=int,
         default=REAL_VECTORS,
@@ -433,6 +438,9 @@ def main() -> None:
     folder.mkdir(parents=True, exist_ok=True)
     if args.embed_only:
         embed(folder, args.papers, args.seed, OnnxEmbedder(), say)
+        return
+    if args.table:
+        print_table(folder, args.seed)
         return
     if args.serve_memory:
         dataset = load_dataset(DATA / "scifact")
@@ -518,6 +526,8 @@ def main() -> None:
         )
     if "lexical" in modes:
         result["lexical_top10_exact"] = not differ
+    if args.keep:
+        keep_rows(folder, args, rows, load)
     if args.json:
         for note in notes:
             say(note)
@@ -549,7 +559,43 @@ def main() -> None:
         f" {rss_now_mb():.0f} MB; rss_mb below is "
         + ("the serve-like process's peak" if served_memory else "this process's peak")
     )
+    if args.keep:
+        print(f"every size measured in {folder} (the latest run of each mode):")
+        print_table(folder, args.seed)
     print(json.dumps(result))
+
+
+def keep_rows(folder: Path, args: argparse.Namespace, rows: list, load: float) -> None:
+    """Add this run's rows to ``results-<seed>.json`` in ``folder``, by size and mode."""
+    path = folder / f"results-{args.seed}.json"
+    kept = json.loads(path.read_text()) if path.exists() else {}
+    size = kept.setdefault(str(args.papers), {})
+    stamp = time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())
+    for name, figures in rows:
+        shown = {k: v for k, v in figures.items() if k != "tops"}
+        size[name] = {**shown, "measured": stamp, "load": round(load, 1)}
+    path.write_text(json.dumps(kept, indent=1))
+
+
+def print_table(folder: Path, seed: int) -> None:
+    """The relevance and latency table of every size kept in ``folder``."""
+    path = folder / f"results-{seed}.json"
+    kept = json.loads(path.read_text()) if path.exists() else {}
+    print(
+        f"{'papers':>9}  {'mode':<28}{'nDCG@10':>9}{'R@100':>8}{'p50 ms':>9}{'p95 ms':>9}"
+        f"{'CPU p50':>9}{'CPU p95':>9}  measured (load)"
+    )
+    for papers in sorted(kept, key=int):
+        for name, r in kept[papers].items():
+            relevance = (
+                f"{'n/a':>9}{'n/a':>8}"
+                if r["ndcg@10"] is None
+                else f"{r['ndcg@10']:>9.4f}{r['recall@100']:>8.4f}"
+            )
+            print(
+                f"{int(papers):>9,}  {name:<28}{relevance}{r['p50_ms']:>9.1f}{r['p95_ms']:>9.1f}"
+                f"{r['cpu_p50_ms']:>9.1f}{r['cpu_p95_ms']:>9.1f}  {r['measured']} ({r['load']})"
+            )
 
 
 def public(figures: dict) -> dict:
