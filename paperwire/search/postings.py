@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import json
 import math
+import mmap
 import os
 import shutil
 import sqlite3
@@ -68,11 +69,17 @@ class _Unit:
     scores: np.ndarray | None = None
     idf: float = 0.0
     freqs: np.ndarray | None = None
+    span: tuple[int, int] | None = None  # where the postings are in the snapshot's files
 
 
 def _idf(rows: int, hits: int) -> float:
     idf = math.log((rows - hits + 0.5) / (hits + 0.5))
     return idf if idf > 0.0 else 1e-6
+
+
+def _map(path: Path) -> mmap.mmap:
+    with open(path, "rb") as file:
+        return mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
 
 
 def _find(rows: np.ndarray, wanted: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -113,27 +120,34 @@ class Snapshot:
         # FTS5's length normalisation, in its order of operations: k1 * (1 - b + b * D / avgdl).
         self.norms = K1 * ((1 - B) + ((B * lengths) / self.avgdl))
         size = int(self.starts[-1])
-        self.docs = (
-            np.memmap(folder / "docs.bin", dtype=np.int32, mode="r", shape=(size,))
-            if size
-            else np.zeros(0, np.int32)
-        )
-        self.freqs = (
-            np.memmap(folder / "freqs.bin", dtype=np.float32, mode="r", shape=(size,))
-            if size
-            else np.zeros(0, np.float32)
-        )
+        self._maps = [_map(folder / "docs.bin"), _map(folder / "freqs.bin")] if size else []
+        self.docs = np.frombuffer(self._maps[0], np.int32) if size else np.zeros(0, np.int32)
+        self.freqs = np.frombuffer(self._maps[1], np.float32) if size else np.zeros(0, np.float32)
+
+    def _release(self, units: Sequence[_Unit]) -> None:
+        """Let go of the pages a query read (the page cache keeps them for the next one): else
+        every word ever asked for stays in the process's RSS, hundreds of MB at 1M papers."""
+        for unit in units:
+            if unit.span is None:
+                continue
+            start, end = unit.span
+            first = (start * 4) // mmap.PAGESIZE * mmap.PAGESIZE
+            if end * 4 <= first:
+                continue
+            for mapped in self._maps:
+                mapped.madvise(mmap.MADV_DONTNEED, first, end * 4 - first)
 
     def _postings(self, term: int) -> tuple[np.ndarray, np.ndarray]:
         start, end = int(self.starts[term]), int(self.starts[term + 1])
-        return np.asarray(self.docs[start:end]), np.asarray(self.freqs[start:end], np.float64)
+        return self.docs[start:end], self.freqs[start:end]
 
     def _contributions(self, unit: _Unit, rows: np.ndarray, at: np.ndarray | None) -> np.ndarray:
         """``unit``'s contribution for ``rows``, found at ``at`` in its postings (None: all)."""
         if unit.scores is not None:
             return unit.scores if at is None else unit.scores[at]
         assert unit.freqs is not None
-        freqs = unit.freqs if at is None else unit.freqs[at]
+        # In double, as FTS5 (a float32 array times a float stays float32).
+        freqs = (unit.freqs if at is None else unit.freqs[at]).astype(np.float64)
         return unit.idf * ((freqs * (K1 + 1.0)) / (freqs + self.norms[rows]))
 
     def top(
@@ -178,7 +192,10 @@ class Snapshot:
             left -= unit.bound
             threshold = max(threshold, self._kth(acc[candidates], k))
         candidates = candidates[(acc[candidates] + max(left, 0.0)) * (1 + SLACK) >= threshold]
-        return self._exact(units, candidates, k)
+        try:
+            return self._exact(units, candidates, k)
+        finally:
+            self._release(units)
 
     @staticmethod
     def _kth(partial: np.ndarray, k: int) -> float:
@@ -200,12 +217,19 @@ class Snapshot:
                 continue
             rows, freqs = self._postings(term)
             idf = _idf(self.rows, len(rows))
-            units.append(_Unit(idf * float(self.peaks[term]), rows, idf=idf, freqs=freqs))
+            span = (int(self.starts[term]), int(self.starts[term + 1]))
+            units.append(
+                _Unit(idf * float(self.peaks[term]), rows, idf=idf, freqs=freqs, span=span)
+            )
         return units
 
     def scores(self, phrases: Sequence[Phrase], rows: np.ndarray) -> np.ndarray:
         """The BM25 score of each of ``rows`` (ascending) for the OR of ``phrases``; 0: no match."""
-        return self._totals(self._units(phrases), rows)
+        units = self._units(phrases)
+        try:
+            return self._totals(units, rows)
+        finally:
+            self._release(units)
 
     def _totals(self, units: list[_Unit], rows: np.ndarray) -> np.ndarray:
         """Full scores of ascending ``rows``, summed in query order as FTS5 does."""
