@@ -544,13 +544,7 @@ class LexicalIndex:
         limit: int,
     ) -> list[tuple[str, float]]:
         edge = snapshot.max_rowid
-        stale = [
-            r
-            for (r,) in self.conn.execute(
-                "SELECT DISTINCT row FROM postings_stale WHERE row <= ?", (edge,)
-            )
-        ]
-        allowed = self._allowed_rows(query, filters, edge, stale)
+        allowed = self._allowed_rows(query, filters, edge)
         ranked = snapshot.top(self._phrases(query.terms, edge), limit, allowed)
         ranked += self._fresh(expression, filters, edge, limit)
         ranked.sort(key=lambda hit: (-hit[1], hit[0]))
@@ -563,11 +557,15 @@ class LexicalIndex:
         )
         return [(ids[r], score) for r, score in ranked if r in ids]
 
-    def _allowed_rows(
-        self, query: ParsedQuery, filters: Filters, edge: int, stale: list[int]
-    ) -> np.ndarray | None:
+    def _allowed_rows(self, query: ParsedQuery, filters: Filters, edge: int) -> np.ndarray | None:
         """The snapshot's rows a ranking may return (None: all): those passing the filters, not
         excluded by the query, and not changed since the snapshot."""
+        stale = [
+            r
+            for (r,) in self.conn.execute(
+                "SELECT DISTINCT row FROM postings_stale WHERE row <= ?", (edge,)
+            )
+        ]
         if not (filters.active or query.excluded or stale):
             return None
         allowed = np.ones(edge + 1, dtype=bool)
@@ -630,13 +628,7 @@ class LexicalIndex:
         rows = dict(
             self._for_ids("SELECT rowid, paper_id FROM meta WHERE paper_id IN ({ids})", paper_ids)
         )
-        stale = [
-            r
-            for (r,) in self.conn.execute(
-                "SELECT DISTINCT row FROM postings_stale WHERE row <= ?", (edge,)
-            )
-        ]
-        allowed = self._allowed_rows(query, Filters(), edge, stale)
+        allowed = self._allowed_rows(query, Filters(), edge)
         old = np.array(sorted(r for r in rows if r <= edge), dtype=np.int64)
         if allowed is not None:
             old = old[allowed[old]]
