@@ -9,6 +9,10 @@ metadata (arXiv's XML cannot even carry one), so one signals a corrupt or hostil
 stripping it would store a silently altered title or author list. ``unstorable`` finds them;
 ``storable_text`` removes them where text is written out (feeds, exports), as a last line of
 defence for data stored before this rule.
+
+The same characters are the one rule for every text paperwire stores, whatever brought it in:
+``check_text`` refuses them with ``InvalidText`` naming the field (the web and API boundary, see
+``web.inputs``, and imported libraries), ``unstorable`` names them in a harvested record.
 """
 
 from __future__ import annotations
@@ -21,10 +25,17 @@ from typing import Any
 
 import orjson
 
+from paperwire.errors import InvalidText
+
 _PARAGRAPH_BREAK = re.compile(r"\n\s*\n|\n[ \t]+")
+# The complement of XML 1.0's Char production, minus tab, LF and CR: no stored text holds one.
+_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f"
+_NEVER = "\ud800-\udfff\ufffe\uffff"
 # U+10FFFF stands in for a control character that an XML source held (see ``ingest.xmltext``).
 XML_CONTROL_MARK = "\U0010ffff"
-_UNSTORABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff\U0010ffff]")
+_UNSTORABLE = re.compile(f"[{_CONTROLS}{_NEVER}{XML_CONTROL_MARK}]")
+_BAD_IN_LINES = re.compile(f"[{_CONTROLS}{_NEVER}]")
+_BAD_IN_LINE = re.compile(f"[{_CONTROLS}\t\n\r{_NEVER}]")
 _NAMES = {0: "NUL"}
 
 
@@ -46,6 +57,38 @@ def clean_abstract(text: str | None) -> str:
 def storable_text(text: str) -> str:
     """``text`` without the characters XML 1.0 and PostgreSQL text cannot hold."""
     return _UNSTORABLE.sub("", text) if _UNSTORABLE.search(text) else text
+
+
+def describe(char: str) -> str:
+    """``U+0000 (a control character)``: how a refused character is named in messages."""
+    code = ord(char)
+    if 0xD800 <= code <= 0xDFFF:
+        kind = "half of a surrogate pair"
+    elif code in (0xFFFE, 0xFFFF):
+        kind = "a noncharacter"
+    elif char in "\t\n\r":
+        kind = "a tab or line break, in a one-line field"
+    else:
+        kind = "a control character"
+    return f"U+{code:04X} ({kind})"
+
+
+def refused_character(value: str, *, multiline: bool = False) -> str | None:
+    """The first character of ``value`` that a field may not hold, or None (tab and line breaks
+    only where ``multiline``)."""
+    found = (_BAD_IN_LINES if multiline else _BAD_IN_LINE).search(value)
+    return found.group() if found else None
+
+
+def check_text(value: str, field: str, *, multiline: bool = False) -> str:
+    """``value`` unchanged, or ``InvalidText`` naming ``field`` and the character refused."""
+    char = refused_character(value, multiline=multiline)
+    if char is not None:
+        raise InvalidText(
+            f"{field}: holds {describe(char)}, which paperwire cannot store or show;"
+            " remove it and try again."
+        )
+    return value
 
 
 def _describe(char: str) -> str:

@@ -6,7 +6,8 @@ C0 controls, U+FFFE, U+FFFF and lone surrogates); tab, newline and carriage retu
 hold several lines. A refusal is an ``InvalidText`` (422) naming the field, never a 500 from the
 database or the feed writer further in.
 
-- ``check_text`` is the rule; ``form_fields`` (``web.forms``) applies it to every posted field.
+- ``check_text`` is the rule (``papers.records`` owns it: imported libraries and harvested records
+  pass the same one); ``form_fields`` (``web.forms``) applies it to every posted field.
 - ``check_address`` is an app-wide dependency that applies it to every path and query parameter.
 - ``Line`` and ``Lines`` are the annotated ``str`` types of the JSON schemas and API parameters; they
   document the rule as a ``pattern`` in the OpenAPI document.
@@ -25,7 +26,6 @@ from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
-from paperwire.errors import InvalidText
 from paperwire.papers.periods import (
     DATE_PATTERN,
     FIRST_DAY,
@@ -34,12 +34,8 @@ from paperwire.papers.periods import (
     SPAN,
     WEEK_PATTERN,
 )
+from paperwire.papers.records import check_text, describe, refused_character
 
-# The complement of XML 1.0's Char production, minus tab, LF and CR.
-_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f"
-_NEVER = "\ud800-\udfff\ufffe\uffff"
-_BAD_IN_LINES = re.compile(f"[{_CONTROLS}{_NEVER}]")
-_BAD_IN_LINE = re.compile(f"[{_CONTROLS}\t\n\r{_NEVER}]")
 # The same sets, as JSON Schema patterns (ECMA 262 escapes) in the OpenAPI document. Without the
 # surrogates: UTF-8 cannot carry a lone one, and schemathesis drops a pattern that names them.
 LINE_PATTERN = r"^[^\u0000-\u001f\ufffe\uffff]*$"
@@ -53,37 +49,6 @@ MAX_CATEGORIES = 32
 MULTILINE_FIELDS = frozenset(
     {"body", "description", "topics", "categories", "next", "email", "match"}
 )
-
-
-def describe(char: str) -> str:
-    """``U+0000 (a control character)``: how a refused character is named in messages."""
-    code = ord(char)
-    if 0xD800 <= code <= 0xDFFF:
-        kind = "half of a surrogate pair"
-    elif code in (0xFFFE, 0xFFFF):
-        kind = "a noncharacter"
-    elif char in "\t\n\r":
-        kind = "a tab or line break, in a one-line field"
-    else:
-        kind = "a control character"
-    return f"U+{code:04X} ({kind})"
-
-
-def refused_character(value: str, *, multiline: bool = False) -> str | None:
-    """The first character of ``value`` that this field may not hold, or None."""
-    found = (_BAD_IN_LINES if multiline else _BAD_IN_LINE).search(value)
-    return found.group() if found else None
-
-
-def check_text(value: str, field: str, *, multiline: bool = False) -> str:
-    """``value`` unchanged, or ``InvalidText`` naming ``field`` and the character refused."""
-    char = refused_character(value, multiline=multiline)
-    if char is not None:
-        raise InvalidText(
-            f"{field}: holds {describe(char)}, which paperwire cannot store or show;"
-            " remove it and try again."
-        )
-    return value
 
 
 async def check_address(request: Request) -> None:
