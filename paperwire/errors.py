@@ -198,3 +198,16 @@ class ClaimRefused(PaperwireError):
     """An authorship claim that cannot be made or decided (already claimed, already decided)."""
 
     http_status = 409
+
+
+class LibraryRefused(UsageError):
+    """An uploaded reference library that cannot be imported: neither BibTeX nor CSL-JSON, a
+    malformed entry, or past a limit on entries or nesting (the message names the limit)."""
+
+    http_status = 422
+
+
+class LibraryTooLarge(LibraryRefused):
+    """An uploaded reference library over the size an import reads (the message names it)."""
+
+    http_status = 413

@@ -1,39 +1,70 @@
 """Import a reference library (BibTeX or CSL-JSON, as Zotero, Mendeley and JabRef export them) as
 signals: each entry is matched to a paper by arXiv id, DOI or normalised title; an entry that
-matches nothing but has an abstract is kept as a text seed (embedded once, here). The whole file is
-read and checked before anything is stored, and ``import_library`` only flushes: the caller's one
-commit stores all of it, and any error stores none of it.
+matches nothing but has an abstract is kept as a text seed (embedded once, here, for at most
+``MAX_SEEDS`` entries of a file). The whole file is read and checked before anything is stored, and
+``import_library`` only flushes: the caller's one commit stores all of it, and any error stores
+none of it.
+
+An upload is hostile until read, so every step is bounded and linear in the file's size:
+
+- the size (``MAX_BYTES``, else ``LibraryTooLarge``, 413) before anything else;
+- BibTeX: the ``@type{`` starts and the characters that structure a file (braces, quotes, commas,
+  ``=`` and line breaks) are counted first (``MAX_BLOCKS``, ``MAX_MARKS``); only then does
+  bibtexparser 2 split it, a linear splitter (measured in bench/upload.py: the 1.x pyparsing
+  grammar took 12 to 17 s on 250 KB files and overflowed the stack on nested braces; pybtex expands
+  ``@string`` concatenations, 3.4 KB became a 90 MB title) that does not expand ``@string``
+  concatenations either;
+- CSL-JSON: orjson (nesting capped at 1,024 by the parser, integers past 64 bits read as floats or
+  refused, never Python's unbounded ints), then a walk without recursion refusing more than
+  ``MAX_DEPTH`` levels, so nothing later recurses through a hostile structure;
+- every title and abstract passes ``papers.records.check_text``, the rule every stored text
+  passes (a NUL or another control character refuses the file, naming the entry).
+
+Refusals are ``LibraryRefused`` (422) naming the limit or the line of the entry.
 """
 
 from __future__ import annotations
 
-import json
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
 
+import bibtexparser
+import orjson
+from bibtexparser.model import Entry as BibEntry
+from bibtexparser.model import ParsingFailedBlock
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from paperwire.config import Settings
 from paperwire.db.models import Paper, Signal, User
-from paperwire.errors import UsageError
+from paperwire.errors import LibraryRefused, LibraryTooLarge
 from paperwire.papers.ids import try_parse_arxiv_id
-from paperwire.papers.records import now_utc
+from paperwire.papers.records import check_text, now_utc
 from paperwire.recommend.signals import IMPORTED
 from paperwire.recommend.vectors import stored_embeddings
 
+__all__ = ["LibraryRefused", "LibraryTooLarge", "import_library", "parse_library"]
+
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ENTRIES = 5_000
-# Unmatched entries embedded as seeds (the first ones of the file); the rest are counted.
-MAX_SEEDS = 200
+# ``@type{`` starts a BibTeX file may hold: its entries plus as many @string, @comment and ``@ {``
+# in values. Counted before parsing: the splitter's cost and memory grow with its blocks.
+MAX_BLOCKS = 2 * MAX_ENTRIES
+# Braces, quotes, commas, ``=`` and line breaks: what the splitter stops at. A Zotero export of
+# 5,000 entries with abstracts holds about a fifth of this; 1,000,000 of them parse in under 1 s.
+MAX_MARKS = 1_000_000
+# CSL-JSON nests five levels (the list, an item, ``issued``, ``date-parts`` and a date).
+MAX_DEPTH = 10
+# Unmatched entries embedded as seeds, the first ones of the file, in the request: 30 ms of CPU
+# each with the shipped model, so at most ~1.5 s; the rest are counted as not used.
+MAX_SEEDS = 50
 MAX_SEED_TEXT = 4_000
 
-
-class LibraryRefused(UsageError):
-    """The file cannot be imported: too big, too many entries, or neither BibTeX nor CSL-JSON."""
-
-    http_status = 422
+# bibtexparser logs each block it cannot read (and a hostile file may hold thousands): the member is
+# told about the first one instead.
+logging.getLogger("bibtexparser").setLevel(logging.CRITICAL)
 
 
 @dataclass
@@ -75,6 +106,9 @@ _ARXIV_IN_TEXT = re.compile(
     re.IGNORECASE,
 )
 _DOI = re.compile(r"10\.\d{4,9}/\S+", re.IGNORECASE)
+# What bibtexparser's splitter takes for the start of a block (``@`` a type, ``{`` or ``(``).
+_BLOCK_START = re.compile(r"@\w*[ \t]*[{(]")
+_MARKS = '{}",=\n'
 
 
 def _arxiv_from(*values: str) -> str | None:
@@ -111,141 +145,123 @@ def normalised_title(title: str) -> str:
     return "".join(c for c in text.lower() if c.isalnum())
 
 
-class _Where:
-    """``line N (@kind)`` of an entry, counted only when an error names it."""
-
-    def __init__(self, text: str, pos: int, kind: str) -> None:
-        self.text, self.pos, self.kind = text, pos, kind
-
-    def __str__(self) -> str:
-        return f"line {self.text.count(chr(10), 0, self.pos) + 1} (@{self.kind})"
-
-    def __format__(self, spec: str) -> str:
-        return format(str(self), spec)
+def _checked(entry: Entry, where: str) -> Entry:
+    """``entry`` once its stored texts pass the rule every stored text passes."""
+    check_text(entry.title, f"{where}: the title")
+    check_text(entry.abstract, f"{where}: the abstract")
+    return entry
 
 
-def _bibtex_value(text: str, pos: int, where: _Where) -> tuple[str, int]:
-    """The value starting at ``pos`` (braces, quotes, a number or a macro, joined by ``#``)."""
-    parts: list[str] = []
-    while True:
-        while pos < len(text) and text[pos].isspace():
-            pos += 1
-        if pos >= len(text):
-            raise LibraryRefused(f"{where}: the file ends inside a field")
-        char = text[pos]
-        if char == "{":
-            depth, start = 0, pos
-            while pos < len(text):
-                if text[pos] == "{":
-                    depth += 1
-                elif text[pos] == "}":
-                    depth -= 1
-                    if depth == 0:
-                        break
-                pos += 1
-            if depth:
-                raise LibraryRefused(f"{where}: an unbalanced brace")
-            parts.append(text[start + 1 : pos])
-            pos += 1
-        elif char == '"':
-            end = pos + 1
-            depth = 0
-            while end < len(text) and not (text[end] == '"' and depth == 0):
-                depth += {"{": 1, "}": -1}.get(text[end], 0)
-                end += 1
-            parts.append(text[pos + 1 : end])
-            pos = end + 1
-        else:
-            found = _BARE.match(text, pos)
-            if not found:
-                raise LibraryRefused(f"{where}: a field value is missing")
-            parts.append(found.group(0))
-            pos = found.end()
-        while pos < len(text) and text[pos].isspace():
-            pos += 1
-        if pos < len(text) and text[pos] == "#":
-            pos += 1
-            continue
-        return "".join(parts), pos
+def _bibtex_limits(text: str) -> None:
+    blocks = sum(1 for _ in zip(range(MAX_BLOCKS + 1), _BLOCK_START.finditer(text), strict=False))
+    if blocks > MAX_BLOCKS:
+        raise LibraryRefused(
+            f"the file starts more than {MAX_BLOCKS:,} BibTeX blocks (@type{{); an import reads"
+            f" at most {MAX_ENTRIES:,} entries: split it"
+        )
+    marks = sum(text.count(char) for char in _MARKS)
+    if marks > MAX_MARKS:
+        raise LibraryRefused(
+            f"the file holds {marks:,} braces, quotes, commas, = signs and line breaks; an import"
+            f" reads at most {MAX_MARKS:,}: split it"
+        )
 
 
-_ENTRY_START = re.compile(r"@\s*([a-zA-Z]+)\s*([{(])")
-_FIELD = re.compile(r"\s*,?\s*([a-zA-Z][\w\-:.]*)\s*=\s*")
-_SKIP = re.compile(r"[\s,]*")
-_BARE = re.compile(r"[\w\-.:]+")
+def _bib_entry(block: BibEntry) -> Entry:
+    fields = {f.key.lower(): " ".join(str(f.value).split()) for f in block.fields}
+    return _checked(
+        Entry(
+            title=_tex_plain(fields.get("title", "")),
+            abstract=_tex_plain(fields.get("abstract", "")),
+            doi=_doi_from(fields.get("doi", "")),
+            arxiv_id=_arxiv_from(
+                fields.get("eprint", "")
+                if "arxiv" in fields.get("archiveprefix", "arxiv").lower()
+                else "",
+                fields.get("arxivid", ""),
+                fields.get("url", ""),
+                fields.get("journal", ""),
+                fields.get("note", ""),
+                fields.get("doi", ""),
+            ),
+        ),
+        f"line {(block.start_line or 0) + 1} (@{block.entry_type})",
+    )
 
 
 def parse_bibtex(text: str) -> list[Entry]:
-    """Entries of a BibTeX file; ``LibraryRefused`` naming the line of a malformed one."""
-    entries: list[Entry] = []
-    for start in _ENTRY_START.finditer(text):
-        kind = start.group(1).lower()
-        if kind in {"comment", "preamble", "string"}:
-            continue
-        where = _Where(text, start.start(), kind)
-        pos = start.end()
-        comma = text.find(",", pos)
-        if comma < 0:
-            raise LibraryRefused(f"{where}: an entry without fields")
-        pos = comma + 1
-        fields: dict[str, str] = {}
-        while True:
-            ahead = _SKIP.match(text, pos).end()  # type: ignore[union-attr]
-            if ahead >= len(text) or text[ahead] in "})":
-                break
-            found = _FIELD.match(text, pos)
-            if not found:
-                raise LibraryRefused(f"{where}: cannot read a field")
-            value, pos = _bibtex_value(text, found.end(), where)
-            fields[found.group(1).lower()] = " ".join(value.split())
-            if len(entries) >= MAX_ENTRIES:
-                break
-        entries.append(
-            Entry(
-                title=_tex_plain(fields.get("title", "")),
-                abstract=_tex_plain(fields.get("abstract", "")),
-                doi=_doi_from(fields.get("doi", "")),
-                arxiv_id=_arxiv_from(
-                    fields.get("eprint", "")
-                    if "arxiv" in fields.get("archiveprefix", "arxiv").lower()
-                    else "",
-                    fields.get("arxivid", ""),
-                    fields.get("url", ""),
-                    fields.get("journal", ""),
-                    fields.get("note", ""),
-                    fields.get("doi", ""),
-                ),
-            )
-        )
-        if len(entries) > MAX_ENTRIES:
+    """Entries of a BibTeX file; ``LibraryRefused`` naming a limit or the line of a malformed
+    entry. Duplicate keys and fields are read as written (the last field of a name wins)."""
+    _bibtex_limits(text)
+    parsed = bibtexparser.parse_string(text)
+    blocks = []
+    for block in parsed.blocks:
+        if isinstance(block, ParsingFailedBlock):
+            if not isinstance(block.ignore_error_block, BibEntry):
+                kind = (block.raw or "").lstrip()[:40].split("{")[0].split("(")[0]
+                line = (block.start_line or 0) + 1
+                why = getattr(block.error, "abort_reason", "") or type(block.error).__name__
+                raise LibraryRefused(f"line {line} ({kind}): cannot be read: {why.rstrip('.')}")
+            block = block.ignore_error_block
+        if isinstance(block, BibEntry):
+            blocks.append(block)
+    if len(blocks) > MAX_ENTRIES:
+        raise LibraryRefused(f"the file has more than {MAX_ENTRIES:,} entries; split it")
+    return [_bib_entry(block) for block in blocks]
+
+
+def _depth(data: object) -> int:
+    """How deep ``data`` nests (1 for a scalar), walked without recursion and stopping past
+    ``MAX_DEPTH``."""
+    deepest = 0
+    stack: list[tuple[object, int]] = [(data, 1)]
+    while stack:
+        value, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
             break
-    return entries
+        if isinstance(value, dict):
+            stack.extend((v, level + 1) for v in value.values())
+        elif isinstance(value, list):
+            stack.extend((v, level + 1) for v in value)
+    return deepest
+
+
+def _text(value: object) -> str:
+    return " ".join(value.split()) if isinstance(value, str) else ""
 
 
 def parse_csl_json(data: object) -> list[Entry]:
-    """Entries of a CSL-JSON array (Zotero's "CSL JSON" export)."""
+    """Entries of a CSL-JSON array (Zotero's "CSL JSON" export), as orjson read it."""
+    if _depth(data) > MAX_DEPTH:
+        raise LibraryRefused(f"the JSON nests more than {MAX_DEPTH} levels deep; CSL-JSON needs 5")
     if isinstance(data, dict) and isinstance(data.get("items"), list):
         data = data["items"]
     if not isinstance(data, list) or not all(isinstance(item, dict) for item in data):
         raise LibraryRefused("not CSL-JSON: expected a JSON array of objects")
+    if len(data) > MAX_ENTRIES:
+        raise LibraryRefused(f"the file has more than {MAX_ENTRIES:,} entries; split it")
     entries = []
-    for item in data[: MAX_ENTRIES + 1]:
-        texts = [str(v) for v in item.values() if isinstance(v, str)]
-        entries.append(
-            Entry(
-                title=" ".join(str(item.get("title") or "").split()),
-                abstract=" ".join(str(item.get("abstract") or "").split()),
-                doi=_doi_from(str(item.get("DOI") or "")),
-                arxiv_id=_arxiv_from(str(item.get("number") or ""), *texts),
-            )
+    for number, item in enumerate(data, start=1):
+        texts = [v for v in item.values() if isinstance(v, str)]
+        number_field = item.get("number")
+        entry = Entry(
+            title=_text(item.get("title")),
+            abstract=_text(item.get("abstract")),
+            doi=_doi_from(_text(item.get("DOI"))),
+            arxiv_id=_arxiv_from(
+                str(number_field) if isinstance(number_field, str | int) else "", *texts
+            ),
         )
+        entries.append(_checked(entry, f"item {number}"))
     return entries
 
 
 def parse_library(content: bytes) -> tuple[str, list[Entry]]:
-    """The format and entries of an uploaded file; ``LibraryRefused`` for anything else."""
+    """The format and entries of an uploaded file; ``LibraryRefused`` (``LibraryTooLarge`` for the
+    size) for anything else."""
     if len(content) > MAX_BYTES:
-        raise LibraryRefused(
+        raise LibraryTooLarge(
             f"the file is {len(content) / 1e6:.1f} MB; at most {MAX_BYTES // (1024 * 1024)} MB"
         )
     try:
@@ -255,15 +271,18 @@ def parse_library(content: bytes) -> tuple[str, list[Entry]]:
     stripped = text.lstrip()
     if stripped[:1] in "[{" and stripped:
         try:
-            fmt, entries = "CSL-JSON", parse_csl_json(json.loads(text))
-        except json.JSONDecodeError as exc:
+            data = orjson.loads(text)
+        except orjson.JSONDecodeError as exc:
+            if "depth limit" in str(exc):
+                raise LibraryRefused(
+                    f"the JSON nests more than {MAX_DEPTH} levels deep; CSL-JSON needs 5"
+                ) from exc
             raise LibraryRefused(f"not CSL-JSON: {exc.msg} at line {exc.lineno}") from exc
-    elif _ENTRY_START.search(text):
+        fmt, entries = "CSL-JSON", parse_csl_json(data)
+    elif _BLOCK_START.search(text):
         fmt, entries = "BibTeX", parse_bibtex(text)
     else:
         raise LibraryRefused("the file is neither BibTeX nor CSL-JSON")
-    if len(entries) > MAX_ENTRIES:
-        raise LibraryRefused(f"the file has more than {MAX_ENTRIES:,} entries; split it")
     if not entries:
         raise LibraryRefused(f"the {fmt} file holds no entries")
     return fmt, entries

@@ -50,7 +50,7 @@ def test_csl_json_as_zotero_writes_it() -> None:
         (b"Just some notes, no references.", "neither BibTeX nor CSL-JSON"),
         (b'{"title": "x"', "not CSL-JSON"),
         (b'{"a": 1}', "not CSL-JSON"),
-        (b"@article{key, title = {Unclosed", r"line 1 \(@article\): an unbalanced brace"),
+        (b"@article{key, title = {Unclosed", r"line 1 \(@article\): cannot be read"),
         (b"x" * (library.MAX_BYTES + 1), "at most 5 MB"),
         (b"@misc{k, title={t}}\n" * (library.MAX_ENTRIES + 1), "more than 5,000 entries"),
         (b"[]", "holds no entries"),
