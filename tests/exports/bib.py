@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 import bibtexparser
-from bibtexparser.bparser import BibTexParser
 
 from paperwire.papers.readmodel import PaperView, paper_links
 
@@ -38,8 +37,12 @@ def listed(**fields: Any) -> PaperView:
 
 
 def parse_bibtex(text: str) -> list[dict[str, str]]:
-    """Entries as a real BibTeX parser reads them (field names lower-cased, values raw)."""
-    parser = BibTexParser(common_strings=False)
-    parser.ignore_nonstandard_types = False
-    parser.homogenize_fields = False
-    return list(bibtexparser.loads(text, parser).entries)
+    """Entries as a real BibTeX parser (bibtexparser 2, the one imports use) reads them: field
+    names lower-cased, values as written inside their outer braces, ``ENTRYTYPE`` and ``ID`` added.
+    A block it cannot read fails the test (it would hide an entry that broke out of its field)."""
+    library = bibtexparser.parse_string(text)
+    assert not library.failed_blocks, [b.raw for b in library.failed_blocks]
+    return [
+        {"ENTRYTYPE": e.entry_type, "ID": e.key, **{f.key.lower(): f.value for f in e.fields}}
+        for e in library.entries
+    ]
