@@ -1,11 +1,23 @@
-"""BibTeX for papers: one ``@misc`` entry per paper in arXiv's style (eprint, archivePrefix,
+r"""BibTeX for papers: one ``@misc`` entry per paper in arXiv's style (eprint, archivePrefix,
 primaryClass), with unique citation keys across a list (``cheng2024breaking``, ``...a``).
 
 Every field value goes through ``latex``, whatever its origin (an arXiv id and a category are as
 untrusted as a title: a category ``cs.CL}}, note = {{x`` must not close its field and open another):
-specials are escaped outside ``$...$`` (where TeX from titles is kept as written), characters XML
-1.0 and PostgreSQL text cannot hold are dropped, and braces are kept only when they balance, so a
-value can never end its field early. The citation key is made of letters and digits only.
+characters XML 1.0 and PostgreSQL text cannot hold are dropped, braces are kept only when they
+balance (so a value can never end its field early), and the TeX in it is neutralised, since the
+export goes through somebody's LaTeX: a title holding ``\input{/etc/passwd}`` or
+``\immediate\write18{...}`` must not read their files or run their shell.
+
+- Outside ``$...$``, only the control sequences of ``TEXT_COMMANDS`` stay (accents such as
+  ``\'e`` and ``{\"o}``, letters such as ``\ss``, ``\emph``...); any other becomes
+  ``\textbackslash{}name``, shown as written and never run. ``& % # _ $ ^`` are escaped.
+- Inside ``$...$`` the maths is kept as written but for its control sequences: those of
+  ``MATH_COMMANDS`` (Greek letters, operators, fonts, accents, arrows...) stay, any other
+  becomes ``\backslash{}name``; ``& % #`` are escaped.
+- ``^^``, TeX's way of writing any character (``^^5c`` is a backslash), never survives: a run of
+  carets becomes one in maths, and each is escaped outside.
+
+The citation key is made of letters and digits only.
 """
 
 from __future__ import annotations
@@ -18,28 +30,103 @@ from paperwire.papers.ids import abs_url
 from paperwire.papers.readmodel import PaperView
 from paperwire.papers.records import storable_text
 
-_SPECIAL = re.compile(r"([&%#_])")
-_MATH = re.compile(r"(\$[^$]*\$)")
+_MATH = re.compile(r"((?<!\\)\$(?:[^$\\]|\\.)*\$)", re.DOTALL)
+# A control sequence: a backslash and a name of letters (``@`` counts as one in LaTeX's internals),
+# or a backslash and one other character, or a backslash that ends the text.
+_TEXT_TOKEN = re.compile(r"\\([A-Za-z@]+|[^A-Za-z@])?|([&%#_$])|(\^)", re.DOTALL)
+_MATH_TOKEN = re.compile(r"\\([A-Za-z@]+|[^A-Za-z@])?|([&%#])", re.DOTALL)
+_CARETS = re.compile(r"\^{2,}")
 _WORD = re.compile(r"[A-Za-z]+")
 SKIP_WORDS = {"a", "an", "the", "on", "of", "for", "in", "to", "and", "with", "towards", "toward"}
+
+
+def _names(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# Control sequences kept outside maths: accents, letters and symbols, text styles. None reads or
+# writes a file, defines anything or builds another control sequence's name.
+TEXT_COMMANDS = frozenset("'`^\"~=.&%#_${} -,;:!/@") | _names(
+    """u v H c d b t r k i j l L o O ss ae AE oe OE aa AA dh DH th TH ng NG dj DJ
+    emph textit textbf textsc texttt textsf textrm textsl textup textmd textnormal
+    textsuperscript textsubscript LaTeX TeX BibTeX ldots dots textendash textemdash
+    textbackslash textasciicircum textasciitilde textquoteleft textquoteright
+    textquotedblleft textquotedblright S P dag ddag copyright pounds euro textdegree"""
+)
+# Control sequences kept inside ``$...$``: the maths of paper titles.
+MATH_COMMANDS = frozenset("{}|,;:!> %#&_$") | _names(
+    """alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa varkappa
+    lambda mu nu xi omicron pi varpi rho varrho sigma varsigma tau upsilon phi varphi chi psi omega
+    Gamma Delta Theta Lambda Xi Pi Sigma Upsilon Phi Psi Omega digamma
+    mathbf mathrm mathit mathsf mathtt mathcal mathbb mathfrak mathscr mathnormal boldsymbol bm
+    rm bf it sf tt cal text textrm textbf textit textsf texttt mbox operatorname
+    frac dfrac tfrac sqrt sum prod coprod int iint iiint oint lim limsup liminf sup inf max min
+    arg det dim exp ker deg gcd hom log ln lg sin cos tan cot sec csc arcsin arccos arctan sinh
+    cosh tanh coth Pr binom choose over stackrel overset underset boxed mathop mathbin mathrel
+    limits nolimits displaystyle textstyle scriptstyle left right big Big bigg Bigg bigl bigr
+    Bigl Bigr middle langle rangle lfloor rfloor lceil rceil lvert rvert lVert rVert vert Vert mid
+    leq geq le ge neq ne approx sim simeq cong equiv propto ll gg prec succ preceq succeq subset
+    subseteq supset supseteq subsetneq in notin ni cup cap bigcup bigcap setminus sqcup uplus
+    times cdot cdots ldots dots vdots ddots pm mp div ast star circ bullet oplus ominus otimes
+    odot oslash bigoplus bigotimes wedge vee land lor lnot neg forall exists nexists nabla partial
+    infty emptyset varnothing top bot perp parallel angle ell hbar imath jmath Re Im aleph wp
+    prime backslash to gets mapsto rightarrow leftarrow leftrightarrow Rightarrow Leftarrow
+    Leftrightarrow longrightarrow longleftarrow longmapsto uparrow downarrow updownarrow
+    hookrightarrow rightharpoonup iff implies impliedby nearrow searrow vdash dashv models
+    hat widehat bar overline underline tilde widetilde vec dot ddot breve check acute grave
+    overrightarrow overleftarrow overbrace underbrace not colon quad qquad dagger ddagger
+    square Box triangle diamond lozenge clubsuit heartsuit spadesuit sharp flat natural
+    checkmark star circledast dotsc dotsb dotsm cdotp lesssim gtrsim ll lll ggg"""
+)
 
 
 def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
+def _text_token(found: re.Match[str]) -> str:
+    name, special, caret = found.group(1), found.group(2), found.group(3)
+    if special:
+        return "\\" + special
+    if caret:
+        return r"\^{}"
+    if name is not None and name in TEXT_COMMANDS:
+        return found.group(0)
+    return r"\textbackslash{}" + _plain(name or "")
+
+
+def _math_token(found: re.Match[str]) -> str:
+    name, special = found.group(1), found.group(2)
+    if special:
+        return "\\" + special
+    if name is not None and name in MATH_COMMANDS:
+        return found.group(0)
+    return r"\backslash{}" + _plain(name or "")
+
+
+def _plain(name: str) -> str:
+    """The name of a refused control sequence, as text (a name of letters stays as it is)."""
+    return {"\\": r"\textbackslash{}", "^": r"\^{}", "{": r"\{", "}": r"\}"}.get(name, name)
+
+
 def latex(text: str) -> str:
-    """``text`` safe inside a BibTeX field: specials escaped outside maths, braces balanced."""
-    parts = _MATH.split(" ".join(storable_text(text).split()))
-    out = "".join(
-        p if p.startswith("$") and p.endswith("$") else _SPECIAL.sub(r"\\\1", p) for p in parts
-    )
+    """``text`` safe inside a BibTeX field and in LaTeX: braces balanced, TeX commands
+    neutralised outside and inside maths (see the module docstring)."""
+    text = " ".join(storable_text(text).split())
     depth = 0
-    for char in out:
+    for char in text:
         depth += {"{": 1, "}": -1}.get(char, 0)
         if depth < 0:
             break
-    out = out if depth == 0 else out.replace("{", "").replace("}", "")
+    if depth != 0:
+        text = text.replace("{", "").replace("}", "")
+    parts = _MATH.split(text)
+    out = "".join(
+        "$" + _MATH_TOKEN.sub(_math_token, _CARETS.sub("^", p[1:-1])) + "$"
+        if n % 2
+        else _TEXT_TOKEN.sub(_text_token, p)
+        for n, p in enumerate(parts)
+    )
     # A trailing backslash would escape the brace that closes the field in LaTeX.
     return out.rstrip("\\")
 
