@@ -14,7 +14,7 @@ An upload is hostile until read, so every step is bounded and linear in the file
   grammar took 12 to 17 s on 250 KB files and overflowed the stack on nested braces; pybtex expands
   ``@string`` concatenations, 3.4 KB became a 90 MB title) that does not expand ``@string``
   concatenations either;
-- CSL-JSON: orjson (nesting capped at 1,024 by the parser, integers past 64 bits read as floats or
+- CSL-JSON: its objects and arrays counted first (``MAX_CONTAINERS``), then orjson (nesting capped at 1,024 by the parser, integers past 64 bits read as floats or
   refused, never Python's unbounded ints), then a walk without recursion refusing more than
   ``MAX_DEPTH`` levels, so nothing later recurses through a hostile structure;
 - every title and abstract passes ``papers.records.check_text``, the rule every stored text
@@ -57,6 +57,9 @@ MAX_BLOCKS = 2 * MAX_ENTRIES
 MAX_MARKS = 1_000_000
 # CSL-JSON nests five levels (the list, an item, ``issued``, ``date-parts`` and a date).
 MAX_DEPTH = 10
+# Objects and arrays (``{`` and ``[``, counted before parsing, in strings too): a CSL item holds
+# about ten (its authors, ``issued``...). 5 MB of ``[],`` is 1.7 million lists: 300 MB and 3 s.
+MAX_CONTAINERS = 200_000
 # Unmatched entries embedded as seeds, the first ones of the file, in the request: 30 ms of CPU
 # each with the shipped model, so at most ~1.5 s; the rest are counted as not used.
 MAX_SEEDS = 50
@@ -270,6 +273,12 @@ def parse_library(content: bytes) -> tuple[str, list[Entry]]:
         raise LibraryRefused("the file is not text (UTF-8): expected BibTeX or CSL-JSON") from exc
     stripped = text.lstrip()
     if stripped[:1] in "[{" and stripped:
+        containers = text.count("{") + text.count("[")
+        if containers > MAX_CONTAINERS:
+            raise LibraryRefused(
+                f"the JSON holds {containers:,} objects and arrays; an import reads at most"
+                f" {MAX_CONTAINERS:,}: split it"
+            )
         try:
             data = orjson.loads(text)
         except orjson.JSONDecodeError as exc:

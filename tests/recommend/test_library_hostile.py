@@ -108,6 +108,7 @@ def test_string_macros_are_not_expanded_into_a_huge_title() -> None:
         (b'[{"title": "t", "x": 1e999}]', "not CSL-JSON"),
         (b'["\\ud800"]', "not CSL-JSON: no low surrogate"),
         (json.dumps([{"title": "t"}] * 5001).encode(), "more than 5,000 entries"),
+        (b"[" + b"[]," * 1_000_000 + b"[]]", "an import reads at most 200,000"),
     ],
 )
 def test_hostile_json_is_a_clear_refusal(content: bytes, message: str) -> None:
