@@ -73,6 +73,12 @@ CASES: dict[str, Callable[[], bytes]] = {
     "bib: 5 MB, 999,990 marks ({})": lambda: _fill(
         "x", 5 * MB - 64, "@x{k, t={" + "{}" * 499_990, "}}"
     ),
+    "bib: a 1 MB @string named by 2,000 entries": lambda: (
+        "@string{a = {"
+        + "word " * 200_000
+        + "}}\n"
+        + "".join(f"@misc{{k{n}, title = a}}\n" for n in range(2000))
+    ).encode(),
     "bib: 5 MB, one entry of 166,000 fields": lambda: _fill("a={b},", 999_000, "@x{k,", "}"),
     "json: 5 MB of [[],[],...] (1.7M lists)": lambda: b"[" + b"[]," * (5 * MB // 3 - 1) + b"[]]",
     "json: 5 MB of {} items (1.7M dicts)": lambda: b"[" + b"{}," * (5 * MB // 3 - 1) + b"{}]",

@@ -10,10 +10,11 @@ An upload is hostile until read, so every step is bounded and linear in the file
 - the size (``MAX_BYTES``, else ``LibraryTooLarge``, 413) before anything else;
 - BibTeX: the ``@type{`` starts and the characters that structure a file (braces, quotes, commas,
   ``=`` and line breaks) are counted first (``MAX_BLOCKS``, ``MAX_MARKS``); only then does
-  bibtexparser 2 split it, a linear splitter (measured in bench/upload.py: the 1.x pyparsing
+  bibtexparser 2 split it, a linear splitter (measured in bench/README.md: the 1.x pyparsing
   grammar took 12 to 17 s on 250 KB files and overflowed the stack on nested braces; pybtex expands
-  ``@string`` concatenations, 3.4 KB became a 90 MB title) that does not expand ``@string``
-  concatenations either;
+  ``@string`` concatenations, 3.4 KB became a 90 MB title), and ``@string`` macros are not
+  substituted at all (one big macro named by every entry would multiply it), so what is read is
+  never larger than the file;
 - CSL-JSON: its objects and arrays counted first (``MAX_CONTAINERS``), then orjson (nesting capped at 1,024 by the parser, integers past 64 bits read as floats or
   refused, never Python's unbounded ints), then a walk without recursion refusing more than
   ``MAX_DEPTH`` levels, so nothing later recurses through a hostile structure;
@@ -32,6 +33,7 @@ from dataclasses import dataclass, field
 
 import bibtexparser
 import orjson
+from bibtexparser.middlewares import RemoveEnclosingMiddleware
 from bibtexparser.model import Entry as BibEntry
 from bibtexparser.model import ParsingFailedBlock
 from sqlalchemy import func, select
@@ -196,7 +198,10 @@ def parse_bibtex(text: str) -> list[Entry]:
     """Entries of a BibTeX file; ``LibraryRefused`` naming a limit or the line of a malformed
     entry. Duplicate keys and fields are read as written (the last field of a name wins)."""
     _bibtex_limits(text)
-    parsed = bibtexparser.parse_string(text)
+    # Without the default stack's @string resolution: a 1 MB @string named by 2,000 entries made
+    # 2,000 titles of 1 MB each (no end in 60 s). A title naming a macro keeps the macro's name.
+    stack = [RemoveEnclosingMiddleware(allow_inplace_modification=True)]
+    parsed = bibtexparser.parse_string(text, parse_stack=stack)
     blocks = []
     for block in parsed.blocks:
         if isinstance(block, ParsingFailedBlock):
