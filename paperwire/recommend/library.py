@@ -15,9 +15,10 @@ An upload is hostile until read, so every step is bounded and linear in the file
   ``@string`` concatenations, 3.4 KB became a 90 MB title), and ``@string`` macros are not
   substituted at all (one big macro named by every entry would multiply it), so what is read is
   never larger than the file;
-- CSL-JSON: its objects and arrays counted first (``MAX_CONTAINERS``), then orjson (nesting capped at 1,024 by the parser, integers past 64 bits read as floats or
-  refused, never Python's unbounded ints), then a walk without recursion refusing more than
-  ``MAX_DEPTH`` levels, so nothing later recurses through a hostile structure;
+- CSL-JSON: its objects and arrays counted first (``MAX_CONTAINERS``), then orjson (nesting
+  capped at 1,024 by the parser, integers past 64 bits read as floats or refused, never Python's
+  unbounded ints), then a walk without recursion refusing more than ``MAX_DEPTH`` levels, so
+  nothing later recurses through a hostile structure; only strings are read as text;
 - every title and abstract passes ``papers.records.check_text``, the rule every stored text
   passes (a NUL or another control character refuses the file, naming the entry).
 
