@@ -145,7 +145,7 @@ def build_server(backend: Backend, *, token: str | None = None) -> MCPServer:
             )
         )
 
-    @server.tool(annotations=READ)
+    @server.tool(annotations=READ, structured_output=False)  # Markdown, as text
     def get_paper(paper_id: PaperId) -> str:
         """One paper as Markdown: title, authors, links, abstract. As GET /papers/{id}.md."""
         return _answer(lambda: tools.get_paper(backend, paper_id=paper_id))

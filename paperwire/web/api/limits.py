@@ -27,7 +27,7 @@ from paperwire.web.deps import client_address
 from paperwire.web.errors import rate_limited_response
 
 READ_METHODS = ("GET", "HEAD")
-PUBLIC_SUFFIXES = (".md", ".atom", ".bib", ".jsonl")
+PUBLIC_SUFFIXES = (".md", ".atom", ".bib", ".jsonl", ".ris", ".csl.json")
 EXPOSED = "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After, ETag, Last-Modified"
 
 
