@@ -149,7 +149,8 @@ def _make_collection(site: Site, browser: httpx.Client, name: str, *, public: bo
     JSON body), holding ``PAPER``; its slug."""
     made = browser.post("/api/collections", json={"name": name, "isPublic": public})
     assert made.status_code == 201, made.text
-    added = browser.put(f"/api/collections/{made.json()['id']}/papers/{PAPER}")
+    # A JSON body, as a script sends: no cross-site form can (the CSRF rule of /api).
+    added = browser.put(f"/api/collections/{made.json()['id']}/papers/{PAPER}", json={})
     assert added.status_code == 204, added.text
     return str(made.json()["slug"])
 
