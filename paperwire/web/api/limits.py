@@ -1,7 +1,7 @@
 """The API's rate limit and its cross-origin rule, applied to every ``/api`` address at once.
 
-Every ``/api`` (and ``/mcp``) request counts against ``PAPERWIRE_API_RATE_LIMIT`` per minute, keyed by the API
-token when a live one is sent, else by the client address; answers carry
+Every ``/api`` (and ``/mcp``) request counts against ``PAPERWIRE_API_RATE_LIMIT`` per minute,
+keyed by the API token when a live one is sent, else by the client address; answers carry
 ``RateLimit-Limit/-Remaining/-Reset`` and a 429 adds ``Retry-After``. The count is a
 ``ratelimit.Tally``: in memory, added to the shared counters in batches (every request with a
 limit under 100 a minute), so an answer from the cache costs no database write.
