@@ -32,6 +32,7 @@ LAYERS = {
     "search": 3,
     "secret": 3,
     "web": 4,
+    "agents": 4,  # the MCP server: a surface beside the web site, served by it and by the CLI
     "worker": 4,
     "cli": 5,  # `paperwire serve` starts the web site, `paperwire worker` the worker
 }

@@ -28,6 +28,7 @@ app = typer.Typer(
 app.add_typer(ingest_commands.app, name="ingest")
 app.command("submit")(submit_commands.submit)
 app.command("serve")(web_commands.serve)
+app.command("mcp")(web_commands.mcp)
 app.command("demo")(demo_commands.demo)
 app.add_typer(user_commands.app, name="user")
 app.add_typer(sources_commands.app, name="sources")

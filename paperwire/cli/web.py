@@ -1,10 +1,11 @@
-"""``paperwire serve``: migrate the database if needed, then serve the web site."""
+"""``paperwire serve``: migrate the database if needed, then serve the web site; ``paperwire mcp``:
+the MCP server over stdio."""
 
 from __future__ import annotations
 
 import typer
 
-from paperwire.cli.context import ready_engine, signing_settings
+from paperwire.cli.context import ready_engine, settings, signing_settings
 
 
 def serve(
@@ -18,3 +19,14 @@ def serve(
     cfg = signing_settings()
     ready_engine(cfg)
     run(cfg, host=host, port=port, workers=workers)
+
+
+def mcp() -> None:
+    """Serve paperwire's MCP tools over stdio, to one agent on this machine (a member's API
+    token in PAPERWIRE_MCP_TOKEN for the member tools)."""
+    import os
+
+    from paperwire.agents.transports import run_stdio
+
+    cfg = settings()
+    run_stdio(cfg, ready_engine(cfg), os.environ.get("PAPERWIRE_MCP_TOKEN") or None)

@@ -187,17 +187,24 @@ def bibtex_entry(item: PaperView, key: str | None = None) -> str:
     return "\n".join(lines) + "\n}\n"
 
 
-def bibtex(items: Sequence[PaperView]) -> str:
-    """Entries for ``items`` in order, their keys made unique with a, b, c..."""
+def citation_keys(items: Sequence[PaperView]) -> list[str]:
+    """The citation keys of ``items`` in order, made unique with a, b, c... (every export of a
+    list names its entries alike: BibTeX keys, RIS ``ID``, CSL-JSON ``id``)."""
     seen: dict[str, int] = {}
-    entries = []
+    keys = []
     for item in items:
         key = citation_key(item)
         count = seen.get(key, 0)
         seen[key] = count + 1
-        suffix = "" if count == 0 else _suffix(count)
-        entries.append(bibtex_entry(item, key + suffix))
-    return "\n".join(entries)
+        keys.append(key + ("" if count == 0 else _suffix(count)))
+    return keys
+
+
+def bibtex(items: Sequence[PaperView]) -> str:
+    """Entries for ``items`` in order, their keys made unique with a, b, c..."""
+    return "\n".join(
+        bibtex_entry(item, key) for item, key in zip(items, citation_keys(items), strict=True)
+    )
 
 
 def _suffix(count: int) -> str:

@@ -16,6 +16,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from paperwire import __version__, secret
+from paperwire.agents import transports as mcp_transport
 from paperwire.config import Settings, load_settings
 from paperwire.db.engine import get_engine
 from paperwire.intake.config import load_sources
@@ -93,18 +94,23 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _following(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """A lifespan that keeps this node's search index current while the app serves."""
+def _lifespan(
+    settings: Settings, follow: bool
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """A lifespan that runs ``/mcp``'s session manager and, with ``follow``, keeps this node's
+    search index current while the app serves."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from paperwire.search.follow import Follower
 
-        follower = Follower(settings, get_engine(settings)).start()
-        try:
-            yield
-        finally:
-            follower.stop()
+        async with mcp_transport.lifespan(app):
+            follower = Follower(settings, get_engine(settings)).start() if follow else None
+            try:
+                yield
+            finally:
+                if follower is not None:
+                    follower.stop()
 
     return lifespan
 
@@ -122,7 +128,7 @@ def create_app(settings: Settings | None = None, *, follow: bool = False) -> Fas
     settings = secret.resolve(settings or load_settings())
     load_sources(settings)  # a bad [[sources]] table stops start-up, naming the file and key
     app = FastAPI(
-        lifespan=_following(settings) if follow else None,
+        lifespan=_lifespan(settings, follow),
         title="paperwire",
         version=__version__,
         description=API_DESCRIPTION,
@@ -171,4 +177,5 @@ def create_app(settings: Settings | None = None, *, follow: bool = False) -> Fas
     app.include_router(author_routes.router)
     app.include_router(authors_api.router)
     app.include_router(tokens.router)
+    mcp_transport.install(app, settings, app.state.engine)  # /mcp, behind every layer above
     return app

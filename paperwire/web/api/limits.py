@@ -1,7 +1,7 @@
 """The API's rate limit and its cross-origin rule, applied to every ``/api`` address at once.
 
-Every ``/api`` request counts against ``PAPERWIRE_API_RATE_LIMIT`` per minute, keyed by the API
-token when a live one is sent, else by the client address; answers carry
+Every ``/api`` (and ``/mcp``) request counts against ``PAPERWIRE_API_RATE_LIMIT`` per minute,
+keyed by the API token when a live one is sent, else by the client address; answers carry
 ``RateLimit-Limit/-Remaining/-Reset`` and a 429 adds ``Retry-After``. The count is a
 ``ratelimit.Tally``: in memory, added to the shared counters in batches (every request with a
 limit under 100 a minute), so an answer from the cache costs no database write.
@@ -27,12 +27,13 @@ from paperwire.web.deps import client_address
 from paperwire.web.errors import rate_limited_response
 
 READ_METHODS = ("GET", "HEAD")
-PUBLIC_SUFFIXES = (".md", ".atom", ".bib", ".jsonl")
+PUBLIC_SUFFIXES = (".md", ".atom", ".bib", ".jsonl", ".ris", ".csl.json")
 EXPOSED = "RateLimit-Limit, RateLimit-Remaining, RateLimit-Reset, Retry-After, ETag, Last-Modified"
 
 
 def is_api(path: str) -> bool:
-    return path.startswith("/api/")
+    """The JSON API and the MCP endpoint (``agents/transports.py``): counted alike."""
+    return path.startswith("/api/") or path == "/mcp"
 
 
 def is_public_read(path: str) -> bool:

@@ -26,7 +26,6 @@ from paperwire.web.api.schemas import (
     SavedSearchCreate,
     SavedSearchPublic,
     SearchPagePublic,
-    SearchResultPublic,
     SubmissionCreate,
     SubmissionPublic,
     VotePublic,
@@ -97,30 +96,7 @@ def search(
         page=page,
         limit=limit,
     )
-    return SearchPagePublic(
-        query=found.query,
-        mode=found.mode,
-        sort=found.sort,
-        page=found.page,
-        limit=found.limit,
-        total=found.total,
-        pages=found.pages,
-        notes=found.notes,
-        results=[
-            SearchResultPublic(
-                id=r.id,
-                title=r.title,
-                authors=r.authors,
-                publishedAt=hf_time(r.published_at),
-                categories=r.categories,
-                upvotes=r.votes,
-                numComments=r.comment_count,
-                score=r.score,
-                snippet=r.snippet_text,
-            )
-            for r in found.results
-        ],
-    )
+    return SearchPagePublic.of(found)
 
 
 @members.get("/me", response_model=MePublic, summary="The member this request acts for")

@@ -21,6 +21,7 @@ from paperwire.digests.subscriptions import MAX_TOPICS, Preferences, preferences
 from paperwire.papers.links import safe_url
 from paperwire.papers.readmodel import PaperView
 from paperwire.papers.views import Submitter
+from paperwire.search.service import SearchPage
 from paperwire.web.inputs import Line, Lines
 
 
@@ -362,6 +363,34 @@ class SearchPagePublic(BaseModel):
     pages: int
     notes: list[str]
     results: list[SearchResultPublic]
+
+    @classmethod
+    def of(cls, found: SearchPage) -> SearchPagePublic:
+        """``/api/search``'s answer for a page of results (also the MCP ``search_papers``)."""
+        return cls(
+            query=found.query,
+            mode=found.mode,
+            sort=found.sort,
+            page=found.page,
+            limit=found.limit,
+            total=found.total,
+            pages=found.pages,
+            notes=found.notes,
+            results=[
+                SearchResultPublic(
+                    id=r.id,
+                    title=r.title,
+                    authors=r.authors,
+                    publishedAt=hf_time(r.published_at),
+                    categories=r.categories,
+                    upvotes=r.votes,
+                    numComments=r.comment_count,
+                    score=r.score,
+                    snippet=r.snippet_text,
+                )
+                for r in found.results
+            ],
+        )
 
 
 class CommentCreate(BaseModel):

@@ -1,6 +1,8 @@
 """Feeds and exports of lists: ``/daily``, ``/papers/trending``, ``/search`` and a public collection's
-``/collections/{member}/{slug}/papers`` as ``.atom``
-(Atom feed), ``.jsonl`` (JSON lines) or ``.bib`` (BibTeX), and ``/papers/{id}.bib``.
+``/collections/{member}/{slug}/papers`` as ``.atom`` (Atom feed), ``.jsonl`` (JSON lines), ``.bib``
+(BibTeX), ``.ris`` (RIS) or ``.csl.json`` (CSL-JSON); one paper as ``/papers/{id}.bib``, ``.ris`` or
+``.csl.json``; and the signed-in member's For you (``/for-you.bib``, ``.ris``, ``.csl.json``, by
+session cookie or API token, never cached or shared).
 
 Every answer carries ETag and Last-Modified and is 304 when unchanged; lists come from
 ``feeds.lists``, documents from ``feeds.atom`` and ``exports``. Documents of lists are kept per
@@ -16,14 +18,17 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from paperwire.errors import PaperNotFound
+from paperwire.exports import csl, ris
 from paperwire.exports.bibtex import bibtex
 from paperwire.feeds import lists
 from paperwire.feeds.atom import FeedInfo, atom_feed, last_modified
 from paperwire.feeds.conditional import Document
 from paperwire.papers.ids import canonical_id
-from paperwire.papers.readmodel import load_paper
+from paperwire.papers.readmodel import PaperView, load_paper
+from paperwire.recommend.feed import Period, for_you
 from paperwire.search.service import index_version
 from paperwire.web.api.jsonl import json_lines
+from paperwire.web.auth import CurrentUser
 from paperwire.web.deps import SessionDep, SettingsDep
 from paperwire.web.pagecache import cached_data
 
@@ -33,7 +38,19 @@ MEDIA = {
     "atom": "application/atom+xml; charset=utf-8",
     "jsonl": "application/x-ndjson; charset=utf-8",
     "bib": "application/x-bibtex; charset=utf-8",
+    "ris": ris.MEDIA_TYPE,
+    "csl.json": csl.MEDIA_TYPE,
 }
+# The formats of a paper, or of any list, that reference managers import.
+EXPORTS = ("bib", "ris", "csl.json")
+
+
+def _export(fmt: str, items: list[PaperView], base_url: str) -> bytes:
+    if fmt == "ris":
+        return ris.ris(items, base_url).encode()
+    if fmt == "csl.json":
+        return csl.csl_json(items)
+    return bibtex(items).encode()
 
 
 def _document(request: Request, fmt: str, found: lists.PaperList) -> Document:
@@ -50,7 +67,7 @@ def _document(request: Request, fmt: str, found: lists.PaperList) -> Document:
     elif fmt == "jsonl":
         body = json_lines(found.items)
     else:
-        body = bibtex(found.items).encode()
+        body = _export(fmt, found.items, settings.base_url)
     return Document(body, MEDIA[fmt], last_modified(found.items))
 
 
@@ -104,12 +121,38 @@ def search_feed(
     )
 
 
-@router.get("/papers/{paper_id:paper_id}.bib", name="paper_bibtex")
-def paper_bibtex(request: Request, paper_id: str, session: SessionDep) -> Response:
+@router.get("/papers/{paper_id:paper_id}.{fmt}", name="paper_export")
+def paper_export(
+    request: Request, paper_id: str, fmt: str, session: SessionDep, settings: SettingsDep
+) -> Response:
+    """One paper as BibTeX, RIS or CSL-JSON (``fmt``)."""
+    if fmt not in EXPORTS:
+        raise HTTPException(404)
     item = load_paper(session, canonical_id(paper_id))
     if item is None:
         raise PaperNotFound(f"There is no paper {paper_id} here (yet).")
-    return Document(bibtex([item]).encode(), MEDIA["bib"], last_modified([item])).response(request)
+    body = _export(fmt, [item], settings.base_url)
+    return Document(body, MEDIA[fmt], last_modified([item])).response(request)
+
+
+@router.get("/for-you.{fmt}", name="for_you_export")
+def for_you_export(
+    request: Request,
+    fmt: str,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    period: Period = "day",
+) -> Response:
+    """The member's For you of the latest day (or ``period=week|month``), as the page ranks it."""
+    if fmt not in EXPORTS:
+        raise HTTPException(404)
+    found = for_you(settings, session, user, period=period, limit=50)
+    items = [item.paper for item in found.items]
+    body = _export(fmt, items, settings.base_url)
+    response = Document(body, MEDIA[fmt], last_modified(items)).response(request)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 @router.get("/collections/{username}/{slug}/papers.{fmt}", name="collection_feed")
