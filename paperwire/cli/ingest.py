@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from paperwire.cli.context import ingest_and_report, parse_date, ready_engine
+from paperwire.cli.context import ingest_and_report, parse_date, ready_engine, settings
 from paperwire.errors import UsageError
 from paperwire.ingest import arxiv_api, hf, oai, snapshot
 from paperwire.ingest.http import Fetcher
@@ -58,7 +58,9 @@ def ingest_arxiv(
     else:
         if not (query or category or id_list):
             raise UsageError("give --file, or one of --query, --category, --id")
-        fetcher = Fetcher(source="arxiv", min_interval=delay)
+        fetcher = Fetcher(
+            source="arxiv", min_interval=delay, allow_private=settings().fetch_allow_private
+        )
         items = arxiv_api.fetch(
             fetcher,
             base_url or arxiv_api.DEFAULT_BASE_URL,
@@ -97,7 +99,9 @@ def ingest_oai(
     if file:
         items = _files(file, lambda p: oai.read_file(p, submit=submit))
     else:
-        fetcher = Fetcher(source="oai", min_interval=delay)
+        fetcher = Fetcher(
+            source="oai", min_interval=delay, allow_private=settings().fetch_allow_private
+        )
         items = oai.fetch(
             fetcher,
             base_url or oai.DEFAULT_BASE_URL,
@@ -139,7 +143,9 @@ def ingest_hf(
     else:
         if sum(x is not None for x in (day, week, month)) != 1:
             raise UsageError("give --file, or exactly one of --date, --week, --month")
-        fetcher = Fetcher(source="hf", min_interval=delay)
+        fetcher = Fetcher(
+            source="hf", min_interval=delay, allow_private=settings().fetch_allow_private
+        )
         items = hf.fetch(
             fetcher,
             base_url or hf.DEFAULT_BASE_URL,

@@ -56,7 +56,9 @@ def arxiv(recording_server: recording.RecordingServer, shared_data: Path) -> str
 
 
 def fetcher() -> Fetcher:
-    return Fetcher(source="arxiv", min_interval=0.0, retries=1, backoff=0.01)
+    return Fetcher(
+        source="arxiv", min_interval=0.0, retries=1, backoff=0.01, allow_private=recording.LOCAL
+    )
 
 
 def asked(server: recording.RecordingServer) -> list[str]:

@@ -24,6 +24,7 @@ from paperwire.intake.config import load_sources
 from paperwire.web.app import create_app
 from tests.conftest import TEST_SECRET
 from tests.intake.replay import OaiEndpoint, OaiRecord
+from tests.recording import ALLOW_LOCAL
 from tests.web.members import PASSWORD, add_member, csrf_token
 
 OAI_TODAY = date(2018, 12, 31)
@@ -47,6 +48,7 @@ def _settings(database_url: str, tmp_path: Path, config: Path) -> Settings:
             "PAPERWIRE_DATABASE_URL": database_url,
             "PAPERWIRE_SECRET_KEY": TEST_SECRET,
             "PAPERWIRE_CONFIG": str(config),
+            **ALLOW_LOCAL,
         }
     )
 

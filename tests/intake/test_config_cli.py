@@ -18,6 +18,7 @@ from paperwire.errors import ConfigError
 from paperwire.intake import sources
 from paperwire.intake.config import load_sources
 from tests.intake.replay import OaiEndpoint, OaiRecord
+from tests.recording import ALLOW_LOCAL
 
 GOOD = """
 [[sources]]
@@ -106,6 +107,7 @@ def test_sources_run_and_list(
         'min_interval = "0s"\nretries = 0\n'
     )
     monkeypatch.setenv("PAPERWIRE_CONFIG", str(config))
+    monkeypatch.setenv(*next(iter(ALLOW_LOCAL.items())))
     # The index refresh after a run is covered by tests/search; a model that cannot load keeps
     # it to the keyword index here (the refresh says so and the papers stand).
     monkeypatch.setenv("PAPERWIRE_EMBEDDING_MODEL", str(tmp_path / "no-model"))
