@@ -11,6 +11,7 @@ from paperwire.cli.context import ingest_and_report, parse_date, ready_engine, s
 from paperwire.errors import UsageError
 from paperwire.ingest import arxiv_api, hf, oai, snapshot
 from paperwire.ingest.http import Fetcher
+from paperwire.ingest.outbound import FetchRefused, check_scheme
 from paperwire.ingest.runner import Item
 
 app = typer.Typer(help="Bring papers in from a source.", no_args_is_help=True)
@@ -21,6 +22,16 @@ NO_INDEX = typer.Option(
     False, "--no-index", help="leave the search index alone (paperwire index updates it later)"
 )
 DELAY = typer.Option(3.0, "--delay", help="seconds between requests (the sources ask for >= 3)")
+
+
+def endpoint(base_url: str | None, default: str) -> str:
+    """``--base-url`` (or the real service): an http(s) address, else a ``UsageError``."""
+    url = base_url or default
+    try:
+        check_scheme(url)
+    except FetchRefused as exc:
+        raise UsageError(f"--base-url {url!r}: {exc}") from None
+    return url
 
 
 def _files(paths: list[Path] | None, reader: object) -> Iterator[Item]:
@@ -63,7 +74,7 @@ def ingest_arxiv(
         )
         items = arxiv_api.fetch(
             fetcher,
-            base_url or arxiv_api.DEFAULT_BASE_URL,
+            endpoint(base_url, arxiv_api.DEFAULT_BASE_URL),
             query=query,
             categories=category or [],
             id_list=id_list or [],
@@ -104,7 +115,7 @@ def ingest_oai(
         )
         items = oai.fetch(
             fetcher,
-            base_url or oai.DEFAULT_BASE_URL,
+            endpoint(base_url, oai.DEFAULT_BASE_URL),
             metadata_prefix=metadata_prefix,
             set_spec=set_spec,
             date_from=parse_date(date_from, "--from"),
@@ -148,7 +159,7 @@ def ingest_hf(
         )
         items = hf.fetch(
             fetcher,
-            base_url or hf.DEFAULT_BASE_URL,
+            endpoint(base_url, hf.DEFAULT_BASE_URL),
             date=parse_date(day, "--date"),
             week=week,
             month=month,

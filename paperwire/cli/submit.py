@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from paperwire.cli.context import parse_date, ready_engine, refresh_search_index, settings
+from paperwire.cli.ingest import endpoint
 from paperwire.ingest import arxiv_api
 from paperwire.ingest.http import Fetcher
 from paperwire.ingest.submit import submit_paper
@@ -28,7 +29,7 @@ def submit(
         result = submit_paper(
             engine,
             fetcher,
-            base_url or arxiv_api.DEFAULT_BASE_URL,
+            endpoint(base_url, arxiv_api.DEFAULT_BASE_URL),
             id_or_url,
             list_date=list_date,
         )

@@ -180,6 +180,28 @@ def test_a_bad_value_is_refused_naming_source_and_key_and_nothing_changes(
     assert _stored(engine, "arxiv-hep") == before
 
 
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "javascript:alert(1)"])
+def test_a_base_url_that_is_not_http_is_refused_by_the_form(
+    site: tuple[TestClient, Settings], engine: Engine, url: str
+) -> None:
+    http = site[0]
+    _sign_in(http, "ada")
+    form = _form(http, "arxiv-hep")
+    before = _stored(engine, "arxiv-hep")
+    answer = http.post("/admin/sources/arxiv-hep", data={**form, "base_url": url})
+    assert answer.status_code == 400
+    said = html.unescape(answer.text)
+    assert f"base_url: must be an http:// or https:// address with a host, not '{url}'" in said
+    assert re.search(r'name="base_url" value="[^"]*"[^>]* aria-invalid="true"', answer.text)
+    assert _stored(engine, "arxiv-hep") == before
+    added = http.post(
+        "/admin/sources",
+        data={"name": "x", "kind": "oai", "base_url": url, "csrf_token": csrf_token(answer.text)},
+    )
+    assert added.status_code == 400 and "base_url: must be an http://" in added.text
+    assert _stored(engine, "x") is None
+
+
 def test_a_member_who_is_not_an_admin_gets_403(
     site: tuple[TestClient, Settings], engine: Engine
 ) -> None:
