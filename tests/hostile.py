@@ -17,7 +17,7 @@ CHUNK = 1024 * 1024
 
 
 class HostileServer:
-    """Routes (GET or POST, the request body read and ignored):
+    """Routes, by the path's first segment (GET or POST, the request body read and ignored):
 
     - ``/drip-body``: headers at once, then 40 bytes, one every ``drip`` seconds.
     - ``/drip-head``: the status line and headers one byte every ``drip`` seconds.
@@ -51,9 +51,11 @@ class HostileServer:
                 url = urlparse(self.path)
                 query = parse_qs(url.query)
                 server.requests.append(url.path)
+                # The first segment picks the route: /endless/chat/completions is /endless.
+                route = "/" + url.path.split("/")[1]
                 # The client hanging up mid-answer is what a test expects of it.
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
-                    server.answer(self, url.path, query)
+                    server.answer(self, route, query)
                 self.close_connection = True
 
         self.httpd = ThreadingHTTPServer((host, 0), Handler)
