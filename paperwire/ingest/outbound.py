@@ -262,8 +262,8 @@ def read_capped(
     max_bytes: int = MAX_BYTES,
     **kwargs: Any,
 ) -> httpx.Response:
-    """``client.request`` with the body streamed and refused (``FetchRefused`` naming the address
-    and the cap) as soon as it passes ``max_bytes``; the answer comes back fully read. A declared
+    """``client.request`` with the body streamed and refused (``FetchRefused`` naming the cap; the
+    caller names the address) as soon as it passes ``max_bytes``; the answer comes back fully read. A declared
     ``Content-Length`` above the cap is refused before any of the body is read."""
     check_scheme(url)
     request = client.build_request(method, url, **kwargs)
@@ -271,12 +271,12 @@ def read_capped(
     try:
         declared = response.headers.get("Content-Length", "")
         if declared.isdigit() and int(declared) > max_bytes:
-            raise FetchRefused(_too_big(response.url, max_bytes, f"it announces {declared} bytes"))
+            raise FetchRefused(_too_big(max_bytes, f"it announces {declared} bytes"))
         body = bytearray()
         for chunk in response.iter_bytes():
             body += chunk
             if len(body) > max_bytes:
-                raise FetchRefused(_too_big(response.url, max_bytes, "its body is longer"))
+                raise FetchRefused(_too_big(max_bytes, "its body is longer"))
             _left(None, httpcore.ReadTimeout)
     except httpcore.ReadTimeout as exc:  # the deadline, seen between two chunks
         raise httpx.ReadTimeout(str(exc), request=request) from None
@@ -295,5 +295,5 @@ def read_capped(
     )
 
 
-def _too_big(url: httpx.URL, max_bytes: int, why: str) -> str:
-    return f"{url}: the answer is larger than the {max_bytes:,}-byte limit ({why})"
+def _too_big(max_bytes: int, why: str) -> str:
+    return f"the answer is larger than the {max_bytes:,}-byte limit ({why})"

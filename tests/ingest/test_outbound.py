@@ -121,7 +121,7 @@ def test_an_oversize_answer_is_cut_while_it_streams() -> None:
             tracemalloc.stop()
         sent = server.sent
     limit = f"{MAX_BYTES:,}-byte limit"
-    assert f"refused: {server.url}/endless: the answer is larger than the {limit}" in said
+    assert f"t: {server.url}/endless: refused: the answer is larger than the {limit}" in said
     # Never the 256 MiB offered: the cap and the socket buffers, then the client hung up.
     assert peak < MAX_BYTES + 16 * CHUNK, peak
     assert sent < MAX_BYTES + 32 * CHUNK, sent
