@@ -205,7 +205,8 @@ class GuardedTransport(httpx.HTTPTransport):
         # extension point, which httpx does not expose).
         limits = httpx.Limits()
         self._pool = httpcore.ConnectionPool(
-            ssl_context=httpx.create_ssl_context(trust_env=False),
+            # SSL_CERT_FILE / SSL_CERT_DIR still name the trusted CAs: only proxies are left out.
+            ssl_context=httpx.create_ssl_context(),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,

@@ -5,10 +5,13 @@ request however slowly a server drips, and a size cap applied while the body str
 from __future__ import annotations
 
 import os
+import ssl
 import subprocess
 import sys
+import threading
 import time
 import tracemalloc
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -18,6 +21,7 @@ from paperwire.errors import ConfigError, SourceError
 from paperwire.ingest.http import Fetcher
 from paperwire.ingest.outbound import MAX_BYTES
 from tests.hostile import CHUNK, hostile_server
+from tests.mail.certs import PrivateCA
 from tests.recording import LOCAL, RecordingServer, Reply
 
 CLI = [sys.executable, "-c", "from paperwire.cli import main; main()"]
@@ -160,3 +164,39 @@ def test_the_settings_check_the_allowance_and_the_hook_addresses() -> None:
         for url in ("file:///etc/passwd", "javascript:alert(1)"):
             with pytest.raises(ConfigError, match=f"{name} must be an http:// or https://"):
                 load_settings({name: url})
+
+
+def test_https_is_verified_against_the_host_name_while_the_checked_address_is_dialled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The connection goes to the address that was checked, and TLS still verifies the name the
+    URL gave (the certificate names ``localhost`` only, not 127.0.0.1)."""
+    ca = PrivateCA(tmp_path / "ca")
+    named = ca.issue("named", hosts=("localhost",))
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(named.cert, named.key)
+
+    class Hello(BaseHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Length", "5")
+            self.end_headers()
+            self.wfile.write(b"hello")
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Hello)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    monkeypatch.setenv("SSL_CERT_FILE", str(ca.pem))
+    try:
+        with _fetcher(allow_private="127.0.0.1,::1") as fetcher:
+            assert fetcher.get(f"https://localhost:{port}/").content == b"hello"
+        # By its address the same server does not match its certificate: verification is on.
+        said = _refusal(_fetcher(allow_private="127.0.0.1"), f"https://127.0.0.1:{port}/")
+        assert "CERTIFICATE_VERIFY_FAILED" in said or "certificate" in said.lower()
+    finally:
+        server.shutdown()
+        server.server_close()
