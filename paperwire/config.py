@@ -13,6 +13,7 @@ import secrets
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from paperwire.errors import ConfigError
 
@@ -121,6 +122,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "summary_api_key", "PAPERWIRE_SUMMARY_API_KEY", None, "bearer token for the summariser"
     ),
+    Setting(
+        "fetch_allow_private",
+        "PAPERWIRE_FETCH_ALLOW_PRIVATE",
+        None,
+        "loopback, private or link-local addresses or networks that harvests and submissions may"
+        " reach, comma-separated (e.g. 10.0.0.5,127.0.0.1); default none: only public addresses,"
+        " checked on every redirect and every DNS answer",
+    ),
 )
 _DEFAULTS = {setting.name: setting.default for setting in SETTINGS}
 
@@ -161,6 +170,8 @@ class Settings:
     summary_url: str | None = None
     summary_model: str = default("summary_model")
     summary_api_key: str | None = None
+    # networks a fetch may reach although not public (PAPERWIRE_FETCH_ALLOW_PRIVATE), comma-separated
+    fetch_allow_private: str = ""
     extra: dict[str, object] = field(default_factory=dict)
 
     @property
@@ -203,17 +214,27 @@ def _secret_source(env: dict[str, str], config_path: str | None, value: str | No
     )
 
 
-def _proxies(value: str | None) -> str:
+def _networks(value: str | None, name: str) -> str:
     entries = [item.strip() for item in (value or "").split(",") if item.strip()]
     for entry in entries:
         try:
             ipaddress.ip_network(entry, strict=False)
         except ValueError:
             raise ConfigError(
-                "PAPERWIRE_TRUSTED_PROXIES must list IP addresses or networks (e.g."
+                f"{name} must list IP addresses or networks (e.g."
                 f" 127.0.0.1,10.0.0.0/8), not {entry!r}"
             ) from None
     return ",".join(entries)
+
+
+def _http_url(value: str | None, name: str) -> str | None:
+    """``value`` when it is an http(s) address with a host (or unset); else a ``ConfigError``."""
+    if value is None:
+        return None
+    parts = urlsplit(value.strip())
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        raise ConfigError(f"{name} must be an http:// or https:// address, not {value!r}")
+    return value.strip()
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -257,15 +278,18 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         env=_environment(values["env"]),
         embedding_model=given("embedding_model"),
         community=given("community"),
-        arxiv_api_url=given("arxiv_api_url"),
-        trusted_proxies=_proxies(values["trusted_proxies"]),
+        arxiv_api_url=_http_url(given("arxiv_api_url"), "PAPERWIRE_ARXIV_API_URL") or "",
+        trusted_proxies=_networks(values["trusted_proxies"], "PAPERWIRE_TRUSTED_PROXIES"),
         index_poll=_seconds(values["index_poll"], "PAPERWIRE_INDEX_POLL"),
         submit_max_age_days=_days(values["submit_max_age_days"], "PAPERWIRE_SUBMIT_MAX_AGE_DAYS"),
         smtp_ca_file=values["smtp_ca_file"],
         contact=values["contact"],
         config_file=config_path or None,
-        summary_url=values["summary_url"],
+        summary_url=_http_url(values["summary_url"], "PAPERWIRE_SUMMARY_URL"),
         summary_model=given("summary_model"),
         summary_api_key=values["summary_api_key"],
+        fetch_allow_private=_networks(
+            values["fetch_allow_private"], "PAPERWIRE_FETCH_ALLOW_PRIVATE"
+        ),
         extra={k: v for k, v in from_file.items() if k not in {s.name for s in SETTINGS}},
     )

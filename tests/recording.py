@@ -20,6 +20,10 @@ class Reply:
     truncate_at: int | None = None
 
 
+# The recording server listens on loopback, which fetches reach only when the operator allows it.
+LOCAL = "127.0.0.1"
+ALLOW_LOCAL = {"PAPERWIRE_FETCH_ALLOW_PRIVATE": LOCAL}
+
 Responder = Callable[[str, dict[str, list[str]]], Reply]
 
 

@@ -75,6 +75,8 @@ def demo(
     config = folder / "paperwire.toml"
     config.write_text(recordings.source_table(endpoint), encoding="utf-8")
     os.environ["PAPERWIRE_CONFIG"] = str(config)
+    # The replay listens on loopback, which fetches reach only when allowed: that address alone.
+    os.environ["PAPERWIRE_FETCH_ALLOW_PRIVATE"] = recordings.HOST
     cfg = secret.resolve(load_settings())
     _say(f"paperwire demo in {folder}")
     engine = get_engine(cfg)

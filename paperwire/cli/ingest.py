@@ -7,10 +7,11 @@ from pathlib import Path
 
 import typer
 
-from paperwire.cli.context import ingest_and_report, parse_date, ready_engine
+from paperwire.cli.context import ingest_and_report, parse_date, ready_engine, settings
 from paperwire.errors import UsageError
 from paperwire.ingest import arxiv_api, hf, oai, snapshot
 from paperwire.ingest.http import Fetcher
+from paperwire.ingest.outbound import FetchRefused, check_scheme
 from paperwire.ingest.runner import Item
 
 app = typer.Typer(help="Bring papers in from a source.", no_args_is_help=True)
@@ -21,6 +22,16 @@ NO_INDEX = typer.Option(
     False, "--no-index", help="leave the search index alone (paperwire index updates it later)"
 )
 DELAY = typer.Option(3.0, "--delay", help="seconds between requests (the sources ask for >= 3)")
+
+
+def endpoint(base_url: str | None, default: str) -> str:
+    """``--base-url`` (or the real service): an http(s) address, else a ``UsageError``."""
+    url = base_url or default
+    try:
+        check_scheme(url)
+    except FetchRefused as exc:
+        raise UsageError(f"--base-url {url!r}: {exc}") from None
+    return url
 
 
 def _files(paths: list[Path] | None, reader: object) -> Iterator[Item]:
@@ -58,10 +69,12 @@ def ingest_arxiv(
     else:
         if not (query or category or id_list):
             raise UsageError("give --file, or one of --query, --category, --id")
-        fetcher = Fetcher(source="arxiv", min_interval=delay)
+        fetcher = Fetcher(
+            source="arxiv", min_interval=delay, allow_private=settings().fetch_allow_private
+        )
         items = arxiv_api.fetch(
             fetcher,
-            base_url or arxiv_api.DEFAULT_BASE_URL,
+            endpoint(base_url, arxiv_api.DEFAULT_BASE_URL),
             query=query,
             categories=category or [],
             id_list=id_list or [],
@@ -97,10 +110,12 @@ def ingest_oai(
     if file:
         items = _files(file, lambda p: oai.read_file(p, submit=submit))
     else:
-        fetcher = Fetcher(source="oai", min_interval=delay)
+        fetcher = Fetcher(
+            source="oai", min_interval=delay, allow_private=settings().fetch_allow_private
+        )
         items = oai.fetch(
             fetcher,
-            base_url or oai.DEFAULT_BASE_URL,
+            endpoint(base_url, oai.DEFAULT_BASE_URL),
             metadata_prefix=metadata_prefix,
             set_spec=set_spec,
             date_from=parse_date(date_from, "--from"),
@@ -139,10 +154,12 @@ def ingest_hf(
     else:
         if sum(x is not None for x in (day, week, month)) != 1:
             raise UsageError("give --file, or exactly one of --date, --week, --month")
-        fetcher = Fetcher(source="hf", min_interval=delay)
+        fetcher = Fetcher(
+            source="hf", min_interval=delay, allow_private=settings().fetch_allow_private
+        )
         items = hf.fetch(
             fetcher,
-            base_url or hf.DEFAULT_BASE_URL,
+            endpoint(base_url, hf.DEFAULT_BASE_URL),
             date=parse_date(day, "--date"),
             week=week,
             month=month,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import typer
 
-from paperwire.cli.context import parse_date, ready_engine, refresh_search_index
+from paperwire.cli.context import parse_date, ready_engine, refresh_search_index, settings
+from paperwire.cli.ingest import endpoint
 from paperwire.ingest import arxiv_api
 from paperwire.ingest.http import Fetcher
 from paperwire.ingest.submit import submit_paper
@@ -24,11 +25,11 @@ def submit(
     """Fetch a paper's metadata from arXiv and put it in a daily list."""
     list_date = parse_date(day, "--date")
     engine = ready_engine()
-    with Fetcher(source="arxiv") as fetcher:
+    with Fetcher(source="arxiv", allow_private=settings().fetch_allow_private) as fetcher:
         result = submit_paper(
             engine,
             fetcher,
-            base_url or arxiv_api.DEFAULT_BASE_URL,
+            endpoint(base_url, arxiv_api.DEFAULT_BASE_URL),
             id_or_url,
             list_date=list_date,
         )

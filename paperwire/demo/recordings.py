@@ -1,7 +1,8 @@
 """A local OAI-PMH endpoint replaying the bundled recordings, for the demo's example intake source.
 
 ``ListRecords`` answers with the recorded records whose datestamp is on or after ``from`` (one
-page), or ``noRecordsMatch``; anything else is a 404. It listens on 127.0.0.1 only.
+page), or ``noRecordsMatch``; anything else is a 404. It listens on 127.0.0.1 only, an address
+fetches reach only when ``PAPERWIRE_FETCH_ALLOW_PRIVATE`` allows it: the demo allows ``HOST``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ FILES = (
     "hepcrawl_listrecords_arXiv_physics-hep-th_2017-12-14.xml",
     "hepcrawl_listrecords_arXiv_physics-hep-ex_2017-12-14.xml",
 )
+HOST = "127.0.0.1"
 _RECORD = re.compile(r"<record>.*?</record>", re.DOTALL)
 _DATESTAMP = re.compile(r"<datestamp>([^<]*)</datestamp>")
 _HEAD = '<?xml version="1.0" encoding="UTF-8"?>\n<OAI-PMH xmlns="http://www.openarchives.org/OAI/2.0/">\n'
@@ -61,9 +63,9 @@ class _Handler(BaseHTTPRequestHandler):
 
 def start() -> tuple[str, ThreadingHTTPServer]:
     """Serve the recordings on a free local port in a daemon thread; returns the endpoint URL."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server = ThreadingHTTPServer((HOST, 0), _Handler)
     threading.Thread(target=server.serve_forever, daemon=True, name="demo-oai").start()
-    return f"http://127.0.0.1:{server.server_address[1]}/oai", server
+    return f"http://{HOST}:{server.server_address[1]}/oai", server
 
 
 def source_table(endpoint: str) -> str:

@@ -35,6 +35,8 @@ ENTRY_SOURCE = "submit"
 # The index refresh after a submission is tried again after these pauses (seconds): a sync of another
 # process holding the index's write lock, or a moment of full disk, often passes.
 REFRESH_RETRY_DELAYS = (1.0, 5.0)
+# The most a member's submission waits on the arXiv API, every try and wait included (seconds).
+SUBMIT_BUDGET = 30.0
 
 log = logging.getLogger(__name__)
 
@@ -165,7 +167,16 @@ def member_submission(
     session.commit()
     if not id_or_url.strip():
         raise UsageError("Paste an arXiv id (such as 2403.04640) or an arXiv link.")
-    with Fetcher(source="arxiv", retries=2, backoff=1.0, max_wait=10, timeout=20) as fetcher:
+    # A member waits for the answer: each try at most 10 s, all of them (and the waits) 30 s.
+    with Fetcher(
+        source="arxiv",
+        retries=2,
+        backoff=1.0,
+        max_wait=10,
+        timeout=10,
+        budget=SUBMIT_BUDGET,
+        allow_private=settings.fetch_allow_private,
+    ) as fetcher:
         return submit_paper(
             engine,
             fetcher,

@@ -3,7 +3,7 @@
 edited at ``/admin/sources`` (``paperwire.intake.sources``). One parser checks both.
 
 Unknown keys, bad durations, dates or times, a ``kind`` that does not exist, a ``match`` that does
-not parse: each is refused with where it came from (the file), the source's name and the key
+not parse, a ``base_url`` that is not http(s) (``file:``, ``javascript:`` ...): each is refused with where it came from (the file), the source's name and the key
 (``ConfigError``).
 """
 
@@ -17,6 +17,7 @@ from typing import Any
 from paperwire.config import Settings
 from paperwire.errors import ConfigError, SourceNotFound
 from paperwire.ingest import arxiv_api, hf, oai
+from paperwire.ingest.outbound import FetchRefused, check_scheme
 from paperwire.search.query import ParsedQuery, parse_query
 
 KINDS = {
@@ -226,10 +227,17 @@ def parse_table(raw: object, place: str | None = None, index: int = 0) -> Source
     timeout = _duration(raw, "timeout", where, 60.0)
     if timeout <= 0:
         raise where.fail("timeout", "must be more than 0s")
+    base_url = _text(raw, "base_url", where) or KINDS[kind]
+    try:
+        check_scheme(base_url)
+    except FetchRefused:
+        raise where.fail(
+            "base_url", f"must be an http:// or https:// address with a host, not {base_url!r}"
+        ) from None
     return SourceConfig(
         name=name_value,
         kind=kind,
-        base_url=_text(raw, "base_url", where) or KINDS[kind],
+        base_url=base_url,
         set_spec=_text(raw, "set", where),
         metadata_prefix=metadata_prefix,
         query=query,

@@ -102,6 +102,7 @@ def _fetcher(settings: Settings, source: SourceConfig) -> Fetcher:
         backoff=source.backoff,
         timeout=source.timeout,
         user_agent=user_agent(settings),
+        allow_private=settings.fetch_allow_private,
     )
     fetcher._last = _HOST_LAST.get(urlsplit(source.base_url).netloc, 0.0)
     return fetcher

@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import json
 import threading
+import time
+import tracemalloc
 from collections.abc import Iterator
+from dataclasses import replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 
@@ -19,12 +22,14 @@ from paperwire.db.engine import session_scope
 from paperwire.db.models import Paper
 from paperwire.enrich import keyphrases, summary
 from paperwire.enrich.service import enrich_papers
+from paperwire.errors import ConfigError
 from paperwire.papers.readmodel import load_paper
 from paperwire.papers.store import upsert_papers
 from paperwire.search.embedder import Embedder, load_embedder
 from paperwire.web.api.schemas import PaperPublic
 from tests.authors.fixture import records
 from tests.conftest import TEST_SECRET
+from tests.hostile import CHUNK, hostile_server
 
 PAPERS = ("2605.26719", "2605.17673", "2605.15710")
 
@@ -92,10 +97,12 @@ class _Chat(BaseHTTPRequestHandler):
         asked = json.loads(self.rfile.read(length))
         status, body = self.answers.pop(0)
         assert asked["messages"][-1]["content"].startswith("Title: ")
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         self.send_response(status)
         self.send_header("content-type", "application/json")
+        self.send_header("content-length", str(len(raw)))
         self.end_headers()
-        self.wfile.write(json.dumps(body).encode())
+        self.wfile.write(raw)
 
     def log_message(self, *args: object) -> None:
         pass
@@ -120,3 +127,80 @@ def test_the_summariser_answers_or_is_passed_over(chat_server: str) -> None:
     closed = _settings(PAPERWIRE_SUMMARY_URL="http://127.0.0.1:9/v1")
     assert summary.llm_summary(closed, "T", "Abstract.") is None  # nobody listening
     assert summary.llm_summary(_settings(), "T", "Abstract.") is None  # off by default
+
+
+ODD_REPLIES: list[Any] = [
+    b"[" * 100_000,  # nested past any parser's recursion limit
+    b'{"choices": [{"message": {"content": ' + b"[" * 100_000 + b"}}]}",
+    b"\xff\xfe not UTF-8",
+    b"null",
+    b'"just a string"',
+    {"choices": {"0": {"message": {"content": "x"}}}},
+    {"choices": "text"},
+    {"choices": [None]},
+    {"choices": [{"message": "text"}]},
+    {"choices": [{"message": {"content": {"nested": ["a summary"]}}}]},
+    {"choices": [{"message": {"content": ["a", "summary"]}}]},
+    {"choices": [{"message": {"content": 42}}]},
+    {"choices": [{"message": {"content": "A NUL\u0000 in the sentence."}}]},
+    {"choices": [{"message": {"content": "A bell \u0007 in the sentence."}}]},
+    {"choices": [{"message": {"content": "A noncharacter \uffff here."}}]},
+]
+
+
+def test_an_odd_reply_is_no_summary_and_never_raises(chat_server: str) -> None:
+    """Each is logged and passed over; none escapes (a nested one raised RecursionError) and none
+    is stored as text (a dict became "{'nested': ...}", a NUL reached PostgreSQL)."""
+    _Chat.answers[:] = [(200, reply) for reply in ODD_REPLIES]
+    settings = _settings(PAPERWIRE_SUMMARY_URL=chat_server)
+    said = [summary.llm_summary(settings, "T", "Abstract.") for _ in ODD_REPLIES]
+    assert said == [None] * len(ODD_REPLIES)
+    assert _Chat.answers == []
+
+
+def test_a_control_character_from_the_summariser_is_never_stored(
+    engine: Engine, embedder: Embedder, chat_server: str
+) -> None:
+    chosen = [r for r in records() if r.id == PAPERS[0]]
+    with session_scope(engine) as session:
+        upsert_papers(session, chosen)
+    _Chat.answers[:] = [(200, {"choices": [{"message": {"content": "Bad\u0000 one."}}]})]
+    report = enrich_papers(_settings(PAPERWIRE_SUMMARY_URL=chat_server), engine, embedder=embedder)
+    assert (report.papers, report.by_model) == (1, 0)
+    with session_scope(engine) as session:
+        paper = load_paper(session, PAPERS[0])
+    assert paper and paper.extracted_summary in summary.sentences(paper.abstract)
+    assert "\x00" not in (paper.extracted_summary or "")
+
+
+def test_the_summariser_is_held_to_a_cap_a_deadline_and_no_redirect(
+    monkeypatch: pytest.MonkeyPatch, chat_server: str
+) -> None:
+    monkeypatch.setattr(summary, "TIMEOUT", 1.0)
+    with hostile_server() as server:
+        # A 256 MiB reply: refused past 1 MiB, the heap never near it.
+        tracemalloc.start()
+        try:
+            endless = summary.llm_summary(
+                _settings(PAPERWIRE_SUMMARY_URL=server.url + "/endless"), "T", "A."
+            )
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        assert endless is None and peak < 8 * CHUNK, peak
+        assert server.sent < 32 * CHUNK
+        # A reply dripping a byte every 0.2 s: over at the 1 s deadline, not after 8 s.
+        started = time.monotonic()
+        dripping = _settings(PAPERWIRE_SUMMARY_URL=server.url + "/drip-head")
+        assert summary.llm_summary(dripping, "T", "A.") is None
+        assert time.monotonic() - started < 2.0
+        # A redirect is not followed, wherever it points.
+        _Chat.answers[:] = [(200, {"choices": [{"message": {"content": "Followed."}}]})]
+        moved = _settings(PAPERWIRE_SUMMARY_URL=f"{server.url}/redirect?to={chat_server}")
+        assert summary.llm_summary(moved, "T", "A.") is None
+        assert len(_Chat.answers) == 1
+    # Only http(s), whether set in code or in the environment.
+    for url in ("file:///etc/passwd", "javascript:alert(1)"):
+        assert summary.llm_summary(replace(_settings(), summary_url=url), "T", "A.") is None
+        with pytest.raises(ConfigError, match="PAPERWIRE_SUMMARY_URL must be an http"):
+            _settings(PAPERWIRE_SUMMARY_URL=url)

@@ -63,7 +63,14 @@ def fetcher(sleeps: list[float] | None = None, min_interval: float = 0.0) -> Fet
         if sleeps is not None:
             sleeps.append(seconds)
 
-    return Fetcher(source="arxiv", min_interval=min_interval, retries=2, backoff=0.01, sleep=sleep)
+    return Fetcher(
+        source="arxiv",
+        min_interval=min_interval,
+        retries=2,
+        backoff=0.01,
+        sleep=sleep,
+        allow_private=recording.LOCAL,
+    )
 
 
 def serve_pages(
@@ -538,7 +545,7 @@ def test_cli_reads_the_live_api_from_base_url(
     serve_pages(recording_server, recorded_pages(shared_data))
     args = ["ingest", "arxiv", "--base-url", recording_server.url + PATH]
     args += ["--query", "all:testing", "--page-size", "10", "--max", "20", "--delay", "0"]
-    result = CliRunner().invoke(app, args)
+    result = CliRunner().invoke(app, args, env=recording.ALLOW_LOCAL)
     assert result.exit_code == 0, result.output
     assert "arxiv: 20 added, 0 updated, 0 unchanged, 0 rejected" in result.stdout
     assert starts(recording_server) == [0, 10]

@@ -20,7 +20,7 @@ from paperwire.ingest.http import Fetcher
 from paperwire.ingest.report import Rejection
 from paperwire.ingest.runner import run_ingest
 from paperwire.papers.records import PaperRecord
-from tests.recording import RecordingServer, Reply
+from tests.recording import ALLOW_LOCAL, LOCAL, RecordingServer, Reply
 
 
 @pytest.fixture
@@ -188,7 +188,7 @@ def _serve_lists(server: RecordingServer, lists: list[Path]) -> None:
 
 
 def _fetch(server: RecordingServer, **period: Any) -> list[Any]:
-    with Fetcher(source="hf", min_interval=0, retries=0) as fetcher:
+    with Fetcher(source="hf", min_interval=0, retries=0, allow_private=LOCAL) as fetcher:
         return list(hf.fetch(fetcher, server.url, **period))
 
 
@@ -215,7 +215,7 @@ def test_live_paging_stops_at_a_short_page(
     recording_server: RecordingServer, lists: list[Path]
 ) -> None:
     _serve_lists(recording_server, lists)
-    with Fetcher(source="hf", min_interval=0, retries=0) as fetcher:
+    with Fetcher(source="hf", min_interval=0, retries=0, allow_private=LOCAL) as fetcher:
         items = list(hf.fetch(fetcher, recording_server.url, date=date(2024, 10, 25), page_size=10))
     assert len(items) == 29 and len({i.id for i in items}) == 29
     assert [q["p"] for _, q in recording_server.requests] == [["0"], ["1"], ["2"]]
@@ -225,7 +225,7 @@ def test_live_stops_when_the_server_ignores_paging(recording_server: RecordingSe
     item = {"paper": {"id": "2606.10651", "title": "T", "publishedAt": "2026-06-09T00:00:00Z"}}
     body = json.dumps([item]).encode()
     recording_server.route("/api/daily_papers", lambda _p, _q: Reply(200, body))
-    with Fetcher(source="hf", min_interval=0, retries=0) as fetcher:
+    with Fetcher(source="hf", min_interval=0, retries=0, allow_private=LOCAL) as fetcher:
         items = list(hf.fetch(fetcher, recording_server.url, date=date(2026, 6, 10), page_size=1))
     assert [i.id for i in items] == ["2606.10651", "2606.10651"]
     assert len(recording_server.requests) == 2
@@ -264,7 +264,7 @@ def test_live_keeps_earlier_pages_when_a_later_one_fails(
         "/api/daily_papers",
         lambda p, q: first_page(p, q) if q["p"] == ["0"] else Reply(200, b"<html>busy</html>"),
     )
-    with Fetcher(source="hf", min_interval=0, retries=0) as fetcher:
+    with Fetcher(source="hf", min_interval=0, retries=0, allow_private=LOCAL) as fetcher:
         items = hf.fetch(fetcher, recording_server.url, date=date(2026, 6, 10), page_size=20)
         report = run_ingest(engine, "hf", items)
     assert report.added == 20
@@ -307,6 +307,7 @@ def test_the_cli_reads_files_and_the_live_api(
             "--delay",
             "0",
         ],
+        env=ALLOW_LOCAL,
     )
     assert live.exit_code == 0, live.output
     assert "hf: 35 added, 0 updated, 0 unchanged, 0 rejected" in live.stdout

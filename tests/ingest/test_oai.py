@@ -27,6 +27,7 @@ from paperwire.ingest.http import Fetcher
 from paperwire.ingest.report import IngestReport, Rejection
 from paperwire.ingest.runner import Item, run_ingest
 from paperwire.papers.records import PaperRecord
+from tests.recording import ALLOW_LOCAL, LOCAL
 
 XML = {"Content-Type": "text/xml; charset=utf-8"}
 OAI_DC_FILE = "atomiklabs_listrecords_oai_dc_cs_from2024-01-25.xml"
@@ -74,7 +75,9 @@ def fetcher(sleeps: list[float] | None = None) -> Fetcher:
             sleeps.append(seconds)
         time.sleep(seconds)
 
-    return Fetcher(source="oai", min_interval=0.0, retries=2, backoff=0.01, sleep=sleep)
+    return Fetcher(
+        source="oai", min_interval=0.0, retries=2, backoff=0.01, sleep=sleep, allow_private=LOCAL
+    )
 
 
 def harvest(engine: Engine, url: str, **options: object) -> IngestReport:
@@ -512,7 +515,9 @@ def test_cli_base_url_harvest(
     base = recording_server.url + "/oai"
     args = ["ingest", "oai", "--base-url", base, "--format", "oai_dc", "--set", "cs"]
     try:
-        result = CliRunner().invoke(app, [*args, "--from", "2024-01-25", "--delay", "0"])
+        result = CliRunner().invoke(
+            app, [*args, "--from", "2024-01-25", "--delay", "0"], env=ALLOW_LOCAL
+        )
         assert result.exit_code == 1
         shown = " ".join(result.stdout.split())
         assert "oai: 5 added, 0 updated, 0 unchanged, 0 rejected; stopped: oai: " in shown
@@ -637,6 +642,7 @@ def test_cli_harvest_killed_mid_run_then_rerun(
         sys.executable, "-c", "from paperwire.cli import main; main()", "ingest", "oai",
         "--base-url", recording_server.url + "/oai", "--delay", "0",
     ]  # fmt: skip
+    env = {**env, **ALLOW_LOCAL}
     proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
         assert reached.wait(120), "the harvest never asked for page 3"

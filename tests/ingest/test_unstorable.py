@@ -20,7 +20,7 @@ from paperwire.ingest.http import Fetcher
 from paperwire.ingest.report import IngestReport
 from paperwire.ingest.runner import Item, run_ingest
 from paperwire.ingest.submit import submit_paper
-from tests.recording import RecordingServer, Reply
+from tests.recording import LOCAL, RecordingServer, Reply
 
 BAD_TITLES = ["Broken\x00title", "Broken\x01title", "Broken\ufffetitle"]
 REASON = "which XML 1.0 and PostgreSQL text cannot hold"
@@ -182,7 +182,9 @@ def test_submitting_a_paper_whose_arxiv_entry_holds_one_is_a_source_error(
         + "</feed>\n"
     ).encode()
     recording_server.route("/api/query", lambda _path, _query: Reply(200, feed, {}))
-    fetcher = Fetcher(source="arxiv", min_interval=0.0, retries=1, backoff=0.01)
+    fetcher = Fetcher(
+        source="arxiv", min_interval=0.0, retries=1, backoff=0.01, allow_private=LOCAL
+    )
     with fetcher, pytest.raises(SourceError, match="title holds a control character"):
         submit_paper(engine, fetcher, recording_server.url + "/api/query", "2405.00002")
     assert _stored(engine) == {}

@@ -16,6 +16,7 @@ from paperwire.db.models import DailyEntry, IntakeCandidate, IntakeSource, Paper
 from paperwire.intake.config import SourceConfig, parse_source
 from tests.conftest import TEST_SECRET
 from tests.intake.replay import OaiRecord, oai_records
+from tests.recording import LOCAL
 
 
 @pytest.fixture
@@ -34,6 +35,7 @@ def make_settings(database_url: str, home: Path, sources: list[dict[str, Any]]) 
         database_url=database_url,
         secret_key=TEST_SECRET,
         contact="ops@lab.example",
+        fetch_allow_private=LOCAL,
         config_file="paperwire.toml",
         extra={"sources": sources},
     )

@@ -24,6 +24,7 @@ from paperwire.intake.config import load_sources
 from paperwire.web.app import create_app
 from tests.conftest import TEST_SECRET
 from tests.intake.replay import OaiEndpoint, OaiRecord
+from tests.recording import ALLOW_LOCAL
 from tests.web.members import PASSWORD, add_member, csrf_token
 
 OAI_TODAY = date(2018, 12, 31)
@@ -47,6 +48,7 @@ def _settings(database_url: str, tmp_path: Path, config: Path) -> Settings:
             "PAPERWIRE_DATABASE_URL": database_url,
             "PAPERWIRE_SECRET_KEY": TEST_SECRET,
             "PAPERWIRE_CONFIG": str(config),
+            **ALLOW_LOCAL,
         }
     )
 
@@ -176,6 +178,28 @@ def test_a_bad_value_is_refused_naming_source_and_key_and_nothing_changes(
     )
     assert taken.status_code == 400 and "name: already used" in taken.text
     assert _stored(engine, "arxiv-hep") == before
+
+
+@pytest.mark.parametrize("url", ["file:///etc/passwd", "javascript:alert(1)"])
+def test_a_base_url_that_is_not_http_is_refused_by_the_form(
+    site: tuple[TestClient, Settings], engine: Engine, url: str
+) -> None:
+    http = site[0]
+    _sign_in(http, "ada")
+    form = _form(http, "arxiv-hep")
+    before = _stored(engine, "arxiv-hep")
+    answer = http.post("/admin/sources/arxiv-hep", data={**form, "base_url": url})
+    assert answer.status_code == 400
+    said = html.unescape(answer.text)
+    assert f"base_url: must be an http:// or https:// address with a host, not '{url}'" in said
+    assert re.search(r'name="base_url" value="[^"]*"[^>]* aria-invalid="true"', answer.text)
+    assert _stored(engine, "arxiv-hep") == before
+    added = http.post(
+        "/admin/sources",
+        data={"name": "x", "kind": "oai", "base_url": url, "csrf_token": csrf_token(answer.text)},
+    )
+    assert added.status_code == 400 and "base_url: must be an http://" in added.text
+    assert _stored(engine, "x") is None
 
 
 def test_a_member_who_is_not_an_admin_gets_403(

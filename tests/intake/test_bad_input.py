@@ -42,7 +42,7 @@ CASES = {
     "badArgument": ("badArgument", True),
     "html": ("an HTML page", True),
     "truncated": ("RemoteProtocolError", True),
-    "timeout": ("ReadTimeout", True),
+    "timeout": ("no complete answer within 0.3 s", True),
     "no-id": ("no identifier", False),
     "future": ("is in the future", False),
 }

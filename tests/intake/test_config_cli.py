@@ -5,6 +5,9 @@ source failed), reading the live configuration from the database."""
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +21,9 @@ from paperwire.errors import ConfigError
 from paperwire.intake import sources
 from paperwire.intake.config import load_sources
 from tests.intake.replay import OaiEndpoint, OaiRecord
+from tests.recording import ALLOW_LOCAL
+
+CLI = [sys.executable, "-c", "from paperwire.cli import main; main()"]
 
 GOOD = """
 [[sources]]
@@ -66,6 +72,10 @@ def test_a_good_file_is_read(tmp_path: Path) -> None:
         ("match = ['\"unbalanced']", "match", "does not parse"),
         ("since = 'yesterday'", "since", "not a date"),
         ("max_per_day = 0", "max_per_day", "whole number"),
+        ("base_url = 'file:///etc/passwd'", "base_url", "must be an http:// or https:// address"),
+        ("base_url = 'javascript:alert(1)'", "base_url", "must be an http:// or https:// address"),
+        ("base_url = 'ftp://example.org/oai'", "base_url", "must be an http:// or https://"),
+        ("base_url = 'http:///oai'", "base_url", "must be an http:// or https://"),
     ],
 )
 def test_bad_keys_are_refused_naming_file_source_and_key(
@@ -78,6 +88,23 @@ def test_bad_keys_are_refused_naming_file_source_and_key(
     message = str(caught.value)
     assert str(tmp_path / "paperwire.toml") in message
     assert "'mine'" in message and f"{key}:" in message and says in message
+
+
+def test_the_cli_refuses_a_file_or_javascript_base_url(tmp_path: Path) -> None:
+    for url in ("file:///etc/passwd", "javascript:alert(1)"):
+        config = tmp_path / "paperwire.toml"
+        config.write_text(f'[[sources]]\nname = "x"\nkind = "oai"\nbase_url = "{url}"\n')
+        env = {**os.environ, "PAPERWIRE_CONFIG": str(config), "PAPERWIRE_HOME": str(tmp_path)}
+        result = subprocess.run(
+            [*CLI, "sources", "list"], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert result.returncode == 2, result.stderr
+        said = " ".join(result.stderr.split())
+        assert (
+            f"source 'x': base_url: must be an http:// or https:// address with a host, not '{url}'"
+            in said
+        )
+        assert "Traceback" not in result.stderr
 
 
 def test_an_unknown_kind_is_refused(tmp_path: Path) -> None:
@@ -106,6 +133,7 @@ def test_sources_run_and_list(
         'min_interval = "0s"\nretries = 0\n'
     )
     monkeypatch.setenv("PAPERWIRE_CONFIG", str(config))
+    monkeypatch.setenv(*next(iter(ALLOW_LOCAL.items())))
     # The index refresh after a run is covered by tests/search; a model that cannot load keeps
     # it to the keyword index here (the refresh says so and the papers stand).
     monkeypatch.setenv("PAPERWIRE_EMBEDDING_MODEL", str(tmp_path / "no-model"))

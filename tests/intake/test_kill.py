@@ -24,6 +24,7 @@ from paperwire.intake import harvest
 from paperwire.intake.config import load_sources
 from tests.intake.replay import OaiEndpoint, OaiRecord
 from tests.intake.test_harvest import dump
+from tests.recording import ALLOW_LOCAL
 
 CLI = [sys.executable, "-c", "from paperwire.cli import main; main()"]
 
@@ -54,6 +55,7 @@ def test_a_killed_run_is_taken_over_and_resumed(
     run_env = {
         **env,
         "PAPERWIRE_CONFIG": str(config),
+        **ALLOW_LOCAL,
         "PAPERWIRE_EMBEDDING_MODEL": str(tmp_path / "no-model"),
         "PYTHONPATH": os.getcwd(),
     }

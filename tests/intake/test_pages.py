@@ -24,6 +24,7 @@ from paperwire.search import index
 from paperwire.web.app import create_app
 from tests.conftest import TEST_SECRET
 from tests.intake.replay import HfEndpoint
+from tests.recording import ALLOW_LOCAL
 from tests.web.members import PASSWORD, add_member, csrf_token
 
 
@@ -45,6 +46,7 @@ def _settings(
             "PAPERWIRE_DATABASE_URL": database_url,
             "PAPERWIRE_SECRET_KEY": TEST_SECRET,
             "PAPERWIRE_CONFIG": str(config),
+            **ALLOW_LOCAL,
         }
     )
 

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 from paperwire.db.engine import session_scope
 from paperwire.papers.records import EntryRecord, PaperRecord
 from paperwire.papers.store import upsert_papers
-from tests.recording import RecordingServer
+from tests.recording import ALLOW_LOCAL, RecordingServer
 from tests.web.chromium import OUT
 from tests.web.members import PASSWORD, add_member
 from tests.web.recorded_arxiv import serve_recorded_arxiv
@@ -37,7 +37,8 @@ def browse_site(
     shared_data: Path,
 ) -> Iterator[Site]:
     engine, env = sqlite_env
-    env = {**env, "PAPERWIRE_ARXIV_API_URL": serve_recorded_arxiv(recording_server, shared_data)}
+    arxiv_url = serve_recorded_arxiv(recording_server, shared_data)
+    env = {**env, **ALLOW_LOCAL, "PAPERWIRE_ARXIV_API_URL": arxiv_url}
     add_member(engine, "ada")
     load_sample(engine)
     hostile = PaperRecord(

@@ -12,6 +12,7 @@ from sqlalchemy import Engine, select
 
 from paperwire.db.models import DailyEntry
 from tests import recording
+from tests.recording import ALLOW_LOCAL
 from tests.web.members import add_member, client, post_form, signed_in
 from tests.web.recorded_arxiv import serve_recorded_arxiv
 from tests.web.served import Site, load_sample, start_site
@@ -26,7 +27,7 @@ def _site(engine: Engine, env: dict[str, str], tmp_path: Path, **extra: str) -> 
     load_sample(engine)
     add_member(engine, "ada")
     add_member(engine, "bob")
-    with start_site({**env, **extra}, tmp_path / "serve.log") as running:
+    with start_site({**env, **ALLOW_LOCAL, **extra}, tmp_path / "serve.log") as running:
         yield running
 
 
