@@ -68,6 +68,18 @@ SETTINGS: tuple[Setting, ...] = (
         "JSON API requests per minute per client or token (0: no limit)",
     ),
     Setting(
+        "claim_rate_limit",
+        "PAPERWIRE_CLAIM_RATE_LIMIT",
+        "5",
+        "authorship claims one member may make per hour (0: no limit)",
+    ),
+    Setting(
+        "claims_per_member",
+        "PAPERWIRE_CLAIMS_PER_MEMBER",
+        "5",
+        "authorship claims (waiting or approved) one member may hold at once (0: no cap)",
+    ),
+    Setting(
         "embedding_model",
         "PAPERWIRE_EMBEDDING_MODEL",
         "all-MiniLM-L6-v2",
@@ -149,6 +161,8 @@ class Settings:
     arxiv_api_url: str = default("arxiv_api_url")
     submit_max_age_days: int | None = None
     api_rate_limit: int = int(default("api_rate_limit"))
+    claim_rate_limit: int = int(default("claim_rate_limit"))
+    claims_per_member: int = int(default("claims_per_member"))
     smtp_ca_file: str | None = None
     db_lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     # where secret_key came from: PAPERWIRE_SECRET_KEY, the config file, the key file, or "unset"
@@ -174,6 +188,12 @@ def _days(value: str | None, name: str) -> int | None:
     if not value.strip().isdigit() or int(value) < 1:
         raise ConfigError(f"{name} must be a whole number of days (1 or more), not {value!r}")
     return int(value)
+
+
+def _count(value: str | None, name: str) -> int:
+    if not (value or "").strip().isdigit():
+        raise ConfigError(f"{name} must be a whole number (0 or more), not {value!r}")
+    return int(value or "")
 
 
 def _seconds(value: str | None, name: str) -> float:
@@ -249,6 +269,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         db_lock_timeout=_seconds(values["db_lock_timeout"], "PAPERWIRE_DB_LOCK_TIMEOUT"),
         home=home,
         api_rate_limit=api_rate_limit,
+        claim_rate_limit=_count(values["claim_rate_limit"], "PAPERWIRE_CLAIM_RATE_LIMIT"),
+        claims_per_member=_count(values["claims_per_member"], "PAPERWIRE_CLAIMS_PER_MEMBER"),
         database_url=database_url,
         smtp_url=values["smtp_url"],
         base_url=given("base_url").rstrip("/"),
