@@ -108,6 +108,20 @@ SETTINGS: tuple[Setting, ...] = (
         " comma-separated (default: none, the connecting address is the client)",
     ),
     Setting(
+        "metrics_token",
+        "PAPERWIRE_METRICS_TOKEN",
+        None,
+        "a secret (16+ characters) that lets a scraper read /metrics, sent as"
+        " `Authorization: Bearer <token>` (Prometheus: `authorization: {credentials: ...}`)",
+    ),
+    Setting(
+        "metrics_allow",
+        "PAPERWIRE_METRICS_ALLOW",
+        None,
+        "addresses or networks that may read /metrics without the token, comma-separated"
+        " (default: none; with neither setting /metrics answers 403 to everyone)",
+    ),
+    Setting(
         "contact",
         "PAPERWIRE_CONTACT",
         None,
@@ -168,6 +182,8 @@ class Settings:
     # where secret_key came from: PAPERWIRE_SECRET_KEY, the config file, the key file, or "unset"
     secret_source: str = "code"
     trusted_proxies: str = ""
+    metrics_token: str | None = None
+    metrics_allow: str = ""
     contact: str | None = None
     # the TOML file the settings (and the [[sources]] of paperwire.intake) were read from
     config_file: str | None = None
@@ -223,17 +239,32 @@ def _secret_source(env: dict[str, str], config_path: str | None, value: str | No
     )
 
 
-def _proxies(value: str | None) -> str:
+def _networks(value: str | None, name: str = "PAPERWIRE_TRUSTED_PROXIES") -> str:
     entries = [item.strip() for item in (value or "").split(",") if item.strip()]
     for entry in entries:
         try:
             ipaddress.ip_network(entry, strict=False)
         except ValueError:
             raise ConfigError(
-                "PAPERWIRE_TRUSTED_PROXIES must list IP addresses or networks (e.g."
-                f" 127.0.0.1,10.0.0.0/8), not {entry!r}"
+                f"{name} must list IP addresses or networks (e.g. 127.0.0.1,10.0.0.0/8), not"
+                f" {entry!r}"
             ) from None
     return ",".join(entries)
+
+
+# A metrics token shorter than this is a placeholder or guessable: refused at start-up.
+METRICS_TOKEN_MIN = 16
+
+
+def _metrics_token(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if len(value.strip()) < METRICS_TOKEN_MIN:
+        raise ConfigError(
+            f"PAPERWIRE_METRICS_TOKEN must be at least {METRICS_TOKEN_MIN} characters (e.g. the"
+            " output of `paperwire secret`)"
+        )
+    return value.strip()
 
 
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
@@ -280,7 +311,9 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         embedding_model=given("embedding_model"),
         community=given("community"),
         arxiv_api_url=given("arxiv_api_url"),
-        trusted_proxies=_proxies(values["trusted_proxies"]),
+        trusted_proxies=_networks(values["trusted_proxies"]),
+        metrics_token=_metrics_token(values["metrics_token"]),
+        metrics_allow=_networks(values["metrics_allow"], "PAPERWIRE_METRICS_ALLOW"),
         index_poll=_seconds(values["index_poll"], "PAPERWIRE_INDEX_POLL"),
         submit_max_age_days=_days(values["submit_max_age_days"], "PAPERWIRE_SUBMIT_MAX_AGE_DAYS"),
         smtp_ca_file=values["smtp_ca_file"],
