@@ -1,8 +1,9 @@
 """A serving node keeps its own search index current, on its own, from the database.
 
 ``Follower`` is a background thread of ``paperwire serve``: it syncs the node's index (keywords,
-and vectors taken from the embeddings stored in the database: the model never runs here) whenever
-the papers' change log grows, woken by ``NOTIFY paperwire_papers`` on PostgreSQL or a new SQLite
+and vectors taken from the embeddings stored in the database: the model never runs here), and the
+database's author index (``paper_authors``, so author pages of new papers exist) when it starts and
+whenever the index took in papers, whenever the papers' change log grows, woken by ``NOTIFY paperwire_papers`` on PostgreSQL or a new SQLite
 ``data_version``, and at least every ``PAPERWIRE_INDEX_POLL`` seconds whatever happened. ``status``
 gives the index lag (seconds since the oldest change the index has not applied) and the embedding
 backlog (visible papers without a stored embedding) for ``/healthz`` and ``/metrics``, computed at
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from paperwire.authors.index import sync_authors
 from paperwire.config import Settings
 from paperwire.db import signals
 from paperwire.papers import changes
@@ -93,6 +95,7 @@ class Follower:
         self._listener = signals.listener(self.settings.database_url)
         if self._listener is not None:
             self._listener.wait_connected(self.settings.index_poll)
+        authors_due = True  # at start: an ingest killed before indexing left papers unindexed
         while not self._stop.is_set():
             seen = self._seen()
             try:
@@ -100,6 +103,13 @@ class Follower:
                     report = index.sync(self.settings, self.engine, embed=False)
                     if report.added or report.updated or report.removed or report.loaded:
                         log.info("%s", report.summary())
+                    authors_due = authors_due or bool(report.added or report.updated)
+                if authors_due:
+                    # Papers committed by a process that died before indexing their authors.
+                    authors = sync_authors(self.engine)
+                    if authors.papers:
+                        log.info("%s", authors.summary())
+                    authors_due = False
             except Exception:  # the thread must outlive a database outage or a full disk
                 log.exception("the search index could not follow the database (trying again)")
             self._wait(seen)
