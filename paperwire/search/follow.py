@@ -91,25 +91,31 @@ class Follower:
                 return
             time.sleep(SQLITE_POLL)
 
+    def _sync_authors(self) -> None:
+        report = sync_authors(self.engine)
+        if report.papers:
+            log.info("%s", report.summary())
+
     def _run(self) -> None:
         self._listener = signals.listener(self.settings.database_url)
         if self._listener is not None:
             self._listener.wait_connected(self.settings.index_poll)
-        authors_due = True  # at start: an ingest killed before indexing left papers unindexed
+        # At start (and after a failure): papers whose ingest died before indexing their authors.
+        authors_due = True
         while not self._stop.is_set():
             seen = self._seen()
             try:
+                if authors_due:  # before the index, as ``service.sync_index`` does
+                    self._sync_authors()
+                    authors_due = False
                 if lag(self.settings, self.engine) is not None:
                     report = index.sync(self.settings, self.engine, embed=False)
                     if report.added or report.updated or report.removed or report.loaded:
                         log.info("%s", report.summary())
-                    authors_due = authors_due or bool(report.added or report.updated)
-                if authors_due:
-                    # Papers committed by a process that died before indexing their authors.
-                    authors = sync_authors(self.engine)
-                    if authors.papers:
-                        log.info("%s", authors.summary())
-                    authors_due = False
+                    if report.added or report.updated:
+                        authors_due = True
+                        self._sync_authors()
+                        authors_due = False
             except Exception:  # the thread must outlive a database outage or a full disk
                 log.exception("the search index could not follow the database (trying again)")
             self._wait(seen)
