@@ -81,3 +81,17 @@ def test_a_hidden_paper_is_not_found_on_every_api_route(site: Site, engine: Engi
     }
     assert unknown == {route: undo.get(route, 404) for route in unknown}
     assert hidden == unknown
+
+
+def test_a_hidden_paper_cannot_be_submitted_again(site: Site, engine: Engine) -> None:
+    """Submitting it answered 200 with its title ("already in the daily list"): now 404, and the
+    paper stays hidden and out of every list."""
+    headers = {"Authorization": f"Bearer {_member_token(engine)}"}
+    with httpx.Client(base_url=site.url, headers=headers, timeout=30) as api:
+        title = api.get("/api/papers/2406.00001").json()["title"]
+        listed = api.post("/api/submissions", json={"id": "2406.00001"})
+        assert listed.status_code == 201 and listed.json()["title"] == title
+        refused = api.post("/api/submissions", json={"id": f"https://arxiv.org/abs/{HIDDEN}"})
+        assert refused.status_code == 404, refused.text
+        assert "Delta" not in refused.text and HIDDEN in refused.text
+        assert api.get(f"/api/papers/{HIDDEN}").status_code == 404
