@@ -69,6 +69,18 @@ SETTINGS: tuple[Setting, ...] = (
         "JSON API requests per minute per client or token (0: no limit)",
     ),
     Setting(
+        "claim_rate_limit",
+        "PAPERWIRE_CLAIM_RATE_LIMIT",
+        "5",
+        "authorship claims one member may make per hour (0: no limit)",
+    ),
+    Setting(
+        "claims_per_member",
+        "PAPERWIRE_CLAIMS_PER_MEMBER",
+        "5",
+        "authorship claims (waiting or approved) one member may hold at once (0: no cap)",
+    ),
+    Setting(
         "embedding_model",
         "PAPERWIRE_EMBEDDING_MODEL",
         "all-MiniLM-L6-v2",
@@ -95,6 +107,20 @@ SETTINGS: tuple[Setting, ...] = (
         None,
         "addresses or networks of reverse proxies whose X-Forwarded-For/-Proto are believed,"
         " comma-separated (default: none, the connecting address is the client)",
+    ),
+    Setting(
+        "metrics_token",
+        "PAPERWIRE_METRICS_TOKEN",
+        None,
+        "a secret (16+ characters) that lets a scraper read /metrics, sent as"
+        " `Authorization: Bearer <token>` (Prometheus: `authorization: {credentials: ...}`)",
+    ),
+    Setting(
+        "metrics_allow",
+        "PAPERWIRE_METRICS_ALLOW",
+        None,
+        "addresses or networks that may read /metrics without the token, comma-separated"
+        " (default: none; with neither setting /metrics answers 403 to everyone)",
     ),
     Setting(
         "contact",
@@ -158,11 +184,15 @@ class Settings:
     arxiv_api_url: str = default("arxiv_api_url")
     submit_max_age_days: int | None = None
     api_rate_limit: int = int(default("api_rate_limit"))
+    claim_rate_limit: int = int(default("claim_rate_limit"))
+    claims_per_member: int = int(default("claims_per_member"))
     smtp_ca_file: str | None = None
     db_lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     # where secret_key came from: PAPERWIRE_SECRET_KEY, the config file, the key file, or "unset"
     secret_source: str = "code"
     trusted_proxies: str = ""
+    metrics_token: str | None = None
+    metrics_allow: str = ""
     contact: str | None = None
     # the TOML file the settings (and the [[sources]] of paperwire.intake) were read from
     config_file: str | None = None
@@ -185,6 +215,12 @@ def _days(value: str | None, name: str) -> int | None:
     if not value.strip().isdigit() or int(value) < 1:
         raise ConfigError(f"{name} must be a whole number of days (1 or more), not {value!r}")
     return int(value)
+
+
+def _count(value: str | None, name: str) -> int:
+    if not (value or "").strip().isdigit():
+        raise ConfigError(f"{name} must be a whole number (0 or more), not {value!r}")
+    return int(value or "")
 
 
 def _seconds(value: str | None, name: str) -> float:
@@ -237,6 +273,21 @@ def _http_url(value: str | None, name: str) -> str | None:
     return value.strip()
 
 
+# A metrics token shorter than this is a placeholder or guessable: refused at start-up.
+METRICS_TOKEN_MIN = 16
+
+
+def _metrics_token(value: str | None) -> str | None:
+    if value is None:
+        return None
+    if len(value.strip()) < METRICS_TOKEN_MIN:
+        raise ConfigError(
+            f"PAPERWIRE_METRICS_TOKEN must be at least {METRICS_TOKEN_MIN} characters (e.g. the"
+            " output of `paperwire secret`)"
+        )
+    return value.strip()
+
+
 def load_settings(environ: dict[str, str] | None = None) -> Settings:
     """Build settings from the environment, then the optional config file, then defaults."""
     env = dict(os.environ if environ is None else environ)
@@ -270,6 +321,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         db_lock_timeout=_seconds(values["db_lock_timeout"], "PAPERWIRE_DB_LOCK_TIMEOUT"),
         home=home,
         api_rate_limit=api_rate_limit,
+        claim_rate_limit=_count(values["claim_rate_limit"], "PAPERWIRE_CLAIM_RATE_LIMIT"),
+        claims_per_member=_count(values["claims_per_member"], "PAPERWIRE_CLAIMS_PER_MEMBER"),
         database_url=database_url,
         smtp_url=values["smtp_url"],
         base_url=given("base_url").rstrip("/"),
@@ -280,6 +333,8 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         community=given("community"),
         arxiv_api_url=_http_url(given("arxiv_api_url"), "PAPERWIRE_ARXIV_API_URL") or "",
         trusted_proxies=_networks(values["trusted_proxies"], "PAPERWIRE_TRUSTED_PROXIES"),
+        metrics_token=_metrics_token(values["metrics_token"]),
+        metrics_allow=_networks(values["metrics_allow"], "PAPERWIRE_METRICS_ALLOW"),
         index_poll=_seconds(values["index_poll"], "PAPERWIRE_INDEX_POLL"),
         submit_max_age_days=_days(values["submit_max_age_days"], "PAPERWIRE_SUBMIT_MAX_AGE_DAYS"),
         smtp_ca_file=values["smtp_ca_file"],

@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from paperwire.config import Settings
+from paperwire.db.files import private_folder
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def record(settings: Settings, key: str, text: str) -> None:
         count=(before.count if before else 0) + 1,
     )
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(path.parent)
         # Written aside then renamed: a reader never sees half a file.
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key}.", suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as fh:

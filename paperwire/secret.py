@@ -15,6 +15,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from paperwire.config import Settings
+from paperwire.db.files import private_folder
 from paperwire.errors import WeakSecret
 
 MIN_LENGTH = 32
@@ -77,7 +78,7 @@ def read_key_file(path: Path) -> str:
 def write_key_file(path: Path) -> bool:
     """Create ``path`` with a fresh key, readable by its owner only; False if it already exists
     (another process may have just made it, and its key is the one to use)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:

@@ -1,8 +1,11 @@
 """The author index: one ``paper_authors`` row per author of each paper, with its name form.
 
 Derived data, like the search index: ``sync_authors`` (run by the worker's ``enrich`` job and by
-``paperwire authors sync``) writes rows for papers that have none or whose content changed since, in
-batches that each commit, so a run killed halfway is finished by the next one.
+``paperwire authors sync``, after every ingest and by each serving node's follower) writes rows for
+papers that have none or whose content changed since, in batches that each commit, so a run killed
+halfway is finished by the next one. On PostgreSQL a batch holds a transaction-scoped advisory lock
+from its read to its commit, so syncs running at once (two nodes, a node and an ingest) take turns
+instead of inserting the same rows twice; on SQLite the batch's first write waits for the other's.
 """
 
 from __future__ import annotations
@@ -10,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Engine, and_, delete, insert, or_, select
+from sqlalchemy import Engine, and_, delete, insert, or_, select, text
 from sqlalchemy.orm import Session
 
 from paperwire.authors.names import parse_name
@@ -18,6 +21,8 @@ from paperwire.db.models import AuthorClaim, Paper, PaperAuthor
 from paperwire.papers.views import author_names
 
 BATCH = 500
+# pg_advisory_xact_lock key of the author sync (any fixed number no other code uses).
+SYNC_LOCK = 0x70617065726175
 
 
 @dataclass
@@ -78,6 +83,8 @@ def sync_authors(engine: Engine, *, batch: int = BATCH) -> AuthorSyncReport:
     seen: set[str] = set()
     while True:
         with Session(engine) as session:
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": SYNC_LOCK})
             owners = claimed_forms(session)
             # papers without authors have no row and come back each round: skip them here
             todo = [r for r in session.execute(_stale(batch + len(seen))) if r.id not in seen]

@@ -160,8 +160,10 @@ def ingest_and_report(
     source: str, items: Iterable[Item], total: int | None = None, *, index: bool = True
 ) -> IngestReport:
     """Run an ingest with a progress bar on a terminal, print every rejection and the summary line,
-    bring the search index up to date (unless ``index`` is false), and exit non-zero when anything
-    was rejected or the source failed."""
+    bring the search and author indexes up to date (unless ``index`` is false), and exit non-zero
+    when anything was rejected or the source failed. The indexes are brought up to date even when
+    nothing new came: a run killed between its last commit and its indexing left papers that its
+    rerun finds "unchanged", and it is this rerun that must index them."""
     engine = ready_engine()
 
     def show(rejection: Rejection) -> None:
@@ -171,7 +173,7 @@ def ingest_and_report(
         bar.start(source, total)
         report = run_ingest(engine, source, items, progress=bar.advance, on_rejection=show)
     console.print(report.summary(), markup=False, highlight=False, soft_wrap=True)
-    if index and (report.added or report.updated):
+    if index:
         refresh_search_index(engine)
     if not report.ok:
         raise typer.Exit(code=1)

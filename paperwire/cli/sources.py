@@ -95,7 +95,7 @@ def run(
         reports = harvest.run_sources(
             cfg, engine, chosen, since=parse_date(since, "--since"), progress=advance, log=show
         )
-    if any(r.new_papers for r in reports):
-        refresh_search_index(engine)
+    # Also when nothing is new: what a harvest killed before its indexing stored is indexed here.
+    refresh_search_index(engine)
     if not all(r.ok for r in reports):
         raise typer.Exit(code=1)

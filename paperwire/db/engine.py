@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.schema import CreateTable
 
 from paperwire.config import DEFAULT_LOCK_TIMEOUT, Settings
+from paperwire.db.files import private_file
 from paperwire.db.models import Base, RateLimitHit
 
 _engines: dict[str, Engine] = {}
@@ -55,8 +56,8 @@ def make_engine(database_url: str, lock_timeout: float = DEFAULT_LOCK_TIMEOUT) -
     url = make_url(database_url)
     busy_ms = max(1, int(lock_timeout * 1000))
     if url.get_backend_name() == "sqlite":
-        if url.database and url.database != ":memory:":
-            Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+        if url.database and url.database != ":memory:" and not url.database.startswith("file:"):
+            private_file(Path(url.database))  # before SQLite makes it 0644 (see db/files.py)
         engine = create_engine(url, connect_args={"timeout": lock_timeout}, **_JSON)
         event.listen(engine, "connect", lambda conn, record: _sqlite_pragmas(conn, record, busy_ms))
         return engine

@@ -18,6 +18,8 @@ from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, text
 
+from paperwire.db.files import private_file
+
 MIGRATIONS = Path(__file__).with_name("migrations")
 # pg_advisory_xact_lock key of migrations (any fixed number no other code uses).
 MIGRATION_LOCK = 0x70617065727769
@@ -38,7 +40,7 @@ def _file_lock(engine: Engine) -> Iterator[None]:
     if not database or database == ":memory:":
         yield
         return
-    with open(f"{database}.migrate-lock", "w") as fh:
+    with open(private_file(Path(f"{database}.migrate-lock")), "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:
             yield

@@ -104,13 +104,16 @@ def submit_paper(
     the result names that date. With ``max_age_days``, a paper first published longer ago than
     that is refused (``SubmissionRefused``; a paper already listed is still pointed to). Raises
     ``InvalidPaperId`` for input that is no arXiv id or URL, ``PaperNotFound`` when arXiv does
-    not know the id, ``SourceError`` when arXiv cannot be read.
+    not know the id or a moderator hid the paper, ``SourceError`` when arXiv cannot be read.
     """
     arxiv_id = parse_arxiv_id(id_or_url).id
     day = list_date or datetime.now(UTC).date()
     with session_scope(engine) as session:
         stored = _stored_paper(session, arxiv_id)
         entry = session.get(DailyEntry, stored.id) if stored is not None else None
+    if stored is not None and stored.hidden:
+        # A moderator took it down: not there to anyone, and no way back in (nor its title out).
+        raise PaperNotFound(f"There is no paper {arxiv_id} here to list.")
     if stored is not None and entry is not None:
         return SubmitResult(stored.id, stored.title, entry.list_date, added=False, fetched=False)
     record = None if stored is not None else _fetch_record(fetcher, base_url, arxiv_id)

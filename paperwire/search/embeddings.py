@@ -24,6 +24,7 @@ from sqlalchemy.engine import Row
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
+from paperwire.db.files import private_folder
 from paperwire.db.models import InstanceSetting, Paper, PaperEmbedding
 from paperwire.papers.changes import get_setting, put_setting
 from paperwire.papers.records import now_utc
@@ -56,7 +57,7 @@ class EmbeddingCache:
     """Embeddings keyed by model name and text hash, in one SQLite file per model."""
 
     def __init__(self, folder: Path, model_name: str) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_folder(folder)
         slug = "".join(c if c.isalnum() or c in "-_." else "_" for c in model_name)[-120:]
         self.conn = sqlite3.connect(folder / f"{slug}.sqlite", timeout=30, isolation_level=None)
         self.conn.execute("PRAGMA journal_mode=WAL")

@@ -1,8 +1,9 @@
 """A serving node keeps its own search index current, on its own, from the database.
 
 ``Follower`` is a background thread of ``paperwire serve``: it syncs the node's index (keywords,
-and vectors taken from the embeddings stored in the database: the model never runs here) whenever
-the papers' change log grows, woken by ``NOTIFY paperwire_papers`` on PostgreSQL or a new SQLite
+and vectors taken from the embeddings stored in the database: the model never runs here), and the
+database's author index (``paper_authors``, so author pages of new papers exist) when it starts and
+whenever the index took in papers, whenever the papers' change log grows, woken by ``NOTIFY paperwire_papers`` on PostgreSQL or a new SQLite
 ``data_version``, and at least every ``PAPERWIRE_INDEX_POLL`` seconds whatever happened. ``status``
 gives the index lag (seconds since the oldest change the index has not applied) and the embedding
 backlog (visible papers without a stored embedding) for ``/healthz`` and ``/metrics``, computed at
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from paperwire.authors.index import sync_authors
 from paperwire.config import Settings
 from paperwire.db import signals
 from paperwire.papers import changes
@@ -89,17 +91,31 @@ class Follower:
                 return
             time.sleep(SQLITE_POLL)
 
+    def _sync_authors(self) -> None:
+        report = sync_authors(self.engine)
+        if report.papers:
+            log.info("%s", report.summary())
+
     def _run(self) -> None:
         self._listener = signals.listener(self.settings.database_url)
         if self._listener is not None:
             self._listener.wait_connected(self.settings.index_poll)
+        # At start (and after a failure): papers whose ingest died before indexing their authors.
+        authors_due = True
         while not self._stop.is_set():
             seen = self._seen()
             try:
+                if authors_due:  # before the index, as ``service.sync_index`` does
+                    self._sync_authors()
+                    authors_due = False
                 if lag(self.settings, self.engine) is not None:
                     report = index.sync(self.settings, self.engine, embed=False)
                     if report.added or report.updated or report.removed or report.loaded:
                         log.info("%s", report.summary())
+                    if report.added or report.updated:
+                        authors_due = True
+                        self._sync_authors()
+                        authors_due = False
             except Exception:  # the thread must outlive a database outage or a full disk
                 log.exception("the search index could not follow the database (trying again)")
             self._wait(seen)

@@ -30,6 +30,7 @@ import numpy as np
 from sqlalchemy import Engine, false, select
 
 from paperwire.config import Settings
+from paperwire.db.files import private_folder
 from paperwire.db.models import Paper
 from paperwire.errors import IndexWriteFailed
 from paperwire.papers import changes
@@ -114,7 +115,7 @@ def duration(seconds: float) -> str:
 def _sync_lock(folder: Path, name: str = ".lock") -> Iterator[None]:
     # Two syncs writing the index at once would lose each other's vectors, and two embedding at
     # once (worker and CLI, ``EMBED_LOCK``) would embed the same papers twice: the second waits.
-    folder.mkdir(parents=True, exist_ok=True)
+    private_folder(folder)
     with open(folder / name, "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
         try:

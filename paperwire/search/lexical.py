@@ -21,6 +21,7 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from paperwire.db.files import private_folder
 from paperwire.search import postings
 from paperwire.search.query import Clause, ParsedQuery
 
@@ -208,7 +209,7 @@ class LexicalIndex:
     _snapshot: postings.Snapshot | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        private_folder(self.path.parent)
         self.conn.executescript(_SCHEMA)
 
     @property

@@ -40,6 +40,8 @@ from pathlib import Path
 
 import numpy as np
 
+from paperwire.db.files import private_folder
+
 K1 = 1.2
 B = 0.75
 # Scores of the bounds are compared with this slack: a bound computed in another order than the
@@ -268,7 +270,7 @@ def build(
         f"SELECT doc, sum(CASE col {weight_sql} ELSE 1.0 END), count(*)"
         " FROM temp.vocab_instance WHERE term = ? GROUP BY doc"
     )
-    target.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(target.parent)
     scratch = Path(tempfile.mkdtemp(prefix=f".{generation}-", dir=target.parent))
     try:
         conn.execute("BEGIN")

@@ -20,10 +20,13 @@ FALLBACK_WORDS = 40
 def similar(
     settings: Settings, engine: Engine, paper_id: str, limit: int = 10
 ) -> list[SearchResult]:
-    """Up to ``limit`` papers like ``paper_id``, most similar first; ``PaperNotFound`` if unknown."""
+    """Up to ``limit`` papers like ``paper_id``, most similar first; ``PaperNotFound`` if unknown
+    or hidden (a hidden paper is not there, to every surface)."""
     with engine.connect() as conn:
         row = conn.execute(
-            select(Paper.id, Paper.title, Paper.abstract).where(Paper.id == paper_id)
+            select(Paper.id, Paper.title, Paper.abstract).where(
+                Paper.id == paper_id, Paper.hidden.is_(False)
+            )
         ).first()
     if row is None:
         raise PaperNotFound(f"no paper {paper_id!r}")

@@ -39,6 +39,8 @@ from typing import Any
 
 import numpy as np
 
+from paperwire.db.files import private_folder
+
 FORMAT = 2
 # Format 1 stored float32 rows (and the same float16 graph); it is converted on open.
 CONVERTIBLE_FORMATS = {1}
@@ -127,7 +129,7 @@ class VectorStore:
         """Map the store in ``folder`` (created if missing); a different model or dim empties it, a
         format-1 folder is converted to this format first."""
         store = cls(Path(folder), dim, model_name, hnsw_threshold)
-        store.folder.mkdir(parents=True, exist_ok=True)
+        private_folder(store.folder)
         meta_file = store.folder / "meta.json"
         if not meta_file.exists():
             return store

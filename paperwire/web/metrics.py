@@ -5,10 +5,13 @@ and method; measured when scraped: this node's index lag, the cluster's embeddin
 deliveries by status, and each harvest source's runs, papers added, records rejected and failed runs
 (``intake_sources``; from the database, so every node reports the same numbers). With several
 server processes (``--workers``) each answers for itself: scrape them all, or run one per node.
+``may_scrape`` says who may read it (a token or an allowed address).
 """
 
 from __future__ import annotations
 
+import hmac
+import ipaddress
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -34,6 +37,32 @@ HARVEST_COUNTERS = {
     "rejected": "records rejected",
     "errors": "runs that failed",
 }
+
+
+def may_scrape(settings: Settings, address: str, authorization: str | None) -> bool:
+    """Whether a scrape with this ``Authorization`` header from ``address`` may read /metrics:
+    the Bearer token is ``PAPERWIRE_METRICS_TOKEN``, or the address is in ``PAPERWIRE_METRICS_ALLOW``."""
+    scheme, _, sent = (authorization or "").partition(" ")
+    token = settings.metrics_token
+    if (
+        token
+        and scheme.lower() == "bearer"
+        and hmac.compare_digest(
+            sent.strip().encode(),
+            token.encode(),  # bytes: a non-ASCII str would raise
+        )
+    ):
+        return True
+    if not settings.metrics_allow:
+        return False
+    try:
+        peer = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(
+        peer in ipaddress.ip_network(entry, strict=False)
+        for entry in settings.metrics_allow.split(",")
+    )
 
 
 class _Measured(Collector):

@@ -30,19 +30,20 @@ def _member(session: Session, name: str, role: str = "member") -> User:
 
 
 def test_a_claim_waits_is_approved_and_shows_in_the_hf_shape(loaded: Engine) -> None:
+    settings = load_settings({"PAPERWIRE_DATABASE_URL": str(loaded.url)})
     with Session(loaded) as session:
         erick, other = _member(session, "erick"), _member(session, "impostor")
         mod = _member(session, "moderator1", "moderator")
-        made = claims.request_claim(session, erick, "e-o-rodrigues")  # any spelling
+        made = claims.request_claim(session, settings, erick, "e-o-rodrigues")  # any spelling
         assert made.slug == "erick-oliveira-rodrigues" and made.status == "pending"
         with pytest.raises(ClaimRefused, match="already claimed: a claim by another member is"):
-            claims.request_claim(session, other, "erick-oliveira-rodrigues")
+            claims.request_claim(session, settings, other, "erick-oliveira-rodrigues")
         with pytest.raises(ClaimRefused, match="a claim by you is waiting"):
-            claims.request_claim(session, erick, "Erick-Oliveira-Rodrigues")
+            claims.request_claim(session, settings, erick, "Erick-Oliveira-Rodrigues")
         with pytest.raises(ClaimRefused, match="may cover several people"):
-            claims.request_claim(session, other, "w-zhang")
+            claims.request_claim(session, settings, other, "w-zhang")
         with pytest.raises(AuthorNotFound):
-            claims.request_claim(session, other, "nobody-at-all")
+            claims.request_claim(session, settings, other, "nobody-at-all")
         with pytest.raises(Forbidden):
             claims.decide_claim(session, other, made.id, True)
         assert [c.id for c, name in claims.pending_claims(session)] == [made.id]
@@ -62,8 +63,8 @@ def test_a_claim_waits_is_approved_and_shows_in_the_hf_shape(loaded: Engine) -> 
         assert [a["name"] for a in claimed] in (["E. O. Rodrigues"], ["É. O. Rodrigues"])
         assert claimed[0]["user"]["user"] == "erick"
         with pytest.raises(ClaimRefused, match="already claimed: a claim by another member has"):
-            claims.request_claim(session, other, "erick-oliveira-rodrigues")
-        refused = claims.request_claim(session, other, "emil-bjornson")
+            claims.request_claim(session, settings, other, "erick-oliveira-rodrigues")
+        refused = claims.request_claim(session, settings, other, "emil-bjornson")
         claims.decide_claim(session, mod, refused.id, False)
         assert author_page(session, "emil-bjornson").author.claimed_by is None
         session.rollback()

@@ -52,6 +52,9 @@ WITHIN = 5.0
 PROXY_ADDRESS = "127.0.0.1"
 PUBLIC_URL = "https://papers.example.org"
 BEHIND_PROXY = {"PAPERWIRE_TRUSTED_PROXIES": PROXY_ADDRESS, "PAPERWIRE_BASE_URL": PUBLIC_URL}
+# Prometheus's credentials for /metrics, as docs/deploy.md configures them.
+METRICS_TOKEN = "metrics-token-0123456789abcdef"
+SCRAPE = {"Authorization": f"Bearer {METRICS_TOKEN}"}
 
 
 @pytest.fixture(scope="module")
@@ -85,6 +88,7 @@ def node_env(url: str, home: Path, **extra: str) -> dict[str, str]:
         "PAPERWIRE_HOME": str(home),
         "PAPERWIRE_DATABASE_URL": url,
         "PAPERWIRE_SECRET_KEY": TEST_SECRET,
+        "PAPERWIRE_METRICS_TOKEN": METRICS_TOKEN,
         **extra,
     }
 
@@ -321,7 +325,7 @@ def test_health_and_metrics_report_the_index_lag_and_the_backlog(
     assert health["status"] == "ok", health
     assert 0 <= health["index_lag_seconds"] < WITHIN and health["embedding_backlog"] >= 0
     httpx.get(cluster.b.url + "/papers/date/2024-05-27", timeout=30).raise_for_status()
-    metrics = httpx.get(cluster.b.url + "/metrics", timeout=30)
+    metrics = httpx.get(cluster.b.url + "/metrics", headers=SCRAPE, timeout=30)
     assert metrics.headers["content-type"].startswith("text/plain")
     lines = metrics.text.splitlines()
     assert any(
@@ -443,7 +447,7 @@ def _failed_sign_ins(
 
 def _route_count(site: Site, route: str) -> float:
     prefix = f'paperwire_request_seconds_count{{method="GET",route="{route}"}} '
-    for line in httpx.get(site.url + "/metrics", timeout=30).text.splitlines():
+    for line in httpx.get(site.url + "/metrics", headers=SCRAPE, timeout=30).text.splitlines():
         if line.startswith(prefix):
             return float(line.removeprefix(prefix))
     return 0.0

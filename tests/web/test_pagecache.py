@@ -210,6 +210,7 @@ def test_a_stored_api_answer_is_served_before_routing_as_the_route_sent_it(
     from paperwire.web.app import create_app
 
     monkeypatch.setenv("PAPERWIRE_API_RATE_LIMIT", "1000")
+    monkeypatch.setenv("PAPERWIRE_METRICS_TOKEN", "metrics-token-0123456789abcdef")
     load_sample(engine)
     app = create_app()
     index.sync(app.state.settings, app.state.engine, embed=False)
@@ -251,7 +252,8 @@ def test_a_stored_api_answer_is_served_before_routing_as_the_route_sent_it(
                 built.headers["ratelimit-remaining"]
             )
         # each answer, stored or built, timed under its route's template
-        timed = client.get("/metrics").text
+        scrape = {"Authorization": "Bearer metrics-token-0123456789abcdef"}
+        timed = client.get("/metrics", headers=scrape).text
         for route, count in asked.items():
             assert f'{{method="GET",route="{route}"}} {count}.0' in timed, route
         with engine.begin() as conn:

@@ -1,5 +1,6 @@
 """Author pages (``/authors/{slug}`` and its Atom feed), claiming one, following authors, categories
-and keyphrases (``POST /follows``), and moderators deciding claims (listed on ``/moderation``)."""
+and keyphrases (``POST /follows``), and moderators deciding claims (listed on ``/moderation``), one
+by one or all of a member's at once."""
 
 from __future__ import annotations
 
@@ -49,9 +50,11 @@ def author(request: Request, slug: str, session: SessionDep, viewer: auth.Option
 
 
 @router.post("/authors/{slug}/claim")
-async def claim(request: Request, slug: str, db: SessionDep, user: CurrentUser) -> Response:
+async def claim(
+    request: Request, slug: str, db: SessionDep, settings: SettingsDep, user: CurrentUser
+) -> Response:
     await form_fields(request)
-    made = claims.request_claim(db, user, slug)
+    made = claims.request_claim(db, settings, user, slug)
     return RedirectResponse(author_url(made.slug) + "#claim", status_code=303)
 
 
@@ -66,6 +69,14 @@ async def follow(request: Request, db: SessionDep, user: CurrentUser) -> Respons
     else:
         follows.follow(db, user, kind, value)
     return back("/settings", form.get("next"))
+
+
+@router.post("/moderation/claims/clear")
+async def clear(request: Request, db: SessionDep, user: ModeratorUser) -> Response:
+    """Refuse every claim of the member named ``member`` (squatted author pages)."""
+    form = await form_fields(request)
+    claims.clear_claims(db, user, form.get("member", ""))
+    return RedirectResponse("/moderation#claims-title", status_code=303)
 
 
 @router.post("/moderation/claims/{claim_id}")

@@ -105,5 +105,6 @@ def moderation_page(request: Request, db: SessionDep, user: ModeratorUser) -> Re
             "papers": moderation.hidden_papers(db),
             "comments": comments.hidden_comments(db),
             "claims": claims.pending_claims(db),
+            "claimants": claims.claimants(db),
         },
     )

@@ -15,7 +15,9 @@ seconds behind the database is a problem (degraded). Kept fast (it is the web be
 one ``SELECT 1``, one ``stat`` of the problems folder, and the lag and backlog measured at most every
 10 seconds (``search/follow.status``).
 
-``/metrics``: the Prometheus text format (``web/metrics.py``).
+``/metrics``: the Prometheus text format (``web/metrics.py``), only for a scraper that sends
+``PAPERWIRE_METRICS_TOKEN`` as a Bearer token or connects from ``PAPERWIRE_METRICS_ALLOW``; anyone
+else gets 403 (route names, traffic and harvest sources are the operator's business).
 """
 
 from __future__ import annotations
@@ -30,9 +32,10 @@ from starlette.responses import Response
 
 from paperwire import problems
 from paperwire.config import Settings
+from paperwire.errors import Forbidden
 from paperwire.search.follow import status as index_status
-from paperwire.web.deps import SessionDep
-from paperwire.web.metrics import Metrics
+from paperwire.web.deps import SessionDep, client_address
+from paperwire.web.metrics import Metrics, may_scrape
 
 router = APIRouter()
 # Seconds behind the database past which the search index counts as a problem.
@@ -83,6 +86,12 @@ def healthz(request: Request, session: SessionDep) -> Response:
 
 @router.get("/metrics", include_in_schema=False)
 def metrics(request: Request) -> Response:
+    settings: Settings = request.app.state.settings
+    if not may_scrape(settings, client_address(request), request.headers.get("authorization")):
+        raise Forbidden(
+            "/metrics: send PAPERWIRE_METRICS_TOKEN as a Bearer token, or scrape from an address"
+            " in PAPERWIRE_METRICS_ALLOW"
+        )
     registry: Metrics = request.app.state.metrics
     body, media_type = registry.render()
     return Response(body, media_type=media_type)
