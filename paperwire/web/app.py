@@ -33,6 +33,7 @@ from paperwire.web.api.limits import install_limits
 from paperwire.web.bodylimit import BodyLimit
 from paperwire.web.inputs import check_address
 from paperwire.web.metrics import Metrics, RequestTimer
+from paperwire.web.offload import size_threadpool
 from paperwire.web.routes import (
     accounts,
     collections,
@@ -93,13 +94,20 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _following(settings: Settings) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """A lifespan that keeps this node's search index current while the app serves."""
+def _lifespan(
+    settings: Settings, follow: bool
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    """Sizes the threadpool (``web/offload.py``) and, with ``follow``, keeps this node's search
+    index current while the app serves."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from paperwire.search.follow import Follower
 
+        size_threadpool()
+        if not follow:
+            yield
+            return
         follower = Follower(settings, get_engine(settings)).start()
         try:
             yield
@@ -122,7 +130,7 @@ def create_app(settings: Settings | None = None, *, follow: bool = False) -> Fas
     settings = secret.resolve(settings or load_settings())
     load_sources(settings)  # a bad [[sources]] table stops start-up, naming the file and key
     app = FastAPI(
-        lifespan=_following(settings) if follow else None,
+        lifespan=_lifespan(settings, follow),
         title="paperwire",
         version=__version__,
         description=API_DESCRIPTION,

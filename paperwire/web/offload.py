@@ -1,0 +1,105 @@
+"""Where a request's blocking work runs: never on the event loop (docs/architecture.md, "Where work
+runs"). The loop only reads requests, writes answers and keeps memory-only state; one blocking call
+there (a statement waiting on a lock, argon2, a parse, an embedding, a fetch) stalls every request
+of the process, ``/healthz`` included.
+
+- Routes and dependencies are plain ``def``: FastAPI runs them in anyio's threadpool, sized here
+  (``WEB_THREADS``) when the app starts.
+- Work that is slow by nature, or that an anonymous caller can make slow, runs in a ``Lane``: a few
+  threads of its own, so it never takes the threadpool from pages, however many callers ask for it;
+  a caller who finds the lane full for ``wait`` seconds gets ``ServerBusy`` (503, Retry-After)
+  instead of a queue that grows without end. ``PASSWORDS`` (argon2id, 64 MiB and ~0.2 s of CPU
+  each), ``FETCHES`` (a submission's arXiv request, as long as its deadline) and ``IMPORTS`` (a
+  library file's parse and seed embedding).
+
+``tests/web/test_event_loop.py`` fails on any ``async def`` route, dependency or error handler that
+does not say why it may run on the loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import TypeVar
+
+import anyio
+import anyio.to_thread
+from anyio.lowlevel import RunVar
+
+from paperwire.errors import ServerBusy
+
+T = TypeVar("T")
+
+# The threadpool that runs plain ``def`` routes and dependencies. anyio's default is 40. Here: the
+# database pool's 15 connections (SQLAlchemy's 5 + 10 overflow, per engine) plus as many threads
+# again for requests that need none while those wait (pages and answers from the page cache,
+# feeds, static checks), rounded to 32. More threads than that only queue for a connection (up to
+# the pool's 30 s timeout) while holding ~8 MB of stack each; the slow work that could hold them
+# for seconds (the lanes below) has threads of its own and takes none of these.
+WEB_THREADS = 32
+
+
+@dataclass(frozen=True)
+class Lane:
+    """At most ``threads`` calls of one kind of slow work at a time, in threads of their own."""
+
+    name: str
+    threads: int
+    wait: float  # seconds a caller waits for a free thread before ServerBusy
+    retry_after: int = 5
+    # Per event loop (a limiter belongs to the loop it was made in; tests run several loops).
+    _limiters: RunVar[tuple[anyio.CapacityLimiter, anyio.CapacityLimiter]] = field(
+        init=False, repr=False, compare=False
+    )
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_limiters", RunVar(f"paperwire_lane_{self.name}"))
+
+    def _pair(self) -> tuple[anyio.CapacityLimiter, anyio.CapacityLimiter]:
+        try:
+            return self._limiters.get()
+        except LookupError:
+            pair = (anyio.CapacityLimiter(self.threads), anyio.CapacityLimiter(self.threads))
+            self._limiters.set(pair)
+            return pair
+
+    async def run(self, work: Callable[..., T], *args: object) -> T:
+        """``work(*args)`` in one of the lane's threads, once one is free (``ServerBusy`` when
+        none is within ``wait`` seconds)."""
+        gate, threads = self._pair()
+        got = False
+        try:
+            gate.acquire_nowait()
+            got = True
+        except anyio.WouldBlock:
+            with anyio.move_on_after(self.wait):
+                await gate.acquire()
+                got = True
+        if not got:
+            raise ServerBusy(
+                f"Too many {self.name} are running right now; please try again in a few seconds.",
+                retry_after=self.retry_after,
+            )
+        try:
+            # ``threads`` never blocks (the gate admits as many); it keeps the work off the
+            # default threadpool.
+            return await anyio.to_thread.run_sync(partial(work, *args), limiter=threads)
+        finally:
+            gate.release()
+
+
+# argon2id (argon2-cffi's default profile: 64 MiB, 3 passes, parallelism 4) takes ~0.18 s of CPU
+# per check, outside the GIL: two at a time already fill two cores, and 24 sign-ins at once take
+# 128 MiB rather than 1.5 GB. A sign-in waits up to 10 s for a turn.
+PASSWORDS = Lane("sign-ins and password changes", threads=2, wait=10.0)
+# A submission waits on arXiv for as long as the fetcher's deadline; four at once per process.
+FETCHES = Lane("submissions being fetched from arXiv", threads=4, wait=2.0)
+# A library import parses in Python (holding the GIL) and embeds its seeds (all the cores): one
+# at a time. A member imports a library once; a second import waits up to 5 s.
+IMPORTS = Lane("library imports", threads=1, wait=5.0, retry_after=30)
+
+
+def size_threadpool() -> None:
+    """Give this event loop's default threadpool ``WEB_THREADS`` threads (called at start-up)."""
+    anyio.to_thread.current_default_thread_limiter().total_tokens = WEB_THREADS
