@@ -18,9 +18,13 @@ does not say why it may run on the loop.
 
 from __future__ import annotations
 
+import asyncio
+import os
+import threading
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from dataclasses import dataclass, field
-from functools import partial
 from typing import TypeVar
 
 import anyio
@@ -40,34 +44,56 @@ T = TypeVar("T")
 WEB_THREADS = 32
 
 
+# A lane's threads run at this nice value (Linux: per thread, inherited by the threads the work
+# starts itself, as argon2's own): when the cores are short, the event loop and the pages' threads
+# get them first, and slow work takes what is left.
+LANE_NICE = 10
+
+
+def _lower_priority() -> None:
+    with suppress(OSError, AttributeError):  # not Linux, or not allowed: equal priority
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LANE_NICE)
+
+
 @dataclass(frozen=True)
 class Lane:
-    """At most ``threads`` calls of one kind of slow work at a time, in threads of their own."""
+    """At most ``threads`` calls of one kind of slow work at a time, in threads of their own, at a
+    lower CPU priority than the pages (``LANE_NICE``)."""
 
     name: str
     threads: int
     wait: float  # seconds a caller waits for a free thread before ServerBusy
     retry_after: int = 5
-    # Per event loop (a limiter belongs to the loop it was made in; tests run several loops).
-    _limiters: RunVar[tuple[anyio.CapacityLimiter, anyio.CapacityLimiter]] = field(
-        init=False, repr=False, compare=False
+    # The gate admitting callers, per event loop (a limiter belongs to the loop it was made in).
+    _gates: RunVar[anyio.CapacityLimiter] = field(init=False, repr=False, compare=False)
+    # The lane's threads, per process (a forked server worker makes its own).
+    _pools: dict[int, ThreadPoolExecutor] = field(
+        init=False, repr=False, compare=False, default_factory=dict
     )
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "_limiters", RunVar(f"paperwire_lane_{self.name}"))
+        object.__setattr__(self, "_gates", RunVar(f"paperwire_lane_{self.name}"))
 
-    def _pair(self) -> tuple[anyio.CapacityLimiter, anyio.CapacityLimiter]:
+    def _gate(self) -> anyio.CapacityLimiter:
         try:
-            return self._limiters.get()
+            return self._gates.get()
         except LookupError:
-            pair = (anyio.CapacityLimiter(self.threads), anyio.CapacityLimiter(self.threads))
-            self._limiters.set(pair)
-            return pair
+            gate = anyio.CapacityLimiter(self.threads)
+            self._gates.set(gate)
+            return gate
+
+    def _pool(self) -> ThreadPoolExecutor:
+        pool = self._pools.get(os.getpid())
+        if pool is None:
+            pool = self._pools[os.getpid()] = ThreadPoolExecutor(
+                self.threads, thread_name_prefix=f"lane-{self.name}", initializer=_lower_priority
+            )
+        return pool
 
     async def run(self, work: Callable[..., T], *args: object) -> T:
         """``work(*args)`` in one of the lane's threads, once one is free (``ServerBusy`` when
         none is within ``wait`` seconds)."""
-        gate, threads = self._pair()
+        gate = self._gate()
         got = False
         try:
             gate.acquire_nowait()
@@ -82,9 +108,7 @@ class Lane:
                 retry_after=self.retry_after,
             )
         try:
-            # ``threads`` never blocks (the gate admits as many); it keeps the work off the
-            # default threadpool.
-            return await anyio.to_thread.run_sync(partial(work, *args), limiter=threads)
+            return await asyncio.wrap_future(self._pool().submit(work, *args))
         finally:
             gate.release()
 
