@@ -43,7 +43,9 @@ def test_slow_paths_leave_healthz_and_the_day_page_answering(
     load_sample(engine)
     add_member(engine, "ada")
     with hostile.DripServer() as arxiv:
-        served = {**env, "PAPERWIRE_ARXIV_API_URL": arxiv.url}
+        # The fetch rules (branch fetch) refuse loopback unless allowed: the drip is on 127.0.0.1.
+        allowed = {"PAPERWIRE_FETCH_ALLOW_PRIVATE": "127.0.0.1"}
+        served = {**env, "PAPERWIRE_ARXIV_API_URL": arxiv.url, **allowed}
         with start_site(served, tmp_path / "serve.log", process=True) as site:
             try:
                 member = hostile.sign_in(site.url, "ada", PASSWORD)
