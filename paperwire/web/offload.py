@@ -20,12 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import queue
 import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import TypeVar
+from functools import partial
+from typing import Any, TypeVar
 
 import anyio
 import anyio.to_thread
@@ -55,6 +57,36 @@ def _lower_priority() -> None:
         os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LANE_NICE)
 
 
+class _Threads:
+    """``count`` daemon threads at ``LANE_NICE`` doing the work put in their queue. Not a
+    ``ThreadPoolExecutor``: its threads hold the process's exit until their work ends, and a
+    stopping server must not wait for a fetch or a parse that is stuck."""
+
+    def __init__(self, name: str, count: int) -> None:
+        self._queue: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]]] = queue.SimpleQueue()
+        for number in range(count):
+            thread = threading.Thread(target=self._work, name=f"lane-{name}-{number}", daemon=True)
+            thread.start()
+
+    def _work(self) -> None:
+        _lower_priority()
+        while True:
+            future, call = self._queue.get()
+            if not future.set_running_or_notify_cancel():
+                continue
+            try:
+                result = call()
+            except BaseException as exc:  # handed to the waiting request, which raises it
+                future.set_exception(exc)
+            else:
+                future.set_result(result)
+
+    def submit(self, call: Callable[[], T]) -> Future[T]:
+        future: Future[T] = Future()
+        self._queue.put((future, call))
+        return future
+
+
 @dataclass(frozen=True)
 class Lane:
     """At most ``threads`` calls of one kind of slow work at a time, in threads of their own, at a
@@ -67,9 +99,7 @@ class Lane:
     # The gate admitting callers, per event loop (a limiter belongs to the loop it was made in).
     _gates: RunVar[anyio.CapacityLimiter] = field(init=False, repr=False, compare=False)
     # The lane's threads, per process (a forked server worker makes its own).
-    _pools: dict[int, ThreadPoolExecutor] = field(
-        init=False, repr=False, compare=False, default_factory=dict
-    )
+    _pools: dict[int, _Threads] = field(init=False, repr=False, compare=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "_gates", RunVar(f"paperwire_lane_{self.name}"))
@@ -82,12 +112,10 @@ class Lane:
             self._gates.set(gate)
             return gate
 
-    def _pool(self) -> ThreadPoolExecutor:
+    def _pool(self) -> _Threads:
         pool = self._pools.get(os.getpid())
         if pool is None:
-            pool = self._pools[os.getpid()] = ThreadPoolExecutor(
-                self.threads, thread_name_prefix=f"lane-{self.name}", initializer=_lower_priority
-            )
+            pool = self._pools[os.getpid()] = _Threads(self.name, self.threads)
         return pool
 
     async def run(self, work: Callable[..., T], *args: object) -> T:
@@ -108,7 +136,7 @@ class Lane:
                 retry_after=self.retry_after,
             )
         try:
-            return await asyncio.wrap_future(self._pool().submit(work, *args))
+            return await asyncio.wrap_future(self._pool().submit(partial(work, *args)))
         finally:
             gate.release()
 
