@@ -46,30 +46,33 @@ T = TypeVar("T")
 WEB_THREADS = 32
 
 
-# A lane's threads run at this nice value (Linux: per thread, inherited by the threads the work
-# starts itself, as argon2's own): when the cores are short, the event loop and the pages' threads
-# get them first, and slow work takes what is left.
+# The nice value of a lane whose work runs outside the GIL (Linux: per thread, inherited by the
+# threads the work starts itself, as argon2's own): when the cores are short, the event loop and
+# the pages' threads get them first, and that work takes what is left. Not for work that holds
+# the GIL (parsing in Python): a thread that holds it and waits for a core keeps the loop waiting.
 LANE_NICE = 10
 
 
-def _lower_priority() -> None:
-    with suppress(OSError, AttributeError):  # not Linux, or not allowed: equal priority
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), LANE_NICE)
+def _lower_priority(nice: int) -> None:
+    if nice:
+        with suppress(OSError, AttributeError):  # not Linux, or not allowed: equal priority
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), nice)
 
 
 class _Threads:
-    """``count`` daemon threads at ``LANE_NICE`` doing the work put in their queue. Not a
+    """``count`` daemon threads at ``nice`` doing the work put in their queue. Not a
     ``ThreadPoolExecutor``: its threads hold the process's exit until their work ends, and a
     stopping server must not wait for a fetch or a parse that is stuck."""
 
-    def __init__(self, name: str, count: int) -> None:
+    def __init__(self, name: str, count: int, nice: int) -> None:
+        self.nice = nice
         self._queue: queue.SimpleQueue[tuple[Future[Any], Callable[[], Any]]] = queue.SimpleQueue()
         for number in range(count):
             thread = threading.Thread(target=self._work, name=f"lane-{name}-{number}", daemon=True)
             thread.start()
 
     def _work(self) -> None:
-        _lower_priority()
+        _lower_priority(self.nice)
         while True:
             future, call = self._queue.get()
             if not future.set_running_or_notify_cancel():
@@ -90,12 +93,13 @@ class _Threads:
 @dataclass(frozen=True)
 class Lane:
     """At most ``threads`` calls of one kind of slow work at a time, in threads of their own, at a
-    lower CPU priority than the pages (``LANE_NICE``)."""
+    lower CPU priority than the pages when its work runs outside the GIL (``nice``)."""
 
     name: str
     threads: int
     wait: float  # seconds a caller waits for a free thread before ServerBusy
     retry_after: int = 5
+    nice: int = 0
     # The gate admitting callers, per event loop (a limiter belongs to the loop it was made in).
     _gates: RunVar[anyio.CapacityLimiter] = field(init=False, repr=False, compare=False)
     # The lane's threads, per process (a forked server worker makes its own).
@@ -115,7 +119,7 @@ class Lane:
     def _pool(self) -> _Threads:
         pool = self._pools.get(os.getpid())
         if pool is None:
-            pool = self._pools[os.getpid()] = _Threads(self.name, self.threads)
+            pool = self._pools[os.getpid()] = _Threads(self.name, self.threads, self.nice)
         return pool
 
     async def run(self, work: Callable[..., T], *args: object) -> T:
@@ -144,11 +148,11 @@ class Lane:
 # argon2id (argon2-cffi's default profile: 64 MiB, 3 passes, parallelism 4) takes ~0.18 s of CPU
 # per check, outside the GIL: two at a time already fill two cores, and 24 sign-ins at once take
 # 128 MiB rather than 1.5 GB. A sign-in waits up to 10 s for a turn.
-PASSWORDS = Lane("sign-ins and password changes", threads=2, wait=10.0)
+PASSWORDS = Lane("sign-ins and password changes", threads=2, wait=10.0, nice=LANE_NICE)
 # A submission waits on arXiv for as long as the fetcher's deadline; four at once per process.
 FETCHES = Lane("submissions being fetched from arXiv", threads=4, wait=2.0)
-# A library import parses in Python (holding the GIL) and embeds its seeds (all the cores): one
-# at a time. A member imports a library once; a second import waits up to 5 s.
+# A library import parses in Python (holding the GIL: no nice, see LANE_NICE) and embeds its seeds
+# (all the cores): one at a time. A member imports a library once; a second import waits up to 5 s.
 IMPORTS = Lane("library imports", threads=1, wait=5.0, retry_after=30)
 
 

@@ -21,7 +21,7 @@ def _where() -> tuple[str, int]:
 
 
 def test_a_lane_runs_work_off_the_event_loop_at_a_lower_priority() -> None:
-    lane = Lane("test work", threads=1, wait=1.0)
+    lane = Lane("test work", threads=1, wait=1.0, nice=LANE_NICE)
 
     async def main() -> tuple[str, int]:
         return await lane.run(_where)
