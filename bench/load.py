@@ -17,7 +17,8 @@ that were 5xx or never came.
 
 Then the worst upload on its own: each hostile file imported by
 ``recommend.library.import_library`` in a fresh process (a migrated SQLite file, one member), its
-CPU seconds and peak RSS (``getrusage``), killed after ``--upload-timeout`` seconds.
+CPU seconds and peak RSS (``getrusage``); one still running after ``--upload-timeout`` seconds
+is killed, its CPU seconds and peak RSS so far read from ``/proc`` first.
 
 The load generator is Python threads on the same two cores as the server (and the other
 engineers' work): read the ratios and the CPU figures before the wall-clock ones. The load
