@@ -6,21 +6,33 @@ event loop itself, where one blocking call stalls every request of the process. 
 route of the app, its dependencies (the app-wide ones too) and the exception handlers, and fails
 on any ``async def`` not in ``ON_THE_LOOP``, where each one says why it may be there: it touches
 only memory, or it awaits the request's body and hands everything else to a thread explicitly.
+An entry's word is checked at run time too: a walk through the site with every SQL statement
+watched, none of which may run on the event loop's thread (36 did before, both engines).
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
+import json
+import re
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
+import httpx
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from paperwire.config import load_settings
+from paperwire.db.engine import counter_engine
 from paperwire.web.app import create_app
 from tests.conftest import TEST_SECRET
+from tests.web.members import PASSWORD, add_member
+from tests.web.served import load_sample
 
 ON_THE_LOOP: dict[str, str] = {
     "paperwire.web.inputs.check_address": "regular expressions over the address, in memory",
@@ -110,3 +122,85 @@ def test_the_allow_list_names_only_what_is_there() -> None:
     """A stale entry would let a later ``async def`` of the same name through unread."""
     found = {_name(call) for _, call in _everything(_app()) if _on_the_loop(call)}
     assert sorted(set(ON_THE_LOOP) - found) == []
+
+
+# --- the same rule, watched at run time -------------------------------------------------------
+
+
+def _on_the_event_loop() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:  # a worker thread: no loop runs here
+        return False
+    return True
+
+
+def _form(client: TestClient, page: str, action: str, data: dict[str, str]) -> httpx.Response:
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(page).text)
+    assert token, f"{page} has no form with a CSRF token"
+    return client.post(action, data={**data, "csrf_token": token.group(1)}, follow_redirects=False)
+
+
+def test_no_statement_runs_on_the_event_loop(database_url: str, tmp_path: Path) -> None:
+    """Every SQL statement of a walk through the site (pages, the API, sign-in, forms, an upload,
+    error pages for a member) is watched as it executes: none may run on the event loop's thread,
+    whatever a route's signature says."""
+    settings = load_settings(
+        {
+            "PAPERWIRE_HOME": str(tmp_path / "home"),
+            "PAPERWIRE_DATABASE_URL": database_url,
+            "PAPERWIRE_SECRET_KEY": TEST_SECRET,
+        }
+    )
+    app = create_app(settings)
+    engines = [app.state.engine, counter_engine(settings)]
+    load_sample(app.state.engine)
+    add_member(app.state.engine, "ada")
+    on_the_loop: list[str] = []
+
+    def watch(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if _on_the_event_loop():
+            on_the_loop.append(" ".join(statement.split())[:120])
+
+    for engine in engines:
+        event.listen(engine, "before_cursor_execute", watch)
+    try:
+        with TestClient(app, base_url="http://localhost:8000") as visitor:
+            for path in ("/healthz", "/", "/papers/2406.00001", "/api/daily_papers", "/nowhere"):
+                assert visitor.get(path).status_code < 500, path
+            failed = _form(visitor, "/login", "/login", {"username": "ada", "password": "wrong"})
+            assert failed.status_code == 400
+            subscribed = _form(
+                visitor,
+                "/subscribe",
+                "/subscribe",
+                {"email": "r@example.org", "frequency": "daily"},
+            )
+            assert subscribed.status_code == 200
+            api = visitor.post("/api/subscriptions", json={"email": "s@example.org"})
+            assert api.status_code == 202
+        with TestClient(app, base_url="http://localhost:8000") as member:
+            signed = _form(member, "/login", "/login", {"username": "ada", "password": PASSWORD})
+            assert signed.status_code == 303
+            for path in ("/settings", "/for-you", "/nowhere", "/papers/2406.00001"):
+                assert member.get(path).status_code < 500, path
+            vote = _form(member, "/papers/2406.00001", "/papers/2406.00001/vote", {})
+            assert vote.status_code == 303
+            submitted = _form(member, "/submit", "/submit", {"paper": ""})
+            assert submitted.status_code == 400
+            token = re.search(
+                r'name="csrf_token" value="([^"]+)"', member.get("/for-you/import").text
+            )
+            assert token
+            library = json.dumps([{"title": "Alpha: a paper with five upvotes"}]).encode()
+            imported = member.post(
+                "/for-you/import",
+                data={"csrf_token": token.group(1)},
+                files={"library": ("library.json", library)},
+            )
+            assert imported.status_code == 200, imported.text[-500:]
+    finally:
+        for engine in engines:
+            event.remove(engine, "before_cursor_execute", watch)
+        app.state.engine.dispose()
+    assert on_the_loop == []
