@@ -156,6 +156,18 @@ class DatabaseUnavailable(PaperwireError):
         self.retry_after = retry_after
 
 
+class ServerBusy(PaperwireError):
+    """Every thread kept for one kind of slow work (sign-ins, submissions, library imports; see
+    ``web/offload.py``) is taken: nothing was done, and the same request can be sent again."""
+
+    http_status = 503
+    exit_code = 75  # EX_TEMPFAIL: try again later
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class IndexWriteFailed(PaperwireError):
     """The search index could not be written (disk full, I/O error). Searches keep answering from
     the last complete sync; the next ``paperwire index`` redoes what was not written."""

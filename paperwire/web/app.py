@@ -34,6 +34,7 @@ from paperwire.web.api.limits import install_limits
 from paperwire.web.bodylimit import BodyLimit
 from paperwire.web.inputs import check_address
 from paperwire.web.metrics import Metrics, RequestTimer
+from paperwire.web.offload import size_threadpool
 from paperwire.web.routes import (
     accounts,
     collections,
@@ -97,13 +98,14 @@ class SecurityHeaders:
 def _lifespan(
     settings: Settings, follow: bool
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
-    """A lifespan that runs ``/mcp``'s session manager and, with ``follow``, keeps this node's
-    search index current while the app serves."""
+    """Sizes the threadpool (``web/offload.py``), runs ``/mcp``'s session manager and, with
+    ``follow``, keeps this node's search index current while the app serves."""
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from paperwire.search.follow import Follower
 
+        size_threadpool()
         async with mcp_transport.lifespan(app):
             follower = Follower(settings, get_engine(settings)).start() if follow else None
             try:

@@ -278,7 +278,9 @@ def csrf_valid(request: Request, db: Session, sent: str) -> bool:
 
 
 async def csrf_protect(request: Request, db: SessionDep) -> None:
-    """Refuse (403) a state-changing request that does not carry this visitor's CSRF token."""
+    """Refuse (403) a state-changing request that does not carry this visitor's CSRF token.
+    ``async`` so that a GET costs no thread hop; the visitor's lookup runs in the threadpool, and
+    ``csrf_valid`` then finds them resolved and only compares HMACs."""
     if request.method in SAFE_METHODS or csrf_exempt(request):
         return
     sent = request.headers.get(CSRF_HEADER)
@@ -287,6 +289,8 @@ async def csrf_protect(request: Request, db: SessionDep) -> None:
         if _one_click_unsubscribe(request, form):
             return
         sent = sent or form.get(CSRF_FIELD)
+    if sent and _visitor_at_hand(request) is None:
+        await run_in_threadpool(resolve, request, db)  # the lookup, off the event loop
     if not sent or not csrf_valid(request, db, sent):
         raise Forbidden(
             "This form has expired or did not come from this site."

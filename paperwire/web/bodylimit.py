@@ -5,6 +5,7 @@ else as soon as the streamed body passes the cap."""
 from __future__ import annotations
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -35,7 +36,10 @@ class BodyLimit:
             f"the request body is larger than {self._limit(scope):,} bytes,"
             " the most this site accepts here"
         )
-        response = error_response(Request(scope), exc.http_status, str(exc))
+        # The page may ask the database who the visitor is: not on the event loop.
+        response = await run_in_threadpool(
+            error_response, Request(scope), exc.http_status, str(exc)
+        )
         response.headers["Connection"] = "close"
         await response(scope, receive, send)
 

@@ -1,4 +1,7 @@
-"""One place that turns errors into friendly pages (or JSON under ``/api/``); never a stack trace."""
+"""One place that turns errors into friendly pages (or JSON under ``/api/``); never a stack trace.
+
+The handlers are plain ``def``: Starlette runs them in the threadpool, as an error page may ask the
+database who the visitor is (``templating.render``), which must not happen on the event loop."""
 
 from __future__ import annotations
 
@@ -14,7 +17,13 @@ from starlette.responses import Response
 from starlette.routing import Match
 
 from paperwire.db.faults import unavailable
-from paperwire.errors import DatabaseUnavailable, NotSignedIn, PaperwireError, RateLimited
+from paperwire.errors import (
+    DatabaseUnavailable,
+    NotSignedIn,
+    PaperwireError,
+    RateLimited,
+    ServerBusy,
+)
 from paperwire.web import auth
 from paperwire.web.templating import render
 
@@ -50,7 +59,7 @@ def error_response(request: Request, status: int, message: str) -> Response:
     )
 
 
-async def _http_error(request: Request, exc: Exception) -> Response:
+def _http_error(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     detail = exc.detail if isinstance(exc, HTTPException) else ""
     # Starlette's own details ("Not Found") are replaced by a sentence a person can use.
@@ -75,11 +84,15 @@ def allowed_methods(request: Request) -> list[str]:
     ]
 
 
-async def _domain_error(request: Request, exc: Exception) -> Response:
+def _domain_error(request: Request, exc: Exception) -> Response:
     if isinstance(exc, RateLimited):
         return rate_limited_response(request, exc)
     if isinstance(exc, DatabaseUnavailable):
         return unavailable_response(request, exc)
+    if isinstance(exc, ServerBusy):
+        busy = error_response(request, exc.http_status, str(exc))
+        busy.headers["Retry-After"] = str(max(1, exc.retry_after))
+        return busy
     status = exc.http_status if isinstance(exc, PaperwireError) else 500
     api = request.url.path.startswith("/api/")
     if isinstance(exc, NotSignedIn) and not api and request.method == "GET":
@@ -112,7 +125,7 @@ def unavailable_response(request: Request, exc: DatabaseUnavailable) -> Response
     return response
 
 
-async def _database_error(request: Request, exc: Exception) -> Response:
+def _database_error(request: Request, exc: Exception) -> Response:
     """A database that is locked or unreachable is a 503; any other database error is a bug and
     goes on to the 500 handler as before."""
     found = unavailable(exc)
@@ -124,10 +137,10 @@ async def _database_error(request: Request, exc: Exception) -> Response:
 SOURCES = ("query", "path", "body", "header", "cookie")
 
 
-async def _invalid_request(request: Request, exc: Exception) -> Response:
+def _invalid_request(request: Request, exc: Exception) -> Response:
     """A 422 with one sentence naming each bad parameter, as JSON under ``/api/``, a page elsewhere."""
     if not isinstance(exc, RequestValidationError):
-        return await _server_error(request, exc)
+        return _server_error(request, exc)
     problems = []
     for error in exc.errors():
         loc = list(error.get("loc", ()))
@@ -137,7 +150,7 @@ async def _invalid_request(request: Request, exc: Exception) -> Response:
     return error_response(request, 422, "; ".join(problems))
 
 
-async def _server_error(request: Request, exc: Exception) -> Response:
+def _server_error(request: Request, exc: Exception) -> Response:
     # Middleware (the API's rate limit counter) reaches the database outside the route handlers.
     found = unavailable(exc)
     if found is not None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import Request
+from typing import Annotated
+
+from fastapi import Depends, Request
 from fastapi.responses import RedirectResponse
 
 from paperwire.web.inputs import MULTILINE_FIELDS, check_text
@@ -18,6 +20,11 @@ async def form_fields(request: Request) -> dict[str, str]:
         check_text(name, "a form field's name")
         check_text(value, f"the field {name}", multiline=name in MULTILINE_FIELDS)
     return {k: v for k, v in form.items() if isinstance(v, str)}
+
+
+# A route's posted fields: the body is read on the event loop (``async`` dependency), so the route
+# itself can be a plain ``def`` that FastAPI runs in the threadpool.
+FormFields = Annotated[dict[str, str], Depends(form_fields)]
 
 
 def safe_next(target: str | None) -> str:

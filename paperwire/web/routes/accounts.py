@@ -8,17 +8,20 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from paperwire.accounts import sessions, signin, users
 from paperwire.accounts import signup as signups
 from paperwire.community import follows
+from paperwire.config import Settings
 from paperwire.db.models import User
 from paperwire.digests import subscriptions
 from paperwire.errors import PaperwireError, RateLimited
 from paperwire.web import auth
 from paperwire.web.deps import SessionDep, SettingsDep, client_address
-from paperwire.web.forms import back, form_fields, safe_next
+from paperwire.web.forms import FormFields, back, safe_next
+from paperwire.web.offload import PASSWORDS
 from paperwire.web.templating import render
 
 router = APIRouter()
@@ -38,10 +41,9 @@ def signup_page(request: Request, next: str = "/") -> Response:
 
 
 @router.post("/signup")
-async def signup(request: Request, db: SessionDep, settings: SettingsDep) -> Response:
+def signup(request: Request, db: SessionDep, settings: SettingsDep, form: FormFields) -> Response:
     """Mail a link to finish the account; the answer is the same whether the address is
     registered or not (only a taken user name, which is public, is a form error)."""
-    form = await form_fields(request)
     next_url = safe_next(form.get("next"))
     try:
         address = signups.start(
@@ -71,9 +73,15 @@ def signup_confirm_page(request: Request, settings: SettingsDep, token: str) -> 
 
 @router.post("/signup/confirm/{token}")
 async def signup_confirm(
-    request: Request, db: SessionDep, settings: SettingsDep, token: str
+    request: Request, db: SessionDep, settings: SettingsDep, token: str, form: FormFields
 ) -> Response:
-    form = await form_fields(request)
+    """The password is hashed (argon2) in the ``PASSWORDS`` lane."""
+    return await PASSWORDS.run(_signup_confirm, request, db, settings, token, form)
+
+
+def _signup_confirm(
+    request: Request, db: Session, settings: Settings, token: str, form: dict[str, str]
+) -> Response:
     username, address, _ = signups.pending(settings, token)
     context = {"username": username, "email": address, "token": token, "error": None}
     if form.get("password", "") != form.get("confirm_password", ""):
@@ -99,8 +107,12 @@ def login_page(request: Request, next: str = "/") -> Response:
 
 
 @router.post("/login")
-async def login(request: Request, db: SessionDep) -> Response:
-    form = await form_fields(request)
+async def login(request: Request, db: SessionDep, form: FormFields) -> Response:
+    """The password is checked (argon2) in the ``PASSWORDS`` lane."""
+    return await PASSWORDS.run(_login, request, db, form)
+
+
+def _login(request: Request, db: Session, form: dict[str, str]) -> Response:
     name, password = form.get("username", ""), form.get("password", "")
     user = signin.sign_in(db, name, password, client_address(request))
     if user is None:
@@ -142,9 +154,19 @@ def settings_page(
 
 @router.post("/settings/password")
 async def change_password(
-    request: Request, db: SessionDep, settings: SettingsDep, user: auth.CurrentUser
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    user: auth.CurrentUser,
+    form: FormFields,
 ) -> Response:
-    form = await form_fields(request)
+    """The passwords are checked and hashed (argon2) in the ``PASSWORDS`` lane."""
+    return await PASSWORDS.run(_change_password, request, db, settings, user, form)
+
+
+def _change_password(
+    request: Request, db: Session, settings: Settings, user: User, form: dict[str, str]
+) -> Response:
     context = _settings_context(db, settings, user)
     if form.get("new_password", "") != form.get("confirm_password", ""):
         context["error"] = "The new password and its repetition differ."
@@ -167,10 +189,13 @@ async def change_password(
 
 
 @router.post("/settings/verify")
-async def send_verification(
-    request: Request, db: SessionDep, settings: SettingsDep, user: auth.CurrentUser
+def send_verification(
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    user: auth.CurrentUser,
+    form: FormFields,
 ) -> Response:
-    await form_fields(request)
     signups.send_verification(db, settings, user)
     context = _settings_context(db, settings, user)
     context["message"] = f"A link to confirm your address is on its way to {user.email}."

@@ -18,7 +18,7 @@ from paperwire.feeds.conditional import Document
 from paperwire.web import auth
 from paperwire.web.auth import CurrentUser, ModeratorUser
 from paperwire.web.deps import SessionDep, SettingsDep
-from paperwire.web.forms import back, form_fields
+from paperwire.web.forms import FormFields, back
 from paperwire.web.templating import author_url, render
 
 router = APIRouter()
@@ -50,19 +50,22 @@ def author(request: Request, slug: str, session: SessionDep, viewer: auth.Option
 
 
 @router.post("/authors/{slug}/claim")
-async def claim(
-    request: Request, slug: str, db: SessionDep, settings: SettingsDep, user: CurrentUser
+def claim(
+    request: Request,
+    slug: str,
+    db: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    form: FormFields,
 ) -> Response:
-    await form_fields(request)
     made = claims.request_claim(db, settings, user, slug)
     return RedirectResponse(author_url(made.slug) + "#claim", status_code=303)
 
 
 @router.post("/follows")
-async def follow(request: Request, db: SessionDep, user: CurrentUser) -> Response:
+def follow(request: Request, db: SessionDep, user: CurrentUser, form: FormFields) -> Response:
     """Follow (``action=follow``, the default) or unfollow (``action=unfollow``) the ``kind``
     (author, category, keyphrase) named ``value``; back to ``next``."""
-    form = await form_fields(request)
     kind, value = form.get("kind", ""), form.get("value", "")
     if form.get("action") == "unfollow":
         follows.unfollow(db, user, kind, value)
@@ -72,15 +75,15 @@ async def follow(request: Request, db: SessionDep, user: CurrentUser) -> Respons
 
 
 @router.post("/moderation/claims/clear")
-async def clear(request: Request, db: SessionDep, user: ModeratorUser) -> Response:
+def clear(request: Request, db: SessionDep, user: ModeratorUser, form: FormFields) -> Response:
     """Refuse every claim of the member named ``member`` (squatted author pages)."""
-    form = await form_fields(request)
     claims.clear_claims(db, user, form.get("member", ""))
     return RedirectResponse("/moderation#claims-title", status_code=303)
 
 
 @router.post("/moderation/claims/{claim_id}")
-async def decide(request: Request, claim_id: int, db: SessionDep, user: ModeratorUser) -> Response:
-    form = await form_fields(request)
+def decide(
+    request: Request, claim_id: int, db: SessionDep, user: ModeratorUser, form: FormFields
+) -> Response:
     decided = claims.decide_claim(db, user, claim_id, form.get("decision") == "approve")
     return RedirectResponse(f"/moderation#claims-{quote(decided.slug)}", status_code=303)

@@ -12,7 +12,7 @@ from paperwire.db.models import Collection
 from paperwire.errors import UsageError
 from paperwire.web import auth
 from paperwire.web.deps import SessionDep
-from paperwire.web.forms import back, form_fields
+from paperwire.web.forms import FormFields, back
 from paperwire.web.templating import paper_url, render
 
 router = APIRouter()
@@ -31,8 +31,7 @@ def my_collections(request: Request, db: SessionDep, user: auth.CurrentUser) -> 
 
 
 @router.post("/collections")
-async def create(request: Request, db: SessionDep, user: auth.CurrentUser) -> Response:
-    form = await form_fields(request)
+def create(request: Request, db: SessionDep, user: auth.CurrentUser, form: FormFields) -> Response:
     paper = form.get("paper", "")
     created: Collection = collections.create_collection(
         db,
@@ -65,10 +64,9 @@ def collection(
 
 
 @router.post("/collections/{collection_id:int}/edit")
-async def edit(
-    request: Request, collection_id: int, db: SessionDep, user: auth.CurrentUser
+def edit(
+    request: Request, collection_id: int, db: SessionDep, user: auth.CurrentUser, form: FormFields
 ) -> Response:
-    form = await form_fields(request)
     changed = collections.update_collection(
         db,
         user,
@@ -87,9 +85,8 @@ def remove_collection(collection_id: int, db: SessionDep, user: auth.CurrentUser
 
 
 @router.post("/collections/add")
-async def add(request: Request, db: SessionDep, user: auth.CurrentUser) -> Response:
+def add(request: Request, db: SessionDep, user: auth.CurrentUser, form: FormFields) -> Response:
     """The paper page's "Add to a collection": the collection is chosen in the form."""
-    form = await form_fields(request)
     paper = form.get("paper", "")
     chosen = form.get("collection", "")
     if not chosen.isdigit():
@@ -99,9 +96,8 @@ async def add(request: Request, db: SessionDep, user: auth.CurrentUser) -> Respo
 
 
 @router.post("/collections/{collection_id:int}/remove")
-async def remove(
-    request: Request, collection_id: int, db: SessionDep, user: auth.CurrentUser
+def remove(
+    request: Request, collection_id: int, db: SessionDep, user: auth.CurrentUser, form: FormFields
 ) -> Response:
-    form = await form_fields(request)
     collections.remove_paper(db, user, collection_id, form.get("paper", ""))
     return back("/", form.get("next"))

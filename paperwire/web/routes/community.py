@@ -16,7 +16,7 @@ from paperwire.community import comments, moderation
 from paperwire.papers import votes
 from paperwire.web.auth import CurrentUser, ModeratorUser
 from paperwire.web.deps import SessionDep, SettingsDep
-from paperwire.web.forms import back, form_fields
+from paperwire.web.forms import FormFields, back
 from paperwire.web.templating import paper_url, render
 
 router = APIRouter()
@@ -27,9 +27,10 @@ def _comment_url(paper_id: str, comment_id: int | None = None) -> str:
 
 
 @router.post("/papers/{paper_id:paper_id}/vote")
-async def vote(request: Request, paper_id: str, db: SessionDep, user: CurrentUser) -> Response:
+def vote(
+    request: Request, paper_id: str, db: SessionDep, user: CurrentUser, form: FormFields
+) -> Response:
     """Vote (``action=vote``, the default) or take the vote back (``action=unvote``)."""
-    form = await form_fields(request)
     if form.get("action") == "unvote":
         result = votes.retract_vote(db, user.id, paper_id)
     else:
@@ -42,19 +43,17 @@ async def vote(request: Request, paper_id: str, db: SessionDep, user: CurrentUse
 
 
 @router.post("/papers/{paper_id:paper_id}/comments")
-async def add_comment(
-    request: Request, paper_id: str, db: SessionDep, user: CurrentUser
+def add_comment(
+    request: Request, paper_id: str, db: SessionDep, user: CurrentUser, form: FormFields
 ) -> Response:
-    form = await form_fields(request)
     comment = comments.post_comment(db, user, paper_id, form.get("body", ""))
     return back(_comment_url(paper_id, comment.id))
 
 
 @router.post("/comments/{comment_id}/edit")
-async def edit_comment(
-    request: Request, comment_id: int, db: SessionDep, user: CurrentUser
+def edit_comment(
+    request: Request, comment_id: int, db: SessionDep, user: CurrentUser, form: FormFields
 ) -> Response:
-    form = await form_fields(request)
     comment = comments.edit_comment(db, user, comment_id, form.get("body", ""))
     return back(_comment_url(comment.paper_id, comment.id))
 
@@ -72,10 +71,9 @@ def hide_comment(comment_id: int, db: SessionDep, user: ModeratorUser) -> Respon
 
 
 @router.post("/comments/{comment_id}/unhide")
-async def unhide_comment(
-    request: Request, comment_id: int, db: SessionDep, user: ModeratorUser
+def unhide_comment(
+    request: Request, comment_id: int, db: SessionDep, user: ModeratorUser, form: FormFields
 ) -> Response:
-    form = await form_fields(request)
     comment = comments.set_comment_hidden(db, user, comment_id, False)
     return back(_comment_url(comment.paper_id, comment.id), form.get("next"))
 

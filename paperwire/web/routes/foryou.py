@@ -6,12 +6,16 @@ at ``/for-you/feed/{secret}.atom``. Every action is a form POST that redirects b
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, RedirectResponse
+from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
+from paperwire.config import Settings
 from paperwire.db.models import User
 from paperwire.errors import PaperwireError
 from paperwire.feeds.atom import FeedInfo, atom_feed, last_modified
@@ -22,7 +26,8 @@ from paperwire.recommend.signals import collect
 from paperwire.web.auth import CurrentUser
 from paperwire.web.bodylimit import UPLOAD_PATHS
 from paperwire.web.deps import SessionDep, SettingsDep
-from paperwire.web.forms import back, form_fields
+from paperwire.web.forms import FormFields, back
+from paperwire.web.offload import IMPORTS
 from paperwire.web.routes.pages import parse_list_date
 from paperwire.web.templating import render
 
@@ -53,9 +58,10 @@ def for_you_page(
 
 
 @router.post("/for-you/feedback")
-async def give_feedback(request: Request, db: SessionDep, user: CurrentUser) -> Response:
+def give_feedback(
+    request: Request, db: SessionDep, user: CurrentUser, form: FormFields
+) -> Response:
     """``signal`` (more_like_this | not_interested) on ``paper``; ``action=take_back`` undoes it."""
-    form = await form_fields(request)
     paper, signal = form.get("paper", ""), form.get("signal", "")
     if form.get("action") == "take_back":
         feedback.take_back(db, user, paper, signal)
@@ -69,10 +75,9 @@ async def give_feedback(request: Request, db: SessionDep, user: CurrentUser) -> 
 
 
 @router.post("/for-you/topics")
-async def add_topics(
-    request: Request, db: SessionDep, settings: SettingsDep, user: CurrentUser
+def add_topics(
+    request: Request, db: SessionDep, settings: SettingsDep, user: CurrentUser, form: FormFields
 ) -> Response:
-    form = await form_fields(request)
     feedback.add_topics(settings, db, user, form.get("topics", ""))
     return back("/for-you", form.get("next"))
 
@@ -101,8 +106,9 @@ def signals_page(request: Request, db: SessionDep, user: CurrentUser) -> Respons
 
 
 @router.post("/for-you/signals/remove")
-async def remove_signal(request: Request, db: SessionDep, user: CurrentUser) -> Response:
-    form = await form_fields(request)
+def remove_signal(
+    request: Request, db: SessionDep, user: CurrentUser, form: FormFields
+) -> Response:
     feedback.remove_signal(db, user, form.get("key", ""))
     return RedirectResponse("/for-you/signals", status_code=303)
 
@@ -151,15 +157,31 @@ def import_page(request: Request, user: CurrentUser) -> Response:
     )
 
 
-@router.post("/for-you/import")
-async def import_library(
-    request: Request, db: SessionDep, settings: SettingsDep, user: CurrentUser
-) -> Response:
+async def library_upload(request: Request) -> bytes:
+    """The posted library file's bytes (at most ``library.MAX_BYTES`` + 1, so a larger one is
+    refused by the import), read on the event loop; empty when none was sent."""
     form = await request.form()
     upload = form.get("library")
-    content = b""
     if isinstance(upload, UploadFile):
-        content = await upload.read(library.MAX_BYTES + 1)
+        return await upload.read(library.MAX_BYTES + 1)
+    return b""
+
+
+@router.post("/for-you/import")
+async def import_library(
+    request: Request,
+    db: SessionDep,
+    settings: SettingsDep,
+    user: CurrentUser,
+    content: Annotated[bytes, Depends(library_upload)],
+) -> Response:
+    """The file is parsed and its seeds embedded in the ``IMPORTS`` lane."""
+    return await IMPORTS.run(_import_library, request, db, settings, user, content)
+
+
+def _import_library(
+    request: Request, db: Session, settings: Settings, user: User, content: bytes
+) -> Response:
     try:
         if not content:
             raise library.LibraryRefused("choose a BibTeX (.bib) or CSL-JSON (.json) file")

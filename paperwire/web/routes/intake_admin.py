@@ -16,7 +16,7 @@ from paperwire.intake import sources, status
 from paperwire.intake.config import KINDS, LIST_RULES
 from paperwire.web.auth import AdminUser
 from paperwire.web.deps import SessionDep, SettingsDep
-from paperwire.web.forms import back, form_fields
+from paperwire.web.forms import FormFields, back
 from paperwire.web.templating import render
 
 router = APIRouter()
@@ -60,10 +60,13 @@ def sources_page(request: Request, settings: SettingsDep, user: AdminUser) -> Re
 
 
 @router.post("/admin/sources")
-async def add_source(
-    request: Request, session: SessionDep, settings: SettingsDep, user: AdminUser
+def add_source(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: AdminUser,
+    fields: FormFields,
 ) -> Response:
-    fields = await form_fields(request)
     try:
         sources.add(session, sources.from_fields(fields))
     except ConfigError as exc:
@@ -81,10 +84,9 @@ def edit_page(
 
 
 @router.post("/admin/sources/{name}")
-async def edit_source(
-    request: Request, name: str, session: SessionDep, user: AdminUser
+def edit_source(
+    request: Request, name: str, session: SessionDep, user: AdminUser, fields: FormFields
 ) -> Response:
-    fields = await form_fields(request)
     try:
         sources.edit(session, name, sources.from_fields(fields))
     except ConfigError as exc:

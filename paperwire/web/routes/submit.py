@@ -10,14 +10,17 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, Request
+from sqlalchemy.orm import Session
 from starlette.responses import Response
 
 from paperwire.config import Settings
+from paperwire.db.models import User
 from paperwire.errors import PaperwireError, RateLimited
 from paperwire.ingest.submit import member_submission, refresh_index
 from paperwire.web import auth
 from paperwire.web.deps import SessionDep, SettingsDep
-from paperwire.web.forms import form_fields
+from paperwire.web.forms import FormFields
+from paperwire.web.offload import FETCHES
 from paperwire.web.templating import render
 
 router = APIRouter()
@@ -47,8 +50,21 @@ async def submit(
     settings: SettingsDep,
     user: auth.CurrentUser,
     background: BackgroundTasks,
+    form: FormFields,
 ) -> Response:
-    form = await form_fields(request)
+    """The arXiv request runs in the ``FETCHES`` lane, for as long as the fetcher's deadline (a
+    full lane is ``ServerBusy``'s error page)."""
+    return await FETCHES.run(_submit, request, db, settings, user, background, form)
+
+
+def _submit(
+    request: Request,
+    db: Session,
+    settings: Settings,
+    user: User,
+    background: BackgroundTasks,
+    form: dict[str, str],
+) -> Response:
     value = form.get("paper", "")[:MAX_INPUT].strip()
     try:
         result = member_submission(db, request.app.state.engine, settings, user, value)

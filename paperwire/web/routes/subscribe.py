@@ -22,7 +22,7 @@ from paperwire.errors import PaperwireError
 from paperwire.web.api.schemas import SubscriptionCreate
 from paperwire.web.auth import OptionalUser
 from paperwire.web.deps import SessionDep, SettingsDep, client_address
-from paperwire.web.forms import form_fields
+from paperwire.web.forms import FormFields
 from paperwire.web.templating import render
 
 router = APIRouter()
@@ -39,10 +39,13 @@ def subscribe_page(request: Request) -> Response:
 
 
 @router.post("/subscribe")
-async def subscribe_form(
-    request: Request, session: SessionDep, settings: SettingsDep, user: OptionalUser
+def subscribe_form(
+    request: Request,
+    session: SessionDep,
+    settings: SettingsDep,
+    user: OptionalUser,
+    values: FormFields,
 ) -> Response:
-    values = await form_fields(request)
     try:
         data = SubscriptionCreate(
             email=values.get("email", "")[:320],
@@ -114,11 +117,10 @@ def manage_page(
 
 
 @router.post("/subscribe/manage/{token}")
-async def manage(
-    token: str, request: Request, session: SessionDep, settings: SettingsDep
+def manage(
+    token: str, request: Request, session: SessionDep, settings: SettingsDep, form: FormFields
 ) -> Response:
     sub = subscriptions.from_token(session, settings, token, "manage")
-    form = await form_fields(request)
     if form.get("action") == "unsubscribe":
         subscriptions.unsubscribe(session, sub)
         return render(request, "subscribe_unsubscribed.html", {"sub": sub})

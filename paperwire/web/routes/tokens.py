@@ -11,7 +11,7 @@ from paperwire.db.models import User
 from paperwire.errors import UsageError
 from paperwire.web.auth import CurrentUser
 from paperwire.web.deps import SessionDep
-from paperwire.web.forms import back, form_fields
+from paperwire.web.forms import FormFields, back
 from paperwire.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -30,8 +30,7 @@ def tokens_page(request: Request, db: SessionDep, user: CurrentUser) -> Response
 
 
 @router.post("/settings/tokens")
-async def create_token(request: Request, db: SessionDep, user: CurrentUser) -> Response:
-    form = await form_fields(request)
+def create_token(request: Request, db: SessionDep, user: CurrentUser, form: FormFields) -> Response:
     try:
         created = tokens.create_token(db, user, form.get("name", ""))
     except UsageError as exc:
