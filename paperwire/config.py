@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass, field
@@ -65,7 +66,14 @@ SETTINGS: tuple[Setting, ...] = (
         "api_rate_limit",
         "PAPERWIRE_API_RATE_LIMIT",
         "600",
-        "JSON API requests per minute per client or token (0: no limit)",
+        "JSON API requests per minute per client address, or per member when an API token is"
+        " sent (0: no limit)",
+    ),
+    Setting(
+        "max_api_tokens",
+        "PAPERWIRE_MAX_API_TOKENS",
+        "10",
+        "live (unrevoked) API tokens a member may hold at once",
     ),
     Setting(
         "embedding_model",
@@ -149,6 +157,7 @@ class Settings:
     arxiv_api_url: str = default("arxiv_api_url")
     submit_max_age_days: int | None = None
     api_rate_limit: int = int(default("api_rate_limit"))
+    max_api_tokens: int = int(default("max_api_tokens"))
     smtp_ca_file: str | None = None
     db_lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     # where secret_key came from: PAPERWIRE_SECRET_KEY, the config file, the key file, or "unset"
@@ -174,6 +183,13 @@ def _days(value: str | None, name: str) -> int | None:
     if not value.strip().isdigit() or int(value) < 1:
         raise ConfigError(f"{name} must be a whole number of days (1 or more), not {value!r}")
     return int(value)
+
+
+def _count(value: str, name: str, low: int, high: int) -> int:
+    text = value.strip()
+    if not re.fullmatch(r"[0-9]{1,9}", text) or not low <= int(text) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+    return int(text)
 
 
 def _seconds(value: str | None, name: str) -> float:
@@ -249,6 +265,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         db_lock_timeout=_seconds(values["db_lock_timeout"], "PAPERWIRE_DB_LOCK_TIMEOUT"),
         home=home,
         api_rate_limit=api_rate_limit,
+        max_api_tokens=_count(given("max_api_tokens"), "PAPERWIRE_MAX_API_TOKENS", 1, 1000),
         database_url=database_url,
         smtp_url=values["smtp_url"],
         base_url=given("base_url").rstrip("/"),

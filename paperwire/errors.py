@@ -104,6 +104,12 @@ class TokenNotFound(PaperwireError):
     http_status = 404
 
 
+class TooManyTokens(PaperwireError):
+    """The member already holds as many live API tokens as the instance allows."""
+
+    http_status = 409
+
+
 class SavedSearchNotFound(PaperwireError):
     http_status = 404
 

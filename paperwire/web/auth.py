@@ -8,8 +8,10 @@ runs on every state-changing request (``csrf_protect`` is an application-wide de
 JSON API calls (``/api/`` with a bearer token or a JSON body, which no cross-site form can send) and
 the RFC 8058 one-click unsubscribe POST, whose signed link is its own proof.
 
-The JSON API's token lookup plugs in with ``register_bearer_lookup``: a request with
-``Authorization: Bearer ...`` is then the token's member for every dependency here.
+The JSON API's token lookup plugs in with ``register_bearer_lookup``: a request under ``/api/``
+with ``Authorization: Bearer ...`` is then the token's member for every dependency here. Anywhere
+else the header is ignored: a token opens the JSON API only, never a page or a form (with any
+anonymous CSRF cookie it could otherwise post forms, e.g. mint a token that outlives its own).
 """
 
 from __future__ import annotations
@@ -48,8 +50,9 @@ _bearer_lookup: BearerLookup | None = None
 
 
 def register_bearer_lookup(lookup: BearerLookup | None) -> None:
-    """Let ``Authorization: Bearer TOKEN`` requests act as ``lookup(session, TOKEN)``'s member
-    (None: no such live token, answered 401). ``None`` unplugs it."""
+    """Let ``Authorization: Bearer TOKEN`` requests under ``/api/`` act as
+    ``lookup(session, TOKEN)``'s member (None: no such live token, answered 401). ``None`` unplugs
+    it."""
     global _bearer_lookup
     _bearer_lookup = lookup
 
@@ -68,6 +71,10 @@ ANONYMOUS = Visitor()
 
 
 def bearer_token(request: Request) -> str | None:
+    """The API token the request sends, if it is a JSON API request (under ``/api/``): tokens
+    sign nothing else in."""
+    if not request.url.path.startswith("/api/"):
+        return None
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer":
         return None

@@ -8,9 +8,9 @@ from starlette.responses import Response
 
 from paperwire.accounts import tokens
 from paperwire.db.models import User
-from paperwire.errors import UsageError
+from paperwire.errors import TooManyTokens, UsageError
 from paperwire.web.auth import CurrentUser
-from paperwire.web.deps import SessionDep
+from paperwire.web.deps import SessionDep, SettingsDep
 from paperwire.web.forms import back, form_fields
 from paperwire.web.templating import render
 
@@ -30,13 +30,15 @@ def tokens_page(request: Request, db: SessionDep, user: CurrentUser) -> Response
 
 
 @router.post("/settings/tokens")
-async def create_token(request: Request, db: SessionDep, user: CurrentUser) -> Response:
+async def create_token(
+    request: Request, db: SessionDep, settings: SettingsDep, user: CurrentUser
+) -> Response:
     form = await form_fields(request)
     try:
-        created = tokens.create_token(db, user, form.get("name", ""))
-    except UsageError as exc:
+        created = tokens.create_token(db, user, form.get("name", ""), limit=settings.max_api_tokens)
+    except (UsageError, TooManyTokens) as exc:
         db.rollback()
-        return _page(request, db, user, status=400, error=str(exc))
+        return _page(request, db, user, status=exc.http_status, error=str(exc))
     return _page(request, db, user, new_secret=created.secret, new_name=created.token.name)
 
 
