@@ -188,6 +188,12 @@ class InvalidText(PaperwireError):
     http_status = 422
 
 
+class InvalidNumber(PaperwireError):
+    """A number from a form or an address that is not a whole number within its bounds."""
+
+    http_status = 422
+
+
 class DateOutOfRange(PaperwireError):
     """A well-formed date, week or month outside the years paperwire can list."""
 

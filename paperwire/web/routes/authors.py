@@ -18,6 +18,7 @@ from paperwire.web import auth
 from paperwire.web.auth import CurrentUser, ModeratorUser
 from paperwire.web.deps import SessionDep, SettingsDep
 from paperwire.web.forms import back, form_fields
+from paperwire.web.inputs import RowId
 from paperwire.web.templating import author_url, render
 
 router = APIRouter()
@@ -69,7 +70,9 @@ async def follow(request: Request, db: SessionDep, user: CurrentUser) -> Respons
 
 
 @router.post("/moderation/claims/{claim_id}")
-async def decide(request: Request, claim_id: int, db: SessionDep, user: ModeratorUser) -> Response:
+async def decide(
+    request: Request, claim_id: RowId, db: SessionDep, user: ModeratorUser
+) -> Response:
     form = await form_fields(request)
     decided = claims.decide_claim(db, user, claim_id, form.get("decision") == "approve")
     return RedirectResponse(f"/moderation#claims-{quote(decided.slug)}", status_code=303)

@@ -13,6 +13,7 @@ from paperwire.errors import UsageError
 from paperwire.web import auth
 from paperwire.web.deps import SessionDep
 from paperwire.web.forms import back, form_fields
+from paperwire.web.inputs import RowId, form_number
 from paperwire.web.templating import paper_url, render
 
 router = APIRouter()
@@ -66,7 +67,7 @@ def collection(
 
 @router.post("/collections/{collection_id:int}/edit")
 async def edit(
-    request: Request, collection_id: int, db: SessionDep, user: auth.CurrentUser
+    request: Request, collection_id: RowId, db: SessionDep, user: auth.CurrentUser
 ) -> Response:
     form = await form_fields(request)
     changed = collections.update_collection(
@@ -81,7 +82,7 @@ async def edit(
 
 
 @router.post("/collections/{collection_id:int}/delete")
-def remove_collection(collection_id: int, db: SessionDep, user: auth.CurrentUser) -> Response:
+def remove_collection(collection_id: RowId, db: SessionDep, user: auth.CurrentUser) -> Response:
     collections.delete_collection(db, user, collection_id)
     return back("/collections")
 
@@ -92,15 +93,15 @@ async def add(request: Request, db: SessionDep, user: auth.CurrentUser) -> Respo
     form = await form_fields(request)
     paper = form.get("paper", "")
     chosen = form.get("collection", "")
-    if not chosen.isdigit():
+    if not chosen.strip():
         raise UsageError("Choose one of your collections.")
-    collections.add_paper(db, user, int(chosen), paper)
+    collections.add_paper(db, user, form_number(chosen, "collection"), paper)
     return back(paper_url(paper) + "#collections", form.get("next"))
 
 
 @router.post("/collections/{collection_id:int}/remove")
 async def remove(
-    request: Request, collection_id: int, db: SessionDep, user: auth.CurrentUser
+    request: Request, collection_id: RowId, db: SessionDep, user: auth.CurrentUser
 ) -> Response:
     form = await form_fields(request)
     collections.remove_paper(db, user, collection_id, form.get("paper", ""))

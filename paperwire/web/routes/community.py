@@ -17,6 +17,7 @@ from paperwire.papers import votes
 from paperwire.web.auth import CurrentUser, ModeratorUser
 from paperwire.web.deps import SessionDep, SettingsDep
 from paperwire.web.forms import back, form_fields
+from paperwire.web.inputs import RowId
 from paperwire.web.templating import paper_url, render
 
 router = APIRouter()
@@ -52,7 +53,7 @@ async def add_comment(
 
 @router.post("/comments/{comment_id}/edit")
 async def edit_comment(
-    request: Request, comment_id: int, db: SessionDep, user: CurrentUser
+    request: Request, comment_id: RowId, db: SessionDep, user: CurrentUser
 ) -> Response:
     form = await form_fields(request)
     comment = comments.edit_comment(db, user, comment_id, form.get("body", ""))
@@ -60,20 +61,20 @@ async def edit_comment(
 
 
 @router.post("/comments/{comment_id}/delete")
-def delete_comment(comment_id: int, db: SessionDep, user: CurrentUser) -> Response:
+def delete_comment(comment_id: RowId, db: SessionDep, user: CurrentUser) -> Response:
     paper_id = comments.delete_comment(db, user, comment_id)
     return back(_comment_url(paper_id))
 
 
 @router.post("/comments/{comment_id}/hide")
-def hide_comment(comment_id: int, db: SessionDep, user: ModeratorUser) -> Response:
+def hide_comment(comment_id: RowId, db: SessionDep, user: ModeratorUser) -> Response:
     comment = comments.set_comment_hidden(db, user, comment_id, True)
     return back(_comment_url(comment.paper_id, comment.id))
 
 
 @router.post("/comments/{comment_id}/unhide")
 async def unhide_comment(
-    request: Request, comment_id: int, db: SessionDep, user: ModeratorUser
+    request: Request, comment_id: RowId, db: SessionDep, user: ModeratorUser
 ) -> Response:
     form = await form_fields(request)
     comment = comments.set_comment_hidden(db, user, comment_id, False)

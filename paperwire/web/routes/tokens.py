@@ -12,6 +12,7 @@ from paperwire.errors import TooManyTokens, UsageError
 from paperwire.web.auth import CurrentUser
 from paperwire.web.deps import SessionDep, SettingsDep
 from paperwire.web.forms import back, form_fields
+from paperwire.web.inputs import RowId
 from paperwire.web.templating import render
 
 router = APIRouter(include_in_schema=False)
@@ -43,6 +44,6 @@ async def create_token(
 
 
 @router.post("/settings/tokens/{token_id:int}/revoke")
-def revoke_token(token_id: int, db: SessionDep, user: CurrentUser) -> Response:
+def revoke_token(token_id: RowId, db: SessionDep, user: CurrentUser) -> Response:
     tokens.revoke_token(db, user, token_id)
     return back("/settings/tokens")
