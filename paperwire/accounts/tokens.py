@@ -86,7 +86,7 @@ def create_token(db: Session, user: User, name: str, *, limit: int = DEFAULT_LIM
     db.flush()
     if live_count(db, user.id) > limit:
         raise TooManyTokens(  # the caller's rollback takes the new row back
-            f"you already have {limit} live API tokens, the most this site allows;"
+            f"you already hold the most live API tokens this site allows ({limit});"
             " revoke one you no longer use to make a new one"
         )
     return NewToken(token, secret)

@@ -50,7 +50,7 @@ def test_a_member_holds_at_most_the_configured_number_of_live_tokens(
     new_token(alice, "two")
     refused = post_form(alice, "/settings", "/settings/tokens", {"name": "three"})
     assert refused.status_code == 409
-    assert f"you already have {MAX_TOKENS} live API tokens" in refused.text
+    assert f"the most live API tokens this site allows ({MAX_TOKENS})" in refused.text
     assert 'id="new-token"' not in refused.text
     assert _live(engine) == MAX_TOKENS
     # Revoking one frees its place; the revoked one stays refused.
@@ -82,7 +82,7 @@ def test_the_command_line_keeps_the_same_cap(
         status, err = run("alice", "--label", "second")
     finally:
         dispose_engines()
-    assert status == 1 and "you already have 1 live API tokens" in err
+    assert status == 1 and "the most live API tokens this site allows (1)" in err
     assert _live(engine) == 1
 
 
