@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import secrets
 import tomllib
 from dataclasses import dataclass, field
@@ -66,7 +67,14 @@ SETTINGS: tuple[Setting, ...] = (
         "api_rate_limit",
         "PAPERWIRE_API_RATE_LIMIT",
         "600",
-        "JSON API requests per minute per client or token (0: no limit)",
+        "JSON API requests per minute per client address, or per member when an API token is"
+        " sent (0: no limit)",
+    ),
+    Setting(
+        "max_api_tokens",
+        "PAPERWIRE_MAX_API_TOKENS",
+        "10",
+        "live (unrevoked) API tokens a member may hold at once",
     ),
     Setting(
         "claim_rate_limit",
@@ -186,6 +194,7 @@ class Settings:
     api_rate_limit: int = int(default("api_rate_limit"))
     claim_rate_limit: int = int(default("claim_rate_limit"))
     claims_per_member: int = int(default("claims_per_member"))
+    max_api_tokens: int = int(default("max_api_tokens"))
     smtp_ca_file: str | None = None
     db_lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     # where secret_key came from: PAPERWIRE_SECRET_KEY, the config file, the key file, or "unset"
@@ -217,10 +226,11 @@ def _days(value: str | None, name: str) -> int | None:
     return int(value)
 
 
-def _count(value: str | None, name: str) -> int:
-    if not (value or "").strip().isdigit():
-        raise ConfigError(f"{name} must be a whole number (0 or more), not {value!r}")
-    return int(value or "")
+def _count(value: str, name: str, low: int, high: int) -> int:
+    text = value.strip()
+    if not re.fullmatch(r"[0-9]{1,9}", text) or not low <= int(text) <= high:
+        raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
+    return int(text)
 
 
 def _seconds(value: str | None, name: str) -> float:
@@ -321,8 +331,13 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         db_lock_timeout=_seconds(values["db_lock_timeout"], "PAPERWIRE_DB_LOCK_TIMEOUT"),
         home=home,
         api_rate_limit=api_rate_limit,
-        claim_rate_limit=_count(values["claim_rate_limit"], "PAPERWIRE_CLAIM_RATE_LIMIT"),
-        claims_per_member=_count(values["claims_per_member"], "PAPERWIRE_CLAIMS_PER_MEMBER"),
+        claim_rate_limit=_count(
+            given("claim_rate_limit"), "PAPERWIRE_CLAIM_RATE_LIMIT", 0, 1_000_000
+        ),
+        claims_per_member=_count(
+            given("claims_per_member"), "PAPERWIRE_CLAIMS_PER_MEMBER", 0, 1_000_000
+        ),
+        max_api_tokens=_count(given("max_api_tokens"), "PAPERWIRE_MAX_API_TOKENS", 1, 1000),
         database_url=database_url,
         smtp_url=values["smtp_url"],
         base_url=given("base_url").rstrip("/"),

@@ -104,6 +104,12 @@ class TokenNotFound(PaperwireError):
     http_status = 404
 
 
+class TooManyTokens(PaperwireError):
+    """The member already holds as many live API tokens as the instance allows."""
+
+    http_status = 409
+
+
 class SavedSearchNotFound(PaperwireError):
     http_status = 404
 
@@ -190,6 +196,12 @@ class RequestTooLarge(PaperwireError):
 
 class InvalidText(PaperwireError):
     """Input holding characters that cannot be stored or shown (NUL, other controls...)."""
+
+    http_status = 422
+
+
+class InvalidNumber(PaperwireError):
+    """A number from a form or an address that is not a whole number within its bounds."""
 
     http_status = 422
 

@@ -13,6 +13,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "paperwire"
 LAYERS = {
     "errors": 0,
     "config": 0,
+    "numbers": 0,  # the rule for whole numbers people write (forms, addresses)
     "db": 1,
     "papers": 2,  # the read model and the daily lists: every other service reads papers through it
     "accounts": 3,

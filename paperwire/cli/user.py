@@ -10,7 +10,7 @@ import typer
 
 from paperwire.accounts.tokens import create_token
 from paperwire.accounts.users import ROLES, UnknownUser, create_user, find_user, set_role
-from paperwire.cli.context import console, ready_engine
+from paperwire.cli.context import console, ready_engine, settings
 from paperwire.db.engine import session_scope
 
 app = typer.Typer(help="Manage members.", no_args_is_help=True)
@@ -65,12 +65,13 @@ def token(
     label: str = typer.Option("command line", "--label", help="what the token is for"),
 ) -> None:
     """Make a personal API token for a member (printed once), for an operator's scripts."""
-    engine = ready_engine()
+    cfg = settings()
+    engine = ready_engine(cfg)
     with session_scope(engine) as session:
         user = find_user(session, name)
         if user is None:
             raise UnknownUser(f"no member {name!r}")
-        made = create_token(session, user, label)
+        made = create_token(session, user, label, limit=cfg.max_api_tokens)
         secret = made.secret
         summary = f"token {made.token.name!r} for {user.username} (shown only this once):"
     console.print(summary, markup=False, highlight=False)

@@ -32,6 +32,10 @@ DEFAULT_EVERY = timedelta(hours=6)
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._-]{0,63}$")
 _DURATION = re.compile(r"^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$")
 _UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400}
+# Bounds that keep every number a form or file gives within what timedelta, the database and
+# the harvest loop can hold (a "9999...9d" interval was an OverflowError, a 500 on the admin form).
+MAX_DURATION = 366 * 86400.0
+MAX_PER_DAY = 1_000_000
 _AT = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 # Every key of a source's table, in the order a form shows them.
 FORM_KEYS = (
@@ -121,6 +125,8 @@ def _duration(raw: dict[str, object], key: str, where: _Where, default: float) -
     seconds = parse_duration(raw[key])
     if seconds is None:
         raise where.fail(key, f"not a duration (like 3s, 30m, 6h, 1d): {raw[key]!r}")
+    if seconds > MAX_DURATION:
+        raise where.fail(key, f"must be at most 366d, not {raw[key]!r}")
     return seconds
 
 
@@ -212,9 +218,13 @@ def parse_table(raw: object, place: str | None = None, index: int = 0) -> Source
         raise where.fail("every", f"must be at least 1m, not {raw.get('every')!r}")
     max_per_day = raw.get("max_per_day")
     if max_per_day is not None and (
-        not isinstance(max_per_day, int) or isinstance(max_per_day, bool) or max_per_day < 1
+        not isinstance(max_per_day, int)
+        or isinstance(max_per_day, bool)
+        or not 1 <= max_per_day <= MAX_PER_DAY
     ):
-        raise where.fail("max_per_day", f"must be a whole number, 1 or more, not {max_per_day!r}")
+        raise where.fail(
+            "max_per_day", f"must be a whole number from 1 to {MAX_PER_DAY}, not {max_per_day!r}"
+        )
     retries = raw.get("retries", 4)
     if not isinstance(retries, int) or isinstance(retries, bool) or not 0 <= retries <= 10:
         raise where.fail("retries", f"must be a whole number from 0 to 10, not {retries!r}")

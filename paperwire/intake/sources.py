@@ -38,12 +38,15 @@ from paperwire.intake.config import (
 )
 from paperwire.intake.listing import ENTRY_SOURCE
 from paperwire.intake.schedule import next_run
+from paperwire.numbers import whole
 from paperwire.papers.records import now_utc
 
 # Names the database in the message of a stored table that no longer parses.
 STORED = "intake_sources (database)"
 _LIST_KEYS = {"match": re.compile(r"\n"), "categories": re.compile(r"[\s,]+")}
 _WHOLE_NUMBERS = {"retries", "max_per_day"}
+# A form's whole number beyond this is left as text, for parse_table to refuse by name.
+MAX_WHOLE = 10**9
 
 
 @dataclass(frozen=True)
@@ -264,8 +267,8 @@ def from_fields(fields: Mapping[str, str]) -> dict[str, Any]:
             continue
         if key in _LIST_KEYS:
             raw[key] = [v.strip() for v in _LIST_KEYS[key].split(value) if v.strip()]
-        elif key in _WHOLE_NUMBERS and re.fullmatch(r"-?\d+", value):
-            raw[key] = int(value)
+        elif key in _WHOLE_NUMBERS and whole(value, -MAX_WHOLE, MAX_WHOLE) is not None:
+            raw[key] = int(value)  # parse_table bounds it further
         else:
             raw[key] = value
     return raw

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from paperwire.config import Settings
 from paperwire.db.models import Paper, Signal, User
 from paperwire.errors import PaperNotFound, PaperwireError, UsageError
+from paperwire.numbers import row_id
 from paperwire.papers.ids import canonical_id, try_parse_arxiv_id
 from paperwire.papers.records import now_utc
 from paperwire.recommend.signals import (
@@ -122,7 +123,8 @@ def remove_signal(session: Session, user: User, key: str) -> None:
     deleted; a signal kept elsewhere is muted. ``SignalNotFound`` if the member has no such one."""
     if key.startswith("signal:"):
         number = key.removeprefix("signal:")
-        row = session.get(Signal, int(number)) if number.isdigit() else None
+        found = row_id(number)
+        row = session.get(Signal, found) if found is not None else None
         if row is None or row.user_id != user.id or row.kind == MUTED:
             raise SignalNotFound(f"you have no signal {key!r}")
         session.delete(row)

@@ -8,8 +8,10 @@ runs on every state-changing request (``csrf_protect`` is an application-wide de
 JSON API calls (``/api/`` with a bearer token or a JSON body, which no cross-site form can send) and
 the RFC 8058 one-click unsubscribe POST, whose signed link is its own proof.
 
-The JSON API's token lookup plugs in with ``register_bearer_lookup``: a request with
-``Authorization: Bearer ...`` is then the token's member for every dependency here.
+The JSON API's token lookup plugs in with ``register_bearer_lookup``: a request under ``/api/``
+with ``Authorization: Bearer ...`` is then the token's member for every dependency here. Anywhere
+else the header is ignored: a token opens the JSON API only, never a page or a form (with any
+anonymous CSRF cookie it could otherwise post forms, e.g. mint a token that outlives its own).
 """
 
 from __future__ import annotations
@@ -48,26 +50,60 @@ _bearer_lookup: BearerLookup | None = None
 
 
 def register_bearer_lookup(lookup: BearerLookup | None) -> None:
-    """Let ``Authorization: Bearer TOKEN`` requests act as ``lookup(session, TOKEN)``'s member
-    (None: no such live token, answered 401). ``None`` unplugs it."""
+    """Let ``Authorization: Bearer TOKEN`` requests under ``/api/`` act as
+    ``lookup(session, TOKEN)``'s member (None: no such live token, answered 401). ``None`` unplugs
+    it."""
     global _bearer_lookup
     _bearer_lookup = lookup
 
 
 @dataclass(frozen=True)
+class Member:
+    """What a page shows of the member asking: plain values copied when the request's visitor is
+    found. Pages read these, never the ORM ``User``: a route whose work was rolled back (a 404, a
+    503 after a failed write) leaves its session's instances expired and, once the session is
+    closed, detached, so the error page reading ``user.username`` would itself fail (a 500)."""
+
+    id: int
+    username: str
+    email: str
+    role: str
+
+
+@dataclass(frozen=True)
 class Visitor:
-    """The member behind a request (None: anonymous), and how they proved it."""
+    """The member behind a request (None: anonymous), and how they proved it. ``user`` is for the
+    route's services (bound to the request's session); ``member`` and ``csrf`` (the session's form
+    token) are plain copies for pages and the CSRF check, good after any rollback."""
 
     user: User | None = None
     signed_in: sessions.SignedIn | None = None
     cookie: str | None = None
     bearer: bool = False
+    member: Member | None = None
+    csrf: str | None = None
 
 
 ANONYMOUS = Visitor()
 
 
+def _visitor_of(
+    user: User,
+    signed_in: sessions.SignedIn | None,
+    *,
+    cookie: str | None = None,
+    bearer: bool = False,
+) -> Visitor:
+    member = Member(id=user.id, username=user.username, email=user.email, role=user.role)
+    csrf = signed_in.session.csrf_token if signed_in is not None else None
+    return Visitor(user, signed_in, cookie, bearer, member, csrf)
+
+
 def bearer_token(request: Request) -> str | None:
+    """The API token the request sends, if it is a JSON API request (under ``/api/``): tokens
+    sign nothing else in."""
+    if not request.url.path.startswith("/api/"):
+        return None
     scheme, _, value = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer":
         return None
@@ -85,11 +121,11 @@ def resolve(request: Request, db: Session) -> Visitor:
         user = _bearer_lookup(db, token) if _bearer_lookup is not None else None
         if user is None or not user.is_active:
             raise NotSignedIn("the API token is not valid or has been revoked")
-        visitor = Visitor(user=user, bearer=True)
+        visitor = _visitor_of(user, None, bearer=True)
     else:
         cookie = request.cookies.get(sessions.COOKIE_NAME)
         found = sessions.lookup_session(db, cookie) if cookie else None
-        visitor = Visitor(found.user, found, cookie) if found else ANONYMOUS
+        visitor = _visitor_of(found.user, found, cookie=cookie) if found else ANONYMOUS
     request.state.visitor = visitor
     return visitor
 
@@ -114,11 +150,11 @@ def page_votes(request: Request) -> frozenset[str]:
     cached: frozenset[str] | None = getattr(request.state, "votes", None)
     if cached is not None:
         return cached
-    user = page_visitor(request).user
+    member = page_visitor(request).member
     found: frozenset[str] = frozenset()
-    if user is not None:
+    if member is not None:
         with Session(request.app.state.engine) as db:
-            found = frozenset(votes.all_voted(db, user.id))
+            found = frozenset(votes.all_voted(db, member.id))
     request.state.votes = found
     return found
 
@@ -215,8 +251,8 @@ def _anonymous_token(request: Request, cookie: str) -> str:
 def csrf_token(request: Request) -> str:
     """The token this visitor's forms must carry (a new anonymous cookie is set by ``finish``)."""
     visitor = page_visitor(request)
-    if visitor.signed_in is not None:
-        return visitor.signed_in.session.csrf_token
+    if visitor.csrf is not None:
+        return visitor.csrf
     cookie = request.cookies.get(CSRF_COOKIE) or getattr(request.state, "new_csrf_cookie", None)
     if not cookie or len(cookie) > 128:
         cookie = secrets.token_urlsafe(32)
@@ -268,9 +304,7 @@ def _one_click_unsubscribe(request: Request, form: dict[str, str]) -> bool:
 
 def csrf_valid(request: Request, db: Session, sent: str) -> bool:
     visitor = resolve(request, db)
-    if visitor.signed_in is not None and hmac.compare_digest(
-        sent, visitor.signed_in.session.csrf_token
-    ):
+    if visitor.csrf is not None and hmac.compare_digest(sent, visitor.csrf):
         return True
     # A form rendered before signing in (in another tab, say) still proves it came from here.
     cookie = request.cookies.get(CSRF_COOKIE)

@@ -11,6 +11,10 @@ database or the feed writer further in.
 - ``check_address`` is an app-wide dependency that applies it to every path and query parameter.
 - ``Line`` and ``Lines`` are the annotated ``str`` types of the JSON schemas and API parameters; they
   document the rule as a ``pattern`` in the OpenAPI document.
+- ``RowId`` is every id in an address (``/comments/{comment_id}/edit``, the API's too), 1 to
+  ``numbers.MAX_ROW_ID`` (422 naming it beyond); ``form_number`` reads a whole number from a form
+  or query field by the same rule (``paperwire.numbers``), an ``InvalidNumber`` (422) naming the
+  field otherwise. No integer a visitor writes reaches the database unbounded.
 - ``IsoDate`` is a date parameter written ``YYYY-MM-DD`` only (not ``0``, read by pydantic as 1970-01-01
   otherwise) and within ``papers.periods``' span, documented by its pattern.
 """
@@ -21,11 +25,13 @@ import re
 from datetime import date
 from typing import Annotated, Any
 
-from fastapi import Request
+from fastapi import Path, Request
 from pydantic import GetCoreSchemaHandler, GetJsonSchemaHandler
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import PydanticCustomError, core_schema
 
+from paperwire.errors import InvalidNumber
+from paperwire.numbers import MAX_ROW_ID, whole
 from paperwire.papers.periods import (
     DATE_PATTERN,
     FIRST_DAY,
@@ -61,6 +67,19 @@ async def check_address(request: Request) -> None:
     for name, value in request.query_params.multi_items():
         check_text(name, "a query parameter's name")
         check_text(value, f"query parameter {name}")
+
+
+RowId = Annotated[int, Path(ge=1, le=MAX_ROW_ID)]
+"""An id in an address: a whole number from 1 to ``MAX_ROW_ID``."""
+
+
+def form_number(value: str, field: str, *, low: int = 1, high: int = MAX_ROW_ID) -> int:
+    """A form or query field's whole number (ASCII digits, ``low`` to ``high``), or
+    ``InvalidNumber`` naming ``field``."""
+    number = whole(value, low, high)
+    if number is None:
+        raise InvalidNumber(f"{field}: must be a whole number from {low} to {high}")
+    return number
 
 
 class _Refuse:

@@ -17,7 +17,6 @@ from markupsafe import Markup, escape
 from starlette.responses import Response
 
 from paperwire.authors.names import name_slug
-from paperwire.db.models import User
 from paperwire.papers.links import safe_url
 from paperwire.web import auth
 
@@ -138,8 +137,9 @@ def _csrf_field() -> Markup:
     return auth.csrf_field(_rendering.get())
 
 
-def _current_user() -> User | None:
-    return auth.page_visitor(_rendering.get()).user
+def _current_user() -> auth.Member | None:
+    """The member asking, as plain values (never an ORM instance a rollback may have expired)."""
+    return auth.page_visitor(_rendering.get()).member
 
 
 def _voted(paper_id: str) -> bool:

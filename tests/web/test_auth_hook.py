@@ -1,5 +1,6 @@
-"""The bearer-token hook the JSON API plugs into: a registered lookup signs requests in, a token it
-does not know is refused, and bearer calls under /api/ skip the CSRF check (forms elsewhere do not).
+"""The bearer-token hook the JSON API plugs into: a registered lookup signs API requests in, a token
+it does not know is refused, and bearer calls under /api/ skip the CSRF check; pages and forms
+elsewhere ignore the token.
 Runs the real application in-process, since the hook is registered from code."""
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from paperwire.accounts.tokens import user_for_token
 from paperwire.config import load_settings
 from paperwire.db.models import User
 from paperwire.web import auth
@@ -33,17 +35,17 @@ def http(engine: Engine, env: dict[str, str]) -> Iterator[TestClient]:
     try:
         with TestClient(create_app(load_settings())) as client:
             yield client
-    finally:
-        auth.register_bearer_lookup(None)
+    finally:  # the real lookup back, for the tests this process runs next
+        auth.register_bearer_lookup(user_for_token)
 
 
-def test_a_bearer_token_signs_the_request_in(http: TestClient) -> None:
-    page = http.get("/settings", headers=GOOD, follow_redirects=False)
-    assert page.status_code == 200 and "ada@example.org" in page.text
-    unknown = http.get(
-        "/settings", headers={"Authorization": "Bearer stolen"}, follow_redirects=False
-    )
-    assert unknown.status_code == 303 and unknown.headers["location"].startswith("/login")
+def test_a_bearer_token_signs_api_requests_in_and_no_page(http: TestClient) -> None:
+    assert http.get("/api/me", headers=GOOD).json()["username"] == "ada"
+    unknown = http.get("/api/me", headers={"Authorization": "Bearer stolen"})
+    assert unknown.status_code == 401
+    for headers in (GOOD, {"Authorization": "Bearer stolen"}):
+        page = http.get("/settings", headers=headers, follow_redirects=False)
+        assert page.status_code == 303 and page.headers["location"].startswith("/login")
 
 
 def test_bearer_calls_under_api_skip_csrf_but_forms_elsewhere_do_not(http: TestClient) -> None:

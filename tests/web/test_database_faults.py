@@ -117,3 +117,17 @@ def test_postgresql_gone_mid_run_answers_503_then_recovers(
         assert ada.post(PAPER + "/vote", data={"csrf_token": token}).status_code == 303
         assert _rows(engine)["votes"] == before["votes"] + 1
     relay.cut()
+
+
+def test_a_503_after_a_failed_write_still_renders_for_the_signed_in_member(
+    lock_site: Site, engine: Engine, database_url: str
+) -> None:
+    # Making a token adds a row through the ORM: the failed flush rolls the session back, which
+    # expires the member the route loaded; the 503 page must not read it (it was a 500).
+    add_member(engine, "ada")
+    ada = signed_in(lock_site, "ada")
+    token = csrf_token(ada.get("/settings/tokens").text)
+    with write_lock(database_url):
+        answer = ada.post("/settings/tokens", data={"name": "script", "csrf_token": token})
+    _unavailable(answer)
+    assert ">ada</a>" in answer.text

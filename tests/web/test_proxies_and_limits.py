@@ -95,7 +95,7 @@ def _token(engine: Engine, name: str) -> str:
         return tokens.create_token(session, user, "script").secret
 
 
-def test_the_api_limit_is_kept_per_live_token(
+def test_the_api_limit_is_kept_per_member_with_a_live_token(
     env: dict[str, str], engine: Engine, tmp_path: Path
 ) -> None:
     add_member(engine, "ada")

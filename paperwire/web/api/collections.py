@@ -25,10 +25,10 @@ from paperwire.web.api.schemas import (
 )
 from paperwire.web.auth import CurrentUser, OptionalUser
 from paperwire.web.deps import SessionDep
-from paperwire.web.inputs import Line
+from paperwire.web.inputs import Line, RowId
 
 router = APIRouter(prefix="/api", tags=["members"], responses=MEMBER_ERRORS)
-CollectionId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+CollectionId = RowId
 Name = Annotated[Line, Path(max_length=64)]
 Slug = Annotated[Line, Path(max_length=200)]
 

@@ -3,9 +3,7 @@ edit and delete one's own comments. The rules are ``community.comments``'s, as o
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from starlette.responses import Response
 
 from paperwire.community import comments
@@ -16,9 +14,10 @@ from paperwire.web.api.own import MEMBER_ERRORS
 from paperwire.web.api.schemas import CommentCreate, CommentPublic, hf_time
 from paperwire.web.auth import CurrentUser, OptionalUser
 from paperwire.web.deps import SessionDep
+from paperwire.web.inputs import RowId
 
 router = APIRouter(prefix="/api", tags=["members"], responses=MEMBER_ERRORS)
-CommentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
+CommentId = RowId
 
 
 def _own(comment: Comment, author: User) -> CommentPublic:

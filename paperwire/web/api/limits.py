@@ -1,7 +1,8 @@
 """The API's rate limit and its cross-origin rule, applied to every ``/api`` address at once.
 
-Every ``/api`` (and ``/mcp``) request counts against ``PAPERWIRE_API_RATE_LIMIT`` per minute,
-keyed by the API token when a live one is sent, else by the client address; answers carry
+Every ``/api`` (and ``/mcp``) request counts against ``PAPERWIRE_API_RATE_LIMIT`` per minute, keyed by the
+member when a live API token is sent (all of a member's tokens share one budget: more tokens buy
+no more requests), else by the client address; answers carry
 ``RateLimit-Limit/-Remaining/-Reset`` and a 429 adds ``Retry-After``. The count is a
 ``ratelimit.Tally``: in memory, added to the shared counters in batches (every request with a
 limit under 100 a minute), so an answer from the cache costs no database write.
@@ -61,11 +62,13 @@ def _count(request: Request, tally: ratelimit.Tally, key: str | None) -> ratelim
 
 
 def _client(session: Session, request: Request) -> str:
-    """A live token is its own client (members behind one address do not share a budget); an
-    unknown token is not, or every made-up token would be a fresh budget."""
+    """A live token's member is the client (members behind one address do not share a budget,
+    and one member's tokens do); an unknown token is not, or every made-up token would be a
+    fresh budget."""
     token = bearer_token(request)
-    if token is not None and tokens.user_for_token(session, token) is not None:
-        return f"token:{tokens.token_hash(token)[:32]}"
+    user = tokens.user_for_token(session, token) if token is not None else None
+    if user is not None:
+        return f"member:{user.id}"
     return client_address(request)
 
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, BackgroundTasks, Path, Query, Request
+from fastapi import APIRouter, BackgroundTasks, Query, Request
 from starlette.responses import Response
 
 from paperwire.accounts.tokens import user_for_token
@@ -34,7 +34,7 @@ from paperwire.web.api.schemas import (
 )
 from paperwire.web.auth import CurrentUser, register_bearer_lookup
 from paperwire.web.deps import SessionDep, SettingsDep
-from paperwire.web.inputs import MAX_CATEGORIES, IsoDate, Line
+from paperwire.web.inputs import MAX_CATEGORIES, IsoDate, Line, RowId
 
 MEMBER_ERRORS: dict[int | str, dict[str, Any]] = {
     **ERRORS,
@@ -185,8 +185,6 @@ def create_saved(
 
 
 @members.delete("/saved_searches/{search_id}", status_code=204, summary="Delete a saved search")
-def delete_saved(
-    search_id: Annotated[int, Path(ge=1, le=2**31 - 1)], session: SessionDep, user: CurrentUser
-) -> Response:
+def delete_saved(search_id: RowId, session: SessionDep, user: CurrentUser) -> Response:
     saved_searches.delete_saved_search(session, user, search_id)
     return Response(status_code=204)

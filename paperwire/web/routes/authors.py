@@ -19,6 +19,7 @@ from paperwire.web import auth
 from paperwire.web.auth import CurrentUser, ModeratorUser
 from paperwire.web.deps import SessionDep, SettingsDep
 from paperwire.web.forms import FormFields, back
+from paperwire.web.inputs import RowId
 from paperwire.web.templating import author_url, render
 
 router = APIRouter()
@@ -83,7 +84,7 @@ def clear(request: Request, db: SessionDep, user: ModeratorUser, form: FormField
 
 @router.post("/moderation/claims/{claim_id}")
 def decide(
-    request: Request, claim_id: int, db: SessionDep, user: ModeratorUser, form: FormFields
+    request: Request, claim_id: RowId, db: SessionDep, user: ModeratorUser, form: FormFields
 ) -> Response:
     decided = claims.decide_claim(db, user, claim_id, form.get("decision") == "approve")
     return RedirectResponse(f"/moderation#claims-{quote(decided.slug)}", status_code=303)

@@ -13,6 +13,7 @@ from paperwire.errors import UsageError
 from paperwire.web import auth
 from paperwire.web.deps import SessionDep
 from paperwire.web.forms import FormFields, back
+from paperwire.web.inputs import RowId, form_number
 from paperwire.web.templating import paper_url, render
 
 router = APIRouter()
@@ -65,7 +66,7 @@ def collection(
 
 @router.post("/collections/{collection_id:int}/edit")
 def edit(
-    request: Request, collection_id: int, db: SessionDep, user: auth.CurrentUser, form: FormFields
+    request: Request, collection_id: RowId, db: SessionDep, user: auth.CurrentUser, form: FormFields
 ) -> Response:
     changed = collections.update_collection(
         db,
@@ -79,7 +80,7 @@ def edit(
 
 
 @router.post("/collections/{collection_id:int}/delete")
-def remove_collection(collection_id: int, db: SessionDep, user: auth.CurrentUser) -> Response:
+def remove_collection(collection_id: RowId, db: SessionDep, user: auth.CurrentUser) -> Response:
     collections.delete_collection(db, user, collection_id)
     return back("/collections")
 
@@ -89,15 +90,15 @@ def add(request: Request, db: SessionDep, user: auth.CurrentUser, form: FormFiel
     """The paper page's "Add to a collection": the collection is chosen in the form."""
     paper = form.get("paper", "")
     chosen = form.get("collection", "")
-    if not chosen.isdigit():
+    if not chosen.strip():
         raise UsageError("Choose one of your collections.")
-    collections.add_paper(db, user, int(chosen), paper)
+    collections.add_paper(db, user, form_number(chosen, "collection"), paper)
     return back(paper_url(paper) + "#collections", form.get("next"))
 
 
 @router.post("/collections/{collection_id:int}/remove")
 def remove(
-    request: Request, collection_id: int, db: SessionDep, user: auth.CurrentUser, form: FormFields
+    request: Request, collection_id: RowId, db: SessionDep, user: auth.CurrentUser, form: FormFields
 ) -> Response:
     collections.remove_paper(db, user, collection_id, form.get("paper", ""))
     return back("/", form.get("next"))

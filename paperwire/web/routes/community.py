@@ -17,6 +17,7 @@ from paperwire.papers import votes
 from paperwire.web.auth import CurrentUser, ModeratorUser
 from paperwire.web.deps import SessionDep, SettingsDep
 from paperwire.web.forms import FormFields, back
+from paperwire.web.inputs import RowId
 from paperwire.web.templating import paper_url, render
 
 router = APIRouter()
@@ -52,27 +53,27 @@ def add_comment(
 
 @router.post("/comments/{comment_id}/edit")
 def edit_comment(
-    request: Request, comment_id: int, db: SessionDep, user: CurrentUser, form: FormFields
+    request: Request, comment_id: RowId, db: SessionDep, user: CurrentUser, form: FormFields
 ) -> Response:
     comment = comments.edit_comment(db, user, comment_id, form.get("body", ""))
     return back(_comment_url(comment.paper_id, comment.id))
 
 
 @router.post("/comments/{comment_id}/delete")
-def delete_comment(comment_id: int, db: SessionDep, user: CurrentUser) -> Response:
+def delete_comment(comment_id: RowId, db: SessionDep, user: CurrentUser) -> Response:
     paper_id = comments.delete_comment(db, user, comment_id)
     return back(_comment_url(paper_id))
 
 
 @router.post("/comments/{comment_id}/hide")
-def hide_comment(comment_id: int, db: SessionDep, user: ModeratorUser) -> Response:
+def hide_comment(comment_id: RowId, db: SessionDep, user: ModeratorUser) -> Response:
     comment = comments.set_comment_hidden(db, user, comment_id, True)
     return back(_comment_url(comment.paper_id, comment.id))
 
 
 @router.post("/comments/{comment_id}/unhide")
 def unhide_comment(
-    request: Request, comment_id: int, db: SessionDep, user: ModeratorUser, form: FormFields
+    request: Request, comment_id: RowId, db: SessionDep, user: ModeratorUser, form: FormFields
 ) -> Response:
     comment = comments.set_comment_hidden(db, user, comment_id, False)
     return back(_comment_url(comment.paper_id, comment.id), form.get("next"))

@@ -16,6 +16,7 @@ from paperwire.community.comments import comments_for
 from paperwire.db.models import User
 from paperwire.errors import PaperNotFound, UsageError
 from paperwire.intake.status import empty_day_reason
+from paperwire.numbers import whole
 from paperwire.papers import trending as trending_papers
 from paperwire.papers.daily import daily_list, latest_list_date, period_list
 from paperwire.papers.ids import try_parse_arxiv_id
@@ -57,7 +58,7 @@ def parse_list_date(text: str) -> date:
 
 def page_number(text: str) -> int:
     """``?page=`` leniently: anything but a sensible number is the first page."""
-    return int(text) if text.isdigit() and 0 < int(text) <= 100_000 else 1
+    return whole(text, 1, 100_000) or 1
 
 
 def _paging(request: Request) -> dict[str, Any]:

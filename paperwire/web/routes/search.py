@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from paperwire.errors import DateOutOfRange
+from paperwire.numbers import whole
 from paperwire.papers.periods import in_range
 from paperwire.search import service
 from paperwire.web.deps import SettingsDep
@@ -72,7 +73,7 @@ def search_page(
     if date_from and date_to and date_from > date_to:
         notes.append("the date range was empty, so it was ignored")
         date_from = date_to = None
-    number = int(page) if page.isdigit() and 0 < int(page) <= 10_000 else 1
+    number = whole(page, 1, 10_000) or 1
     categories = form["cat"].replace(",", " ").split()
     if len(categories) > MAX_CATEGORIES:
         notes.append(f"only the first {MAX_CATEGORIES} of {len(categories)} categories were used")
