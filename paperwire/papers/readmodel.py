@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, func, literal, select
+from sqlalchemy import String, bindparam, cast, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from paperwire.db.models import (
@@ -307,9 +307,17 @@ _ROWS = (
     .outerjoin(PaperEnrichment, PaperEnrichment.paper_id == Paper.id)
     .where(Paper.id.in_(bindparam("ids", expanding=True)), Paper.hidden.is_(False))
 )
+# What an anonymous reader of the paper's page sees (``community.comments.comments_for``): the
+# comments not hidden, less the replies to a hidden comment, which go with it.
+_PARENT = aliased(Comment)
 _COMMENT_COUNTS = (
     select(Comment.paper_id, func.count())
-    .where(Comment.paper_id.in_(bindparam("ids", expanding=True)), Comment.hidden.is_(False))
+    .outerjoin(_PARENT, _PARENT.id == Comment.parent_id)
+    .where(
+        Comment.paper_id.in_(bindparam("ids", expanding=True)),
+        Comment.hidden.is_(False),
+        or_(_PARENT.id.is_(None), _PARENT.hidden.is_(False)),
+    )
     .group_by(Comment.paper_id)
 )
 _VOTED = select(Vote.paper_id).where(

@@ -46,7 +46,9 @@ async def add_comment(
     request: Request, paper_id: str, db: SessionDep, user: CurrentUser
 ) -> Response:
     form = await form_fields(request)
-    comment = comments.post_comment(db, user, paper_id, form.get("body", ""))
+    parent = form.get("parent", "")
+    parent_id = int(parent) if parent.isdigit() and len(parent) < 10 else None
+    comment = comments.post_comment(db, user, paper_id, form.get("body", ""), parent_id)
     return back(_comment_url(paper_id, comment.id))
 
 
