@@ -192,6 +192,12 @@ class PaperView:
     def voted(self) -> bool:
         return bool(self.viewer and self.viewer.voted)
 
+    @property
+    def thumbnail(self) -> str | None:
+        """The picture a card shows: the source's thumbnail, else its first image among the media
+        (Hugging Face lists give both); https only, as the pages' CSP loads no other images."""
+        return _thumbnail(self.extras)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (dates as ISO strings), the stored extras left out."""
         data: dict[str, Any] = {
@@ -349,6 +355,27 @@ def comment_counts(session: Session, paper_ids: Sequence[str]) -> dict[str, int]
     if not paper_ids:
         return {}
     return {pid: int(n) for pid, n in session.execute(_COMMENT_COUNTS, {"ids": list(paper_ids)})}
+
+
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif")
+
+
+@functools.lru_cache(maxsize=4096)
+def _https_image(value: str) -> str | None:
+    url = safe_url(value)
+    return url if url is not None and url.lower().startswith("https://") else None
+
+
+def _thumbnail(extras: dict[str, Any]) -> str | None:
+    thumbnail = extras.get("thumbnail")
+    if isinstance(thumbnail, str) and (found := _https_image(thumbnail)):
+        return found
+    media = extras.get("media_urls")
+    for url in media if isinstance(media, list) else ():
+        image = isinstance(url, str) and url.lower().split("?", 1)[0].endswith(_IMAGE_SUFFIXES)
+        if image and (found := _https_image(url)):
+            return found
+    return None
 
 
 def _str_list(value: Any) -> tuple[str, ...]:
