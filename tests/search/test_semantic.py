@@ -13,6 +13,7 @@ from paperwire.search import index
 from paperwire.search.query import parse_query
 from paperwire.search.service import (
     SEMANTIC_DEPTH,
+    SIMILARITY_FLOOR,
     get_searcher,
     hybrid_ranking,
     search,
@@ -52,7 +53,7 @@ def test_hybrid_ranking_is_what_search_serves(
     parsed = parse_query(query)
     matches = searcher.lexical.rank(parsed, limit=SEMANTIC_DEPTH)
     vector = embedder.encode_query(parsed.semantic_text)
-    hits = store.search(vector, SEMANTIC_DEPTH)
+    hits = [hit for hit in store.search(vector, SEMANTIC_DEPTH) if hit[1] >= SIMILARITY_FLOOR]
     fused = hybrid_ranking(searcher.lexical, store, vector, parsed, matches, hits, SEMANTIC_DEPTH)
     assert len(served) > 1
     assert [pid for pid, _ in fused][:10] == [r.id for r in served]
