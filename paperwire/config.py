@@ -12,6 +12,7 @@ import os
 import secrets
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from paperwire.errors import ConfigError
@@ -59,6 +60,13 @@ SETTINGS: tuple[Setting, ...] = (
         "PAPERWIRE_SUBMIT_MAX_AGE_DAYS",
         None,
         "members may submit only papers first published in the last N days (default: any age)",
+    ),
+    Setting(
+        "today",
+        "PAPERWIRE_TODAY",
+        None,
+        "a fixed date (YYYY-MM-DD) digest previews take as today (the demo: the day after its"
+        " latest list); default the real date",
     ),
     Setting("community", "PAPERWIRE_COMMUNITY", "paperwire", "community named in the site header"),
     Setting(
@@ -148,6 +156,7 @@ class Settings:
     embedding_model: str = default("embedding_model")
     arxiv_api_url: str = default("arxiv_api_url")
     submit_max_age_days: int | None = None
+    today: date | None = None
     api_rate_limit: int = int(default("api_rate_limit"))
     smtp_ca_file: str | None = None
     db_lock_timeout: float = DEFAULT_LOCK_TIMEOUT
@@ -174,6 +183,15 @@ def _days(value: str | None, name: str) -> int | None:
     if not value.strip().isdigit() or int(value) < 1:
         raise ConfigError(f"{name} must be a whole number of days (1 or more), not {value!r}")
     return int(value)
+
+
+def _date(value: str | None, name: str) -> date | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a date such as 2026-06-10, not {value!r}") from None
 
 
 def _seconds(value: str | None, name: str) -> float:
@@ -261,6 +279,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         trusted_proxies=_proxies(values["trusted_proxies"]),
         index_poll=_seconds(values["index_poll"], "PAPERWIRE_INDEX_POLL"),
         submit_max_age_days=_days(values["submit_max_age_days"], "PAPERWIRE_SUBMIT_MAX_AGE_DAYS"),
+        today=_date(values["today"], "PAPERWIRE_TODAY"),
         smtp_ca_file=values["smtp_ca_file"],
         contact=values["contact"],
         config_file=config_path or None,
