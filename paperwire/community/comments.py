@@ -241,7 +241,7 @@ def comments_for(
                 parent_id=comment.parent_id,
                 author=author,
                 body=comment.body if own else "",
-                html=comment.body_html,
+                html=_with_tex(comment),
                 hidden=comment.hidden,
                 created_at=comment.created_at,
                 edited_at=comment.edited_at,
@@ -259,6 +259,15 @@ def comments_for(
         if view.parent_id is None:
             threads += [view, *replies.get(view.id, [])]
     return threads
+
+
+def _with_tex(comment: Comment) -> str:
+    """The stored HTML; a comment written before TeX was marked (and holding some) is rendered
+    again on the way out, so old discussions read like new ones without a data migration."""
+    html = comment.body_html
+    if "$" in comment.body and 'class="tex"' not in html and _TEX.search(comment.body):
+        return render_markdown(comment.body)
+    return html
 
 
 def hidden_comments(session: Session, limit: int = 200) -> list[tuple[Comment, str]]:

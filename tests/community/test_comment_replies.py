@@ -87,3 +87,11 @@ def test_tex_in_comments_is_marked_for_katex_and_kept_from_markdown() -> None:
     assert "<em>really</em>" in html and "<em> b_2" not in html
     # A comment cannot forge a span: raw HTML stays text.
     assert '<span class="tex">' not in comments.render_markdown('<span class="tex">x</span>')
+
+
+def test_a_comment_stored_before_tex_was_marked_reads_like_a_new_one(db: Session) -> None:
+    comment = comments.add_comment(db, _user(db, "ada"), PAPER, "Take $x_1 * y_2$ here")
+    comment.body_html = "<p>Take $x_1 <em> y_2$ here</p>\n"  # as the old renderer stored it
+    db.commit()
+    [view] = comments.comments_for(db, PAPER, None)
+    assert '<span class="tex">$x_1 * y_2$</span>' in view.html
