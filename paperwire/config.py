@@ -13,6 +13,7 @@ import re
 import secrets
 import tomllib
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -61,6 +62,13 @@ SETTINGS: tuple[Setting, ...] = (
         "PAPERWIRE_SUBMIT_MAX_AGE_DAYS",
         None,
         "members may submit only papers first published in the last N days (default: any age)",
+    ),
+    Setting(
+        "today",
+        "PAPERWIRE_TODAY",
+        None,
+        "a fixed date (YYYY-MM-DD) digest previews take as today (the demo: the day after its"
+        " latest list); default the real date",
     ),
     Setting("community", "PAPERWIRE_COMMUNITY", "paperwire", "community named in the site header"),
     Setting(
@@ -191,6 +199,7 @@ class Settings:
     embedding_model: str = default("embedding_model")
     arxiv_api_url: str = default("arxiv_api_url")
     submit_max_age_days: int | None = None
+    today: date | None = None
     api_rate_limit: int = int(default("api_rate_limit"))
     claim_rate_limit: int = int(default("claim_rate_limit"))
     claims_per_member: int = int(default("claims_per_member"))
@@ -231,6 +240,15 @@ def _count(value: str, name: str, low: int, high: int) -> int:
     if not re.fullmatch(r"[0-9]{1,9}", text) or not low <= int(text) <= high:
         raise ConfigError(f"{name} must be a whole number from {low} to {high}, not {value!r}")
     return int(text)
+
+
+def _date(value: str | None, name: str) -> date | None:
+    if value is None or not value.strip():
+        return None
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a date such as 2026-06-10, not {value!r}") from None
 
 
 def _seconds(value: str | None, name: str) -> float:
@@ -352,6 +370,7 @@ def load_settings(environ: dict[str, str] | None = None) -> Settings:
         metrics_allow=_networks(values["metrics_allow"], "PAPERWIRE_METRICS_ALLOW"),
         index_poll=_seconds(values["index_poll"], "PAPERWIRE_INDEX_POLL"),
         submit_max_age_days=_days(values["submit_max_age_days"], "PAPERWIRE_SUBMIT_MAX_AGE_DAYS"),
+        today=_date(values["today"], "PAPERWIRE_TODAY"),
         smtp_ca_file=values["smtp_ca_file"],
         contact=values["contact"],
         config_file=config_path or None,

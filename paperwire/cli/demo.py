@@ -7,6 +7,7 @@ import os
 import tempfile
 import threading
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import typer
@@ -22,6 +23,7 @@ from paperwire.demo.indexing import build_keyword_index, embed_in_background
 from paperwire.demo.loader import DEMO_MEMBERS, DEMO_PASSWORD, is_loaded, load_demo
 from paperwire.intake import harvest
 from paperwire.intake import sources as live
+from paperwire.papers.daily import latest_list_date
 
 
 def _say(text: str) -> None:
@@ -77,6 +79,9 @@ def demo(
     os.environ["PAPERWIRE_CONFIG"] = str(config)
     # The replay listens on loopback, which fetches reach only when allowed: that address alone.
     os.environ["PAPERWIRE_FETCH_ALLOW_PRIVATE"] = recordings.HOST
+    # Submissions look papers up in the same replay: a recorded id is added, any other is told
+    # at once, in a sentence, that the demo has no network.
+    os.environ["PAPERWIRE_ARXIV_API_URL"] = recordings.arxiv_url(endpoint)
     cfg = secret.resolve(load_settings())
     _say(f"paperwire demo in {folder}")
     engine = get_engine(cfg)
@@ -85,6 +90,13 @@ def demo(
         _say("demo corpus already loaded")
     else:
         _say(load_demo(engine, seed=seed).text())
+    # The bundled lists end on a fixed date: the digest preview takes the day after the latest
+    # as today, so it shows that list instead of an empty real "yesterday".
+    with session_scope(engine) as session:
+        latest = latest_list_date(session)
+    if latest is not None:
+        os.environ["PAPERWIRE_TODAY"] = (latest + timedelta(days=1)).isoformat()
+        cfg = secret.resolve(load_settings())
     # The replay's port changes with each run, so the file's table replaces the stored one.
     with session_scope(engine) as session:
         live.reset_from_file(session, cfg)

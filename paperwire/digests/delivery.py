@@ -521,7 +521,8 @@ def preview(settings: Settings, engine: Engine, email: str, day: date | None = N
             from paperwire.errors import SubscriptionNotFound
 
             raise SubscriptionNotFound(f"no subscription for {email}")
-        day = day or now_utc().date() - timedelta(days=1 if sub.frequency == "daily" else 7)
+        today = settings.today or now_utc().date()
+        day = day or today - timedelta(days=1 if sub.frequency == "daily" else 7)
         _catch_up(settings, engine)
         content = PeriodContent(settings, engine, period_for(sub.frequency, day))
         return compose(session, content, sub)

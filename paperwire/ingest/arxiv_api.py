@@ -35,6 +35,10 @@ from paperwire.papers.records import (
 log = logging.getLogger(__name__)
 
 SOURCE = "arxiv"
+# An error entry whose id ends so speaks for an instance without network (the demo's replay,
+# ``demo/recordings.py``): its message is said as it is, not as arXiv's.
+OFFLINE_ERROR_ID = "#offline"
+OFFLINE = "offline"
 DEFAULT_BASE_URL = default("arxiv_api_url")
 MAX_PAGE = 2000  # arXiv's documented ceiling for one request
 ID_CHUNK = 100  # ids per id_list request: keeps the URL short and the answer one page
@@ -181,7 +185,10 @@ def parse_feed(data: bytes, where: str, *, submit: bool = False) -> Page:
         if _is_error_entry(entry):
             message = clean_line(_text(entry, f"{_ATOM}summary")) or "no message"
             page.errors.append(message)
-            page.items.append(Rejection(SOURCE, where, f"arXiv reported an error: {message}"))
+            if (_text(entry, f"{_ATOM}id") or "").endswith(OFFLINE_ERROR_ID):
+                page.items.append(Rejection(OFFLINE, where, message))
+            else:
+                page.items.append(Rejection(SOURCE, where, f"arXiv reported an error: {message}"))
         else:
             page.items.append(_entry_item(entry, where, submit))
     return page

@@ -66,7 +66,8 @@ def _stored_paper(session: Session, arxiv_id: str) -> Paper | None:
 def _fetch_record(fetcher: Fetcher, base_url: str, arxiv_id: str) -> PaperRecord:
     for item in arxiv_api.fetch(fetcher, base_url, id_list=[arxiv_id]):
         if isinstance(item, Rejection):
-            raise SourceError(str(item))
+            # An instance without network says so in a plain sentence (the demo's replay).
+            raise SourceError(item.reason if item.source == arxiv_api.OFFLINE else str(item))
         if item.id == arxiv_id:
             reason = unstorable(item)
             if reason:

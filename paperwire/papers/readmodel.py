@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, func, literal, select
+from sqlalchemy import String, bindparam, cast, func, literal, or_, select
 from sqlalchemy.orm import Session, aliased
 
 from paperwire.db.models import (
@@ -192,6 +192,12 @@ class PaperView:
     def voted(self) -> bool:
         return bool(self.viewer and self.viewer.voted)
 
+    @property
+    def thumbnail(self) -> str | None:
+        """The picture a card shows: the source's thumbnail, else its first image among the media
+        (Hugging Face lists give both); https only, as the pages' CSP loads no other images."""
+        return _thumbnail(self.extras)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready data (dates as ISO strings), the stored extras left out."""
         data: dict[str, Any] = {
@@ -307,9 +313,17 @@ _ROWS = (
     .outerjoin(PaperEnrichment, PaperEnrichment.paper_id == Paper.id)
     .where(Paper.id.in_(bindparam("ids", expanding=True)), Paper.hidden.is_(False))
 )
+# What an anonymous reader of the paper's page sees (``community.comments.comments_for``): the
+# comments not hidden, less the replies to a hidden comment, which go with it.
+_PARENT = aliased(Comment)
 _COMMENT_COUNTS = (
     select(Comment.paper_id, func.count())
-    .where(Comment.paper_id.in_(bindparam("ids", expanding=True)), Comment.hidden.is_(False))
+    .outerjoin(_PARENT, _PARENT.id == Comment.parent_id)
+    .where(
+        Comment.paper_id.in_(bindparam("ids", expanding=True)),
+        Comment.hidden.is_(False),
+        or_(_PARENT.id.is_(None), _PARENT.hidden.is_(False)),
+    )
     .group_by(Comment.paper_id)
 )
 _VOTED = select(Vote.paper_id).where(
@@ -341,6 +355,27 @@ def comment_counts(session: Session, paper_ids: Sequence[str]) -> dict[str, int]
     if not paper_ids:
         return {}
     return {pid: int(n) for pid, n in session.execute(_COMMENT_COUNTS, {"ids": list(paper_ids)})}
+
+
+_IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".avif")
+
+
+@functools.lru_cache(maxsize=4096)
+def _https_image(value: str) -> str | None:
+    url = safe_url(value)
+    return url if url is not None and url.lower().startswith("https://") else None
+
+
+def _thumbnail(extras: dict[str, Any]) -> str | None:
+    thumbnail = extras.get("thumbnail")
+    if isinstance(thumbnail, str) and (found := _https_image(thumbnail)):
+        return found
+    media = extras.get("media_urls")
+    for url in media if isinstance(media, list) else ():
+        image = isinstance(url, str) and url.lower().split("?", 1)[0].endswith(_IMAGE_SUFFIXES)
+        if image and (found := _https_image(url)):
+            return found
+    return None
 
 
 def _str_list(value: Any) -> tuple[str, ...]:

@@ -1,14 +1,16 @@
 """The "For you" feed: the papers of a day, week or month ranked for one member, each with a reason.
 
-``for_you`` is the one function the page, the API, the private Atom feed and the digest call. It
-reads the period's papers as ids (the daily lists' own order is the fallback), the member's
-signals (``signals.collect``), their vectors (``vectors``), ranks with ``model.rank`` and loads the
-papers through the read model. Nothing is precomputed, so a new signal shows in the next request.
+``for_you`` is the one function the page, the API and the private Atom feed call (the digest calls
+``rank_for``, which ranks the same way). It reads the period's papers as ids (the daily lists' own
+order is the fallback), the member's signals (``signals.collect``), their vectors (``vectors``),
+ranks with ``model.rank`` and loads the papers through the read model. Nothing is precomputed, so a
+new signal shows in the next request. The member's own picks (papers they upvoted or keep in a
+collection) are never recommended back to them: ``Feed.picks`` holds those of the period apart.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
 
@@ -17,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from paperwire.config import Settings
-from paperwire.db.models import DailyEntry, Paper, User
+from paperwire.db.models import Collection, CollectionItem, DailyEntry, Paper, User, Vote
 from paperwire.papers.daily import RANK, latest_list_date
 from paperwire.papers.periods import in_range, period_of
 from paperwire.papers.readmodel import PaperView, load_papers
@@ -30,6 +32,8 @@ Period = Literal["day", "week", "month"]
 PERIODS: tuple[Period, ...] = ("day", "week", "month")
 MAX_LIMIT = 200
 MAX_CANDIDATES = 20_000
+# The reading budget: how many papers the page offers first ("top 10 for you today").
+BUDGET = 10
 
 
 @dataclass(frozen=True)
@@ -47,6 +51,8 @@ class Feed:
     items: list[FeedItem]
     signals: int  # how many signals the ranking used
     note: str | None = None
+    # The member's own picks of the period (upvoted or collected), left out of ``items``.
+    picks: list[PaperView] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -76,6 +82,21 @@ def _candidates(session: Session, start: date, end: date) -> list[str]:
         .limit(MAX_CANDIDATES)
     )
     return list(rows)
+
+
+def own_picks(session: Session, user_id: int, ids: list[str]) -> set[str]:
+    """Those of ``ids`` the member upvoted or keeps in one of their collections: theirs already,
+    so never recommended back to them (a muted upvote is still their upvote)."""
+    if not ids:
+        return set()
+    # A member's own picks are few next to a month's candidates: read them all, no long IN list.
+    voted = select(Vote.paper_id).where(Vote.user_id == user_id)
+    kept = (
+        select(CollectionItem.paper_id)
+        .join(Collection, Collection.id == CollectionItem.collection_id)
+        .where(Collection.owner_id == user_id)
+    )
+    return set(session.scalars(voted.union(kept))) & set(ids)
 
 
 def exemplars(
@@ -124,10 +145,12 @@ def exemplars(
 def rank_for(
     settings: Settings, session: Session, user_id: int, ids: list[str], limit: int
 ) -> list[str]:
-    """``ids`` ranked for the member, best first, at most ``limit`` (their "not interested" left
-    out); empty when they give no signal paperwire can use (the digest's "For you" section)."""
+    """``ids`` ranked for the member, best first, at most ``limit`` (their "not interested" and
+    their own picks left out); empty when they give no signal paperwire can use (the digest's "For
+    you" section)."""
     items = collect(session, user_id)
     dismissed = {i.paper_id for i in items if i.kind == NOT_INTERESTED}
+    dismissed |= own_picks(session, user_id, ids)
     positives, negatives = exemplars(settings, session, items)
     found, matrix = paper_vectors(settings, session, [p for p in ids if p not in dismissed])
     if not positives or not found:
@@ -155,7 +178,9 @@ def for_you(
     start, end = period_span(period, day)
     items = collect(session, user.id)
     dismissed = {i.paper_id for i in items if i.kind == NOT_INTERESTED}
-    ids = [pid for pid in _candidates(session, start, end) if pid not in dismissed]
+    candidates = _candidates(session, start, end)
+    mine = own_picks(session, user.id, candidates)
+    ids = [pid for pid in candidates if pid not in dismissed and pid not in mine]
     positives, negatives = exemplars(settings, session, items)
     found, matrix = paper_vectors(settings, session, ids)
     scored: list[tuple[str, float | None, str | None]] = []
@@ -166,7 +191,9 @@ def for_you(
     ranked = {pid for pid, _, _ in scored}
     scored += [(pid, None, None) for pid in ids if pid not in ranked]
     scored = scored[:limit]
-    views = {v.id: v for v in load_papers(session, [p for p, _, _ in scored], viewer_id=user.id)}
+    picks = [pid for pid in candidates if pid in mine]
+    loaded = load_papers(session, [p for p, _, _ in scored] + picks, viewer_id=user.id)
+    views = {v.id: v for v in loaded}
     feed_items = [
         FeedItem(views[pid], score, reason or _fallback(views[pid], bool(positives)))
         for pid, score, reason in scored
@@ -178,7 +205,15 @@ def for_you(
             "paperwire knows nothing you like yet: pick a few topics, upvote papers or import"
             " your library, and this list is ranked for you"
         )
-    return Feed(period, start, end, feed_items, len(positives) + len(negatives), note)
+    return Feed(
+        period,
+        start,
+        end,
+        feed_items,
+        len(positives) + len(negatives),
+        note,
+        [views[pid] for pid in picks if pid in views],
+    )
 
 
 def _fallback(view: PaperView, has_signals: bool) -> str:

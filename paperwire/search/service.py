@@ -17,7 +17,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -72,6 +72,11 @@ QUERY_VECTORS = 512
 # number of seconds, then twice as long after each new failure, up to the second.
 SEMANTIC_RETRY = (30.0, 900.0)
 SEMANTIC_PROBLEM = "semantic-search"
+# Cosine similarity below which a paper is no meaning-based match: the nearest papers to nonsense
+# ("qwerty zzxxyy", 0.266 on SciFact) are not results. Chosen on SciFact with
+# bench/similarity_floor.py: at 0.30 every relevant top-10 hit of its 300 queries is kept (the
+# lowest is 0.328) and none is left empty, and 88 of 100 nonsense queries find nothing.
+SIMILARITY_FLOOR = 0.30
 
 log = logging.getLogger(__name__)
 
@@ -155,10 +160,20 @@ class SearchPage:
     total: int = 0
     results: list[SearchResult] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    # Papers still without an embedding while meaning-based search was asked for: they are found
+    # by their words only (None: every paper is embedded, or only words were asked for).
+    pending_embeddings: int | None = None
+    # The filters that emptied the list, each with how many of the query's matches it removed.
+    emptied_by: list[tuple[str, int]] = field(default_factory=list)
 
     @property
     def pages(self) -> int:
         return max(1, -(-self.total // self.limit))
+
+    @property
+    def past_end(self) -> bool:
+        """A page beyond the last one of a search that has results."""
+        return self.total > 0 and self.page > self.pages
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -170,6 +185,8 @@ class SearchPage:
             "total": self.total,
             "pages": self.pages,
             "notes": self.notes,
+            "pending_embeddings": self.pending_embeddings,
+            "emptied_by": [{"filter": name, "removed": n} for name, n in self.emptied_by],
             "results": [r.to_dict() for r in self.results],
         }
 
@@ -188,6 +205,18 @@ class Searcher:
         self.semantic_error: str | None = None
         self._retry_at = 0.0
         self._retry_delay = 0.0
+        self._pending: tuple[tuple[str | None, int], int] | None = None
+
+    def pending_embeddings(self) -> int:
+        """How many indexed papers have no embedding of their current text yet: counted once per
+        state of the index (the vectors' version and the index's size), not per search."""
+        key = (self.lexical.get_state("vectors_version"), self.lexical.size())
+        kept = self._pending
+        if kept is not None and kept[0] == key:
+            return kept[1]
+        pending = self.lexical.count_unembedded()
+        self._pending = (key, pending)
+        return pending
 
     def semantic(self) -> tuple[Embedder, VectorStore] | None:
         """The model and the vectors, loaded once and reopened when a sync changed them; None while
@@ -407,7 +436,15 @@ def search(
         ranked.sort(key=lambda item: votes.get(item[0], 0), reverse=True)
     result.total = max(len(ranked), counted)
     if not ranked:
-        result.notes.append("no papers match this query")
+        result.emptied_by = _emptied_by(searcher.lexical, parsed, filters)
+        if result.emptied_by:
+            result.notes += [f"{name} removed {n:,} {_papers(n)}" for name, n in result.emptied_by]
+        else:
+            result.notes.append("no papers match this query")
+    elif result.past_end:
+        result.notes.append(
+            f"page {page} is past the end: this search has {result.pages} {_pages(result.pages)}"
+        )
     window = ranked[(page - 1) * limit : page * limit]
     marks = (
         searcher.lexical.snippets(
@@ -418,6 +455,54 @@ def search(
     )
     result.results = load_results(engine, window, marks, snippets=snippets)
     return result
+
+
+def _papers(n: int) -> str:
+    return "paper" if n == 1 else "papers"
+
+
+def _pages(n: int) -> str:
+    return "page" if n == 1 else "pages"
+
+
+def _emptied_by(
+    lexical: LexicalIndex, parsed: ParsedQuery, filters: Filters
+) -> list[tuple[str, int]]:
+    """When the filters left nothing of what the query's words (or ``id:``/``au:``) match: each
+    filter that, taken away alone, lets papers back, with how many (or all filters together)."""
+    parts: list[tuple[str, Filters]] = []
+    if filters.categories:
+        named = ", ".join(filters.categories)
+        label = "category" if len(filters.categories) == 1 else "categories"
+        parts.append((f"the {label} {named}", replace(filters, categories=())))
+    if filters.excluded_categories:
+        named = ", ".join(filters.excluded_categories)
+        parts.append((f"excluding {named}", replace(filters, excluded_categories=())))
+    if filters.date_from or filters.date_to:
+        span = " ".join(
+            part
+            for part in (
+                f"from {filters.date_from}" if filters.date_from else "",
+                f"until {filters.date_to}" if filters.date_to else "",
+            )
+            if part
+        )
+        parts.append((f"the dates {span}", replace(filters, date_from=None, date_to=None)))
+    if not parts:
+        return []
+
+    def matches(f: Filters) -> int:
+        if match_expression(parsed) is not None:
+            return lexical.count(parsed, f, MAX_RESULTS)
+        return len(lexical.browse(f, exclude=exclusion_expression(parsed), limit=MAX_RESULTS))
+
+    found = [(name, n) for name, without in parts if (n := matches(without))]
+    if found or len(parts) == 1:
+        return found
+    everything = matches(Filters(ids=filters.ids))
+    if not everything:
+        return []
+    return [(" and ".join(name for name, _ in parts) + " together", everything)]
 
 
 def _by_author(engine: Engine, parsed: ParsedQuery) -> list[str]:
@@ -462,6 +547,24 @@ def _rank(
                 f"meaning-based search is unavailable ({searcher.semantic_error}); "
                 "showing keyword results"
             )
+    if semantic is not None:
+        pending = searcher.pending_embeddings()
+        if pending:
+            result.pending_embeddings = pending
+            total = lexical.size()
+            if len(semantic[1]) == 0:
+                result.notes.append(
+                    f"meaning-based search is not ready: {pending:,} {_papers(pending)} are still"
+                    " to be embedded; showing word matches"
+                )
+                semantic = None
+            else:
+                result.notes.append(
+                    f"{pending:,} of {max(total, pending):,} papers are still to be embedded:"
+                    " they are found by their words only until then"
+                )
+                # Meaning alone would miss them: their words join in.
+                result.mode = "hybrid"
     if semantic is None:
         result.mode = "lexical"
         return lexical.rank(parsed, filters, limit=wanted)
@@ -474,6 +577,8 @@ def _rank(
     vector = searcher.query_vector(embedder, parsed.semantic_text)
     allowed = _allowed(lexical, parsed, filters)
     hits = store.search(vector, max(depth, SEMANTIC_DEPTH), allowed=allowed)
+    # Below the floor, the nearest papers are not about the query at all.
+    hits = [(pid, score) for pid, score in hits if score >= SIMILARITY_FLOOR]
     # The vectors may still hold papers hidden since the last sync; the lexical index is current.
     known = lexical.published([pid for pid, _ in hits])
     hits = [(pid, score) for pid, score in hits if pid in known]

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from paperwire.db.engine import make_engine, session_scope
 from paperwire.db.models import Paper, User
+from paperwire.demo import recordings
 from paperwire.demo.corpus import read_corpus
 from tests.web.members import csrf_token
 
@@ -101,6 +102,21 @@ def test_demo_serves_the_latest_list(tmp_path: Path) -> None:
             form = {"username": "alice", "password": "demo-password", "csrf_token": token}
             assert admin.post("/login", data=form).status_code in (200, 303)
             sources = admin.get("/admin/sources")
+            # Submitting works offline (issue 20): a recorded id is listed, any other is told at
+            # once, in a sentence, that the demo has no network.
+            recorded = sorted(recordings.recorded_papers())[0]
+            token = csrf_token(admin.get("/submit").text)
+            listed = admin.post("/submit", data={"paper": recorded, "csrf_token": token})
+            assert listed.status_code == 200 and 'id="submit-result"' in listed.text
+            started = time.monotonic()
+            refused = admin.post("/submit", data={"paper": "2501.00001", "csrf_token": token})
+            assert time.monotonic() - started < 3
+            assert "This demo has no network" in refused.text and "DNS" not in refused.text
+            # The digest preview shows the latest list, the demo's "today".
+            asked = admin.post("/api/subscriptions", json={"email": "reader@example.org"})
+            assert asked.status_code == 202, asked.text
+            preview = admin.get("/admin/digests/preview", params={"email": "reader@example.org"})
+            assert preview.status_code == 200 and "3 July 2026" in preview.text, preview.text[:2000]
         assert sources.status_code == 200
         assert (
             "demo-hep" in sources.text and "2017-12-14" in sources.text and ">ok<" in sources.text

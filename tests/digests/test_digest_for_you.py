@@ -11,6 +11,7 @@ from paperwire.db.engine import session_scope
 from paperwire.db.models import Subscription, User
 from paperwire.digests import compose
 from paperwire.papers.records import PaperRecord
+from paperwire.papers.votes import cast_vote
 from paperwire.recommend.feedback import give_feedback
 from tests.digests.support import add_subscribers
 from tests.digests.test_digest_content import DAY, recorded_day  # noqa: F401  (a fixture)
@@ -44,5 +45,10 @@ def test_a_members_digest_has_a_for_you_section(
         assert section.papers[0].id == liked and len(section.papers) > 1
         trending = {p.id for p in sections["Trending"].papers} if "Trending" in sections else set()
         assert not trending & {p.id for p in section.papers}
+        # Upvoted, it is the member's own pick: never recommended back to them (issue 20).
+        cast_vote(session, user_id, liked)
+        session.flush()
+        again = {s.title: s for s in compose.compose(session, content, sub).sections}
+        assert liked not in {p.id for p in again["For you"].papers}
         other = session.scalars(select(Subscription).where(Subscription.email == stranger)).one()
         assert "For you" not in [s.title for s in compose.compose(session, content, other).sections]

@@ -101,7 +101,7 @@ def test_sign_up_vote_unvote_comment_edit_and_sign_out(
     expect(comment.locator("strong", has_text="result")).to_be_visible()
     expect(comment).to_contain_text("<script>alert('xss')</script>")  # shown as text
     comment.locator("summary", has_text="Edit").click()
-    comment.locator("textarea").fill("Nice result, *edited*.")
+    comment.get_by_label("Edit your comment").fill("Nice result, *edited*.")
     comment.get_by_role("button", name="Save").click()
     expect(page.locator("li.comment").first.locator("em")).to_have_text("edited")
     expect(page.locator("li.comment").first).to_contain_text("(edited)")

@@ -24,6 +24,7 @@ def _own(comment: Comment, author: User) -> CommentPublic:
     return CommentPublic(
         id=comment.id,
         paperId=comment.paper_id,
+        parentId=comment.parent_id,
         author=author.username,
         html=comment.body_html,
         body=comment.body,
@@ -37,7 +38,7 @@ def _own(comment: Comment, author: User) -> CommentPublic:
     "/papers/{paper_id:paper_id}/comments",
     response_model=list[CommentPublic],
     response_model_exclude_none=True,
-    summary="A paper's discussion, oldest first",
+    summary="A paper's discussion: each comment, oldest first, followed by its replies",
 )
 def list_comments(
     paper_id: PaperId, session: SessionDep, user: OptionalUser
@@ -46,6 +47,7 @@ def list_comments(
         CommentPublic(
             id=view.id,
             paperId=view.paper_id,
+            parentId=view.parent_id,
             author=view.author,
             html=view.html,
             body=view.body or None,
@@ -66,7 +68,7 @@ def list_comments(
 def add_comment(
     paper_id: PaperId, body: CommentCreate, session: SessionDep, user: CurrentUser
 ) -> CommentPublic:
-    comment = comments.post_comment(session, user, canonical_id(paper_id), body.body)
+    comment = comments.post_comment(session, user, canonical_id(paper_id), body.body, body.parentId)
     return _own(comment, user)
 
 

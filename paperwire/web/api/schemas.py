@@ -395,11 +395,15 @@ class SearchPagePublic(BaseModel):
 
 class CommentCreate(BaseModel):
     body: Lines = Field(min_length=1, max_length=10_000, description="Markdown")
+    parentId: int | None = Field(
+        None, ge=1, le=2**31 - 1, description="the comment this one answers (a reply)"
+    )
 
 
 class CommentPublic(BaseModel):
     id: int
     paperId: str
+    parentId: int | None = Field(None, description="the comment this one answers (a reply)")
     author: str
     html: str = Field(description="the Markdown rendered and sanitised")
     body: str | None = Field(None, description="the Markdown source, for its author only")

@@ -17,7 +17,7 @@ from paperwire.papers import votes
 from paperwire.web.auth import CurrentUser, ModeratorUser
 from paperwire.web.deps import SessionDep, SettingsDep
 from paperwire.web.forms import FormFields, back
-from paperwire.web.inputs import RowId
+from paperwire.web.inputs import RowId, form_number
 from paperwire.web.templating import paper_url, render
 
 router = APIRouter()
@@ -47,7 +47,9 @@ def vote(
 def add_comment(
     request: Request, paper_id: str, db: SessionDep, user: CurrentUser, form: FormFields
 ) -> Response:
-    comment = comments.post_comment(db, user, paper_id, form.get("body", ""))
+    parent = form.get("parent", "").strip()
+    parent_id = form_number(parent, "parent") if parent else None
+    comment = comments.post_comment(db, user, paper_id, form.get("body", ""), parent_id)
     return back(_comment_url(paper_id, comment.id))
 
 

@@ -21,7 +21,7 @@ from paperwire.errors import PaperwireError
 from paperwire.feeds.atom import FeedInfo, atom_feed, last_modified
 from paperwire.feeds.conditional import Document
 from paperwire.recommend import feedback, library, private
-from paperwire.recommend.feed import PERIODS, Period, for_you
+from paperwire.recommend.feed import BUDGET, PERIODS, Period, for_you
 from paperwire.recommend.signals import collect
 from paperwire.web.auth import CurrentUser
 from paperwire.web.bodylimit import UPLOAD_PATHS
@@ -54,7 +54,8 @@ def for_you_page(
 ) -> Response:
     day = parse_list_date(date) if date else None
     found = for_you(settings, db, user, period=_period(period), day=day, limit=50)
-    return render(request, "foryou.html", {"feed": found, "active": "for-you"})
+    context = {"feed": found, "active": "for-you", "budget": BUDGET, "latest": day is None}
+    return render(request, "foryou.html", context)
 
 
 @router.post("/for-you/feedback")
