@@ -17,12 +17,12 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
 from fastapi_swagger import resources as swagger_resources
 from starlette.responses import Response
 
 from paperwire.web.api.limits import is_api, is_public_read
 from paperwire.web.api.schemas import ErrorPublic
+from paperwire.web.staticfiles import CompressedStaticFiles
 
 # Swagger UI's bundle and stylesheet, as the package ships them.
 SWAGGER_UI_PATH = Path(swagger_resources.__file__).parent
@@ -96,7 +96,7 @@ def install_docs(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    app.mount("/docs/assets", StaticFiles(directory=str(SWAGGER_UI_PATH)), name="docs-assets")
+    app.mount("/docs/assets", CompressedStaticFiles(directory=str(SWAGGER_UI_PATH)), name="docs-assets")
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:
