@@ -71,8 +71,12 @@ def month_calendar(session: Session, month: Period, today: date) -> MonthCalenda
         for offset in range(7):
             day = start + timedelta(days=offset)
             count = counts.get(day, 0)
-            kind, reason = ("list", None) if count else _why_not(day, latest, today)
-            days.append(CalendarDay(day, count, kind, reason, month.start <= day <= month.end))
+            inside = month.start <= day <= month.end
+            if count:
+                days.append(CalendarDay(day, count, "list", None, inside))
+            else:
+                kind, reason = _why_not(day, latest, today)
+                days.append(CalendarDay(day, 0, kind, reason, inside))
         weeks.append(CalendarWeek(week_of(start), tuple(days)))
         start += timedelta(days=7)
     return MonthCalendar(

@@ -79,7 +79,7 @@ class Period:
 
     @property
     def label(self) -> str:
-        """``Week 26 · 22–28 Jun 2026`` or ``June 2026``: a period's name on the previous and next
+        """``Week 26 · 22-28 Jun 2026`` (an en dash) or ``June 2026``: a period's name on the previous and next
         links and the time navigation (abbreviated months, the week's dates)."""
         if self.kind == "month":
             return self.title
@@ -94,7 +94,7 @@ class Period:
 
     @property
     def short_span(self) -> str:
-        """``22–28 Jun 2026``, ``29 Jun – 5 Jul 2026``: ``span`` with abbreviated months."""
+        """``22-28 Jun 2026``, ``29 Jun - 5 Jul 2026`` (en dashes): ``span`` with abbreviated months."""
         start, end = self.start, self.end
         if start.year != end.year:
             return f"{start.day} {start:%b %Y} {DASH} {end.day} {end:%b %Y}"

@@ -170,7 +170,12 @@ def _environment() -> Environment:
         loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, auto_reload=False
     )
     env.filters.update(
-        long_date=long_date, short_date=short_date, day_label=day_label, tex=tex, rich_text=rich_text, plural=plural
+        long_date=long_date,
+        short_date=short_date,
+        day_label=day_label,
+        tex=tex,
+        rich_text=rich_text,
+        plural=plural,
     )
     env.filters["safe_url"] = safe_url
     env.globals.update(

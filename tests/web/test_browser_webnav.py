@@ -104,7 +104,10 @@ def test_tabs_labels_and_calendar(chromium: Any, site: Site) -> None:
         wide = width > 800
         page.goto(f"{site.url}/papers/date/{DAY}")
         assert _current_tab(page) == "Daily"
-        previous, following = page.locator("a.day-link.prev").first, page.locator("a.day-link.next").first
+        previous, following = (
+            page.locator("a.day-link.prev").first,
+            page.locator("a.day-link.next").first,
+        )
         assert ("Mon 20 Apr 2026" if wide else "20 Apr") in previous.inner_text()
         assert ("Wed 22 Apr 2026" if wide else "22 Apr") in following.inner_text()
         assert _sideways(page) <= 0
@@ -113,8 +116,14 @@ def test_tabs_labels_and_calendar(chromium: Any, site: Site) -> None:
         page.get_by_role("link", name="Weekly", exact=True).click()
         assert page.url.endswith("/papers/week/2026-W17") and _current_tab(page) == "Weekly"
         if wide:  # the week's neighbours by their dates; the phone shows "Week 18"
-            assert "Week 18 · 27 Apr – 3 May 2026" in page.locator("a.day-link.next").first.inner_text()
-            assert "Week 23 · 2–8 Jun 2025" in page.locator("a.day-link.prev").first.inner_text()
+            assert (
+                "Week 18 · 27 Apr \N{EN DASH} 3 May 2026"
+                in page.locator("a.day-link.next").first.inner_text()
+            )
+            assert (
+                "Week 23 · 2\N{EN DASH}8 Jun 2025"
+                in page.locator("a.day-link.prev").first.inner_text()
+            )
         else:
             assert "Week 18" in page.locator("a.day-link.next").first.inner_text()
         _shot(page, f"week-{width}-{scheme}")
@@ -129,7 +138,10 @@ def test_tabs_labels_and_calendar(chromium: Any, site: Site) -> None:
         assert day.inner_text().split() == ["21", "31"]
         saturday = calendar.locator("[aria-disabled=true]", has_text="25")
         assert "weekend" in saturday.first.inner_text()
-        assert "not harvested yet" in calendar.locator("[aria-disabled=true]", has_text="28").first.inner_text()
+        assert (
+            "not harvested yet"
+            in calendar.locator("[aria-disabled=true]", has_text="28").first.inner_text()
+        )
         assert _sideways(page) <= 0
         _shot(page, f"calendar-{width}-{scheme}")
         day.click()
@@ -195,7 +207,14 @@ def test_theme_toggle_remembers_the_choice(chromium: Any, site: Site) -> None:
     page.context.close()
 
 
-FORM_PAGES = ["/subscribe", "/settings", "/settings/tokens", "/admin/sources", "/admin/digests", "/moderation"]
+FORM_PAGES = [
+    "/subscribe",
+    "/settings",
+    "/settings/tokens",
+    "/admin/sources",
+    "/admin/digests",
+    "/moderation",
+]
 
 
 def test_every_page_uses_the_one_design(chromium: Any, site: Site) -> None:
@@ -237,7 +256,12 @@ def test_every_page_uses_the_one_design(chromium: Any, site: Site) -> None:
     _sign_in(page, site, "max")
     page.locator(".account-menu summary").click()
     assert page.locator(".account-menu-list").get_by_role("link", name="Settings").is_visible()
-    assert page.locator(".account-menu-list a[href^='/admin'], .account-menu-list a[href='/moderation']").count() == 0
+    assert (
+        page.locator(
+            ".account-menu-list a[href^='/admin'], .account-menu-list a[href='/moderation']"
+        ).count()
+        == 0
+    )
     page.context.close()
 
 
@@ -280,7 +304,9 @@ def test_keyboard(chromium: Any, site: Site) -> None:
         seen = []
         for _ in range(25):
             page.keyboard.press("Tab")
-            assert _focus_shows(page), page.evaluate("document.activeElement.outerHTML.slice(0, 120)")
+            assert _focus_shows(page), page.evaluate(
+                "document.activeElement.outerHTML.slice(0, 120)"
+            )
             seen.append(page.evaluate("document.activeElement.textContent.trim().slice(0, 30)"))
         assert seen[0] == "Skip to content" and "Daily" in seen and "Calendar" in " ".join(seen)
         page.keyboard.press("/")
@@ -307,13 +333,16 @@ def test_keyboard(chromium: Any, site: Site) -> None:
 def test_docs_shows_every_operation(chromium: Any, site: Site) -> None:
     document = site.get("/openapi.json").json()
     operations = sum(
-        1 for ops in document["paths"].values() for method in ops if method in ("get", "post", "put", "patch", "delete")
+        1
+        for ops in document["paths"].values()
+        for method in ops
+        if method in ("get", "post", "put", "patch", "delete")
     )
     assert document["openapi"].startswith("3.1") and operations > 10
     for width in (1280, 375):
         page = _page(chromium, width, "light")
         requests: list[str] = []
-        page.on("request", lambda request: requests.append(request.url))
+        page.on("request", lambda request, seen=requests: seen.append(request.url))
         page.goto(site.url + "/")
         page.locator(".site-footer").get_by_role("link", name="API documentation").click()
         page.wait_for_selector(".opblock")

@@ -96,7 +96,9 @@ def install_docs(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    app.mount("/docs/assets", CompressedStaticFiles(directory=str(SWAGGER_UI_PATH)), name="docs-assets")
+    app.mount(
+        "/docs/assets", CompressedStaticFiles(directory=str(SWAGGER_UI_PATH)), name="docs-assets"
+    )
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

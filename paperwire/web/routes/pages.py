@@ -187,7 +187,9 @@ def jump(date: str = "", week: str = "", month: str = "") -> Response:
     elif month:
         target = month_url(parse_month(month).key)
     else:
-        raise UsageError("Name a day (date=2026-06-07), a week (week=2026-W23) or a month (month=2026-06).")
+        raise UsageError(
+            "Name a day (date=2026-06-07), a week (week=2026-W23) or a month (month=2026-06)."
+        )
     return RedirectResponse(target, status_code=303)
 
 
