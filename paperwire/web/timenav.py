@@ -1,7 +1,8 @@
 """The time navigation above every list (day, week, month): the Daily / Weekly / Monthly tabs, which
 point at the day, week and month around the one shown, and the month's calendar
-(``papers.calendar``), kept with the page cache's data so that a member's page does not query it
-again."""
+(``papers.calendar``). The bar is the same for every visitor, so its HTML is rendered once and kept
+with the page cache's data: a member's page (built for each request) neither queries the calendar
+again nor renders its 42 days."""
 
 from __future__ import annotations
 
@@ -10,12 +11,14 @@ from datetime import date
 from typing import Literal
 
 from fastapi import Request
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from paperwire.papers.calendar import MonthCalendar, month_calendar
 from paperwire.papers.periods import Period, month_of, week_of
 from paperwire.papers.records import now_utc
 from paperwire.web.pagecache import cached_data
+from paperwire.web.templating import templates
 
 NavKind = Literal["day", "week", "month"]
 
@@ -38,14 +41,16 @@ def time_nav(
     *,
     calendar_month: Period | None = None,
     selected: date | None = None,
-) -> TimeNav:
-    """The navigation of a list of ``kind`` around ``day``; the calendar shows ``calendar_month``
-    (by default ``day``'s month)."""
+) -> Markup:
+    """The HTML of the navigation of a list of ``kind`` around ``day``; the calendar shows
+    ``calendar_month`` (by default ``day``'s month)."""
     month = calendar_month or month_of(day)
     today = now_utc().date()
-    calendar = cached_data(
-        request,
-        f"calendar:{month.key}:{today.isoformat()}",
-        lambda: month_calendar(session, month, today),
-    )
-    return TimeNav(kind, day, week_of(day), month_of(day), calendar, selected)
+
+    def build() -> Markup:
+        calendar = month_calendar(session, month, today)
+        nav = TimeNav(kind, day, week_of(day), month_of(day), calendar, selected)
+        return Markup(templates.env.get_template("_timenav.html").module.time_bar(nav))  # type: ignore[attr-defined]
+
+    key = f"timebar:{kind}:{day.isoformat()}:{month.key}:{selected}:{today.isoformat()}"
+    return cached_data(request, key, build)
