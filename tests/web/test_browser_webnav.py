@@ -49,6 +49,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         "PAPERWIRE_DATABASE_URL": url,
         "PAPERWIRE_SECRET_KEY": TEST_SECRET,
     }
+    _SESSIONS.clear()
     with start_site(env, tmp / "serve.log") as running:
         yield running
     engine.dispose()
@@ -75,12 +76,22 @@ def _page(chromium: Any, width: int, scheme: str, **options: Any) -> Any:
     return context.new_page()
 
 
+# Each member signs in through the form once for the module (sign-ins are rate limited per
+# address); later pages reuse the session cookie.
+_SESSIONS: dict[str, Any] = {}
+
+
 def _sign_in(page: Any, site: Site, name: str) -> None:
-    page.goto(site.url + "/login")
-    page.fill("#login-username", name)
-    page.fill("#login-password", PASSWORD)
-    page.locator("main button[type=submit]").click()
-    page.wait_for_url(site.url + "/")
+    if name not in _SESSIONS:
+        page.goto(site.url + "/login")
+        page.fill("#login-username", name)
+        page.fill("#login-password", PASSWORD)
+        page.locator("main button[type=submit]").click()
+        page.wait_for_url(site.url + "/")
+        _SESSIONS[name] = page.context.cookies()
+    else:
+        page.context.add_cookies(_SESSIONS[name])
+        page.goto(site.url + "/")
 
 
 def _shot(page: Any, name: str, full: bool = False) -> None:
