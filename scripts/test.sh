@@ -40,5 +40,16 @@ fi
 .venv/bin/python -m pip install -q --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
 .venv/bin/python -m pip install -q -e '.[test]' 2>&1 | grep -v '^WARNING: Location' || true
 
+# axe-core, the accessibility engine the browser tests inject into pages (tests/web/axe.py): the
+# npm package at a pinned version, in a git-ignored folder; never from a CDN.
+AXE_VERSION=4.10.3
+if [ ! -f .cache/axe/node_modules/axe-core/axe.min.js ] \
+  || ! grep -q "\"version\": \"$AXE_VERSION\"" .cache/axe/node_modules/axe-core/package.json; then
+  if ! command -v npm >/dev/null && [ "$(id -u)" = 0 ]; then
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+  fi
+  npm install --prefix .cache/axe --no-audit --no-fund --silent "axe-core@$AXE_VERSION"
+fi
+
 mkdir -p test-artifacts
 exec .venv/bin/python -m pytest -n 3 --dist loadfile "$@"

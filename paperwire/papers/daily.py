@@ -100,6 +100,12 @@ def _neighbour_dates(session: Session, first: date, last: date) -> tuple[date | 
     return previous_day, next_day
 
 
+def day_counts(session: Session, first: date, last: date) -> list[DayCount]:
+    """The number of visible papers of each day from ``first`` to ``last`` that has any, in order."""
+    rows = session.execute(_DAY_COUNTS, {"first": first, "last": last})
+    return [DayCount(day=day, count=count) for day, count in rows]
+
+
 def _pages(total: int, per_page: int | None) -> int:
     return max(1, -(-total // per_page)) if per_page else 1
 
@@ -128,11 +134,8 @@ def period_list(
 ) -> PeriodList:
     """One page of the visible papers of every daily list in ``period``, most upvoted first, with
     the number of papers of each day and the nearest periods (of the same kind) that have papers."""
-    day_counts = [
-        DayCount(day=day, count=count)
-        for day, count in session.execute(_DAY_COUNTS, {"first": period.start, "last": period.end})
-    ]
-    total = sum(d.count for d in day_counts)
+    counts = day_counts(session, period.start, period.end)
+    total = sum(d.count for d in counts)
     pages = _pages(total, per_page)
     page = min(page, pages)
     offset = (page - 1) * per_page
@@ -146,7 +149,7 @@ def period_list(
         start=period.start,
         end=period.end,
         papers=cards,
-        days=day_counts,
+        days=counts,
         total=total,
         page=page,
         pages=pages,

@@ -77,6 +77,38 @@ class Period:
             return f"{start.day} {start:%B} {DASH} {end.day} {end:%B %Y}"
         return f"{start.day}{DASH}{end.day} {end:%B %Y}"
 
+    @property
+    def label(self) -> str:
+        """``Week 26 · 22-28 Jun 2026`` (an en dash) or ``June 2026``: a period's name on the previous and next
+        links and the time navigation (abbreviated months, the week's dates)."""
+        if self.kind == "month":
+            return self.title
+        return f"Week {self.start.isocalendar()[1]} \N{MIDDLE DOT} {self.short_span}"
+
+    @property
+    def short_label(self) -> str:
+        """``Week 26`` or ``Jun 2026``: the same name where a phone has room for little."""
+        if self.kind == "month":
+            return f"{self.start:%b %Y}"
+        return f"Week {self.start.isocalendar()[1]}"
+
+    @property
+    def short_span(self) -> str:
+        """``22-28 Jun 2026``, ``29 Jun - 5 Jul 2026`` (en dashes): ``span`` with abbreviated months."""
+        start, end = self.start, self.end
+        if start.year != end.year:
+            return f"{start.day} {start:%b %Y} {DASH} {end.day} {end:%b %Y}"
+        if start.month != end.month:
+            return f"{start.day} {start:%b} {DASH} {end.day} {end:%b %Y}"
+        return f"{start.day}{DASH}{end.day} {end:%b %Y}"
+
+    def shifted(self, step: int) -> Period:
+        """The period of the same kind ``step`` weeks or months away (within paperwire's span)."""
+        if self.kind == "week":
+            return week_of(in_range(self.start + timedelta(days=7 * step)))
+        index = self.start.year * 12 + self.start.month - 1 + step
+        return month_of(in_range(date(index // 12, index % 12 + 1, 1)))
+
     def days(self) -> list[date]:
         return [self.start + timedelta(days=i) for i in range((self.end - self.start).days + 1)]
 

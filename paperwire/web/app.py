@@ -10,7 +10,6 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
 
 from fastapi import Depends, FastAPI
-from fastapi.staticfiles import StaticFiles
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
@@ -51,6 +50,7 @@ from paperwire.web.routes import (
 from paperwire.web.routes import authors as author_routes
 from paperwire.web.routes import submit as submit_routes
 from paperwire.web.routes import subscribe as subscribe_routes
+from paperwire.web.staticfiles import CompressedStaticFiles
 
 STATIC = Path(__file__).parent / "static"
 API_DESCRIPTION = (
@@ -155,7 +155,7 @@ def create_app(settings: Settings | None = None, *, follow: bool = False) -> Fas
         # Outermost, so rate limits and logs see the client the trusted proxy names; from any other
         # peer X-Forwarded-For is ignored (it would let a client pick its own rate-limit key).
         app.add_middleware(ProxyHeadersMiddleware, trusted_hosts=settings.trusted_proxies)
-    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+    app.mount("/static", CompressedStaticFiles(directory=STATIC), name="static")
     install_docs(app)
     app.include_router(health.router)
     app.include_router(pages.router)

@@ -16,6 +16,7 @@ from jinja2 import Environment, FileSystemLoader
 from markupsafe import Markup, escape
 from starlette.responses import Response
 
+from paperwire.accounts.users import has_role
 from paperwire.authors.names import name_slug
 from paperwire.papers.links import safe_url
 from paperwire.web import auth
@@ -65,6 +66,11 @@ def _link(match: re.Match[str]) -> str:
 def rich_text(text: str | None) -> Markup:
     """Like ``tex``, and web addresses in the text become links (for abstracts and comments)."""
     return Markup(_URL.sub(_link, str(tex(text))))
+
+
+def day_label(value: date) -> str:
+    """``Thu 25 Jun 2026``: a day's name on the previous and next links."""
+    return f"{value:%a} {value.day} {value:%b %Y}"
 
 
 def plural(count: int, word: str) -> str:
@@ -164,7 +170,12 @@ def _environment() -> Environment:
         loader=FileSystemLoader(TEMPLATES), autoescape=True, trim_blocks=True, auto_reload=False
     )
     env.filters.update(
-        long_date=long_date, short_date=short_date, tex=tex, rich_text=rich_text, plural=plural
+        long_date=long_date,
+        short_date=short_date,
+        day_label=day_label,
+        tex=tex,
+        rich_text=rich_text,
+        plural=plural,
     )
     env.filters["safe_url"] = safe_url
     env.globals.update(
@@ -183,6 +194,7 @@ def _environment() -> Environment:
         has_template=has_template,
         voted=_voted,
         current_path=_current_path,
+        has_role=has_role,
     )
     return env
 

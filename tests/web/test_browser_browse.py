@@ -76,7 +76,9 @@ def test_browse_days_weeks_months_and_trending(browser: Any, browse_site: Site) 
     page.get_by_role("link", name="Week 24 of 2026").click()
     assert page.url.endswith("/papers/week/2026-W24")
     assert page.locator("h1").inner_text() == "Papers of Week 24 of 2026"
-    page.get_by_role("link", name="Previous week with papers: 2026-W23").click()
+    page.get_by_role(
+        "link", name="Previous week with papers: Week 23 · 1\N{EN DASH}7 Jun 2026"
+    ).click()
     assert page.url.endswith("/papers/week/2026-W23")
     assert page.locator(".cards > li").count() == 3
     page.screenshot(path=str(OUT / "week-1280.png"), full_page=True)

@@ -108,6 +108,7 @@ def test_sign_up_vote_unvote_comment_edit_and_sign_out(
     page.screenshot(path=str(OUT / "paper-with-comments-1280.png"), full_page=True)
     assert page.dialogs == []
 
+    page.locator(".account-menu summary").click()  # the account menu holds "Sign out"
     page.get_by_role("button", name="Sign out").click()
     expect(page.locator(".account-nav")).to_contain_text("Sign in")
     page.goto(site.url + "/settings")

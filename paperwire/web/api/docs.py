@@ -3,24 +3,29 @@
 The document describes the API only: ``/api`` addresses and the public reads (Markdown, feeds,
 exports), not the HTML pages. Every ``/api`` operation may answer 400 (a domain ``UsageError``),
 422 (a bad parameter) and 429 (the rate limit of ``api.limits``), and every write 401 and 403 (a
-bad token, the CSRF check), always as ``ErrorPublic``. Swagger UI is served from the ``swagger-ui-bundle`` package rather than a CDN: the
-site's Content-Security-Policy allows scripts from itself only, so the page has no inline script
+bad token, the CSRF check), always as ``ErrorPublic``. Swagger UI 5 (which reads OpenAPI 3.1; the
+``swagger-ui-bundle`` package's 4.15 could not) is served from the ``fastapi-swagger`` package's
+resources rather than a CDN: the site's Content-Security-Policy allows scripts from itself only, so the page has no inline script
 either; its start-up code is ``/docs/init.js``.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from fastapi.responses import HTMLResponse
-from fastapi.staticfiles import StaticFiles
+from fastapi_swagger import resources as swagger_resources
 from starlette.responses import Response
-from swagger_ui_bundle import swagger_ui_path
 
 from paperwire.web.api.limits import is_api, is_public_read
 from paperwire.web.api.schemas import ErrorPublic
+from paperwire.web.staticfiles import CompressedStaticFiles
+
+# Swagger UI's bundle and stylesheet, as the package ships them.
+SWAGGER_UI_PATH = Path(swagger_resources.__file__).parent
 
 PAGE = """<!doctype html>
 <html lang="en">
@@ -91,7 +96,9 @@ def install_docs(app: FastAPI) -> None:
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
-    app.mount("/docs/assets", StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+    app.mount(
+        "/docs/assets", CompressedStaticFiles(directory=str(SWAGGER_UI_PATH)), name="docs-assets"
+    )
 
     @app.get("/docs", include_in_schema=False)
     def docs() -> HTMLResponse:

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -33,7 +33,8 @@ from paperwire.search.similar import similar
 from paperwire.web import auth
 from paperwire.web.deps import SessionDep, SettingsDep
 from paperwire.web.pagecache import cached_data, cached_page
-from paperwire.web.templating import paper_url, render
+from paperwire.web.templating import date_url, month_url, paper_url, render, week_url
+from paperwire.web.timenav import time_nav
 
 router = APIRouter()
 
@@ -95,6 +96,7 @@ def _daily_page(
             else None,
             "week": week_of(day),
             "month": month_of(day),
+            "nav": time_nav(request, session, "day", day, selected=day),
             "followed_only": followed_by is not None,
             **_paging(request),
         },
@@ -145,7 +147,24 @@ def daily(
 
 def _period_page(request: Request, session: SessionDep, period: Period, page: str) -> Response:
     listing = period_list(session, period, page=page_number(page), per_page=PER_PAGE)
-    return render(request, "period.html", {"listing": listing, **_paging(request)})
+    # The Daily tab opens the period's latest day with papers; the calendar shows the period's
+    # month (a week's: the month of its Thursday, as ISO numbers weeks).
+    day = listing.days[-1].day if listing.days else period.start
+    shown = period if period.kind == "month" else month_of(period.start + timedelta(days=3))
+    context = {
+        "listing": listing,
+        "nav": time_nav(request, session, period.kind, day, calendar_month=shown),
+        "previous_period": _neighbour(period, listing.previous),
+        "next_period": _neighbour(period, listing.next),
+        **_paging(request),
+    }
+    return render(request, "period.html", context)
+
+
+def _neighbour(period: Period, key: str | None) -> Period | None:
+    if key is None:
+        return None
+    return parse_week(key) if period.kind == "week" else parse_month(key)
 
 
 @router.get("/papers/week/{week}", name="week")
@@ -156,6 +175,23 @@ def week(request: Request, week: str, session: SessionDep, page: str = "1") -> R
 @router.get("/papers/month/{month}", name="month")
 def month(request: Request, month: str, session: SessionDep, page: str = "1") -> Response:
     return cached_page(request, lambda: _period_page(request, session, parse_month(month), page))
+
+
+@router.get("/papers/go", name="jump")
+def jump(date: str = "", week: str = "", month: str = "") -> Response:
+    """The calendar's jump forms (``?date=``, ``?week=``, ``?month=``, as the browser's date, week
+    and month inputs send them): a redirect to that list."""
+    if date:
+        target = date_url(parse_list_date(date))
+    elif week:
+        target = week_url(parse_week(week).key)
+    elif month:
+        target = month_url(parse_month(month).key)
+    else:
+        raise UsageError(
+            "Name a day (date=2026-06-07), a week (week=2026-W23) or a month (month=2026-06)."
+        )
+    return RedirectResponse(target, status_code=303)
 
 
 @router.get("/papers/trending", name="trending")

@@ -29,12 +29,45 @@
       }
     }
   }
-  window.paperwireTex = render;
+  // KaTeX (273 kB of script, its stylesheet and fonts) is fetched only by a page that has maths.
+  var waiting = null;
+  function withKatex(done) {
+    if (window.katex) {
+      done();
+      return;
+    }
+    if (waiting) {
+      waiting.push(done);
+      return;
+    }
+    waiting = [done];
+    var link = document.createElement("link");
+    link.rel = "stylesheet";
+    link.href = "/static/katex/katex.min.css";
+    document.head.appendChild(link);
+    var script = document.createElement("script");
+    script.src = "/static/katex/katex.min.js";
+    script.onload = function () {
+      var queue = waiting;
+      waiting = null;
+      queue.forEach(function (callback) { callback(); });
+    };
+    document.head.appendChild(script);
+  }
+  function renderWhenNeeded(root) {
+    if (!(root || document).querySelector("span.tex:not(.tex-rendered)")) {
+      return;
+    }
+    withKatex(function () {
+      render(root);
+    });
+  }
+  window.paperwireTex = renderWhenNeeded;
   if (document.readyState === "loading") {
     document.addEventListener("DOMContentLoaded", function () {
-      render(document);
+      renderWhenNeeded(document);
     });
   } else {
-    render(document);
+    renderWhenNeeded(document);
   }
 })();
