@@ -11,6 +11,7 @@ header over HTTP, or from the token ``paperwire mcp`` was started with over stdi
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, TypeVar
 
@@ -71,6 +72,10 @@ def build_server(backend: Backend, *, token: str | None = None) -> MCPServer:
     """paperwire's MCP server over ``backend``. ``token`` is the member of a stdio server (one
     client, the person who started it); over HTTP each request's header says, and ``token`` is
     None."""
+    # The SDK's constructor configures the root logger (a Rich handler and its level) when it has
+    # none: the server's log would change format and lose paperwire's INFO lines. Put it back.
+    root = logging.getLogger()
+    handlers, level = list(root.handlers), root.level
     server: MCPServer = MCPServer(
         "paperwire",
         title=backend.settings.community,
@@ -79,6 +84,9 @@ def build_server(backend: Backend, *, token: str | None = None) -> MCPServer:
         version=__version__,
         log_level="WARNING",  # the SDK logs every call at INFO; the site's own log is enough
     )
+    root.handlers[:] = handlers
+    root.setLevel(level)
+    logging.getLogger("mcp").setLevel(logging.WARNING)
 
     def token_of(ctx: Context) -> str | None:
         if token is not None:

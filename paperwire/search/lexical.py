@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -199,6 +200,22 @@ def _chunks(items: Sequence[T], size: int = 500) -> Iterator[Sequence[T]]:
         yield items[start : start + size]
 
 
+def _wal(conn: sqlite3.Connection) -> None:
+    """Put the file in WAL mode, once. Switching takes an exclusive lock for which SQLite may not
+    wait (another process opening the same index at that moment gets "database is locked" at
+    once), so a file already in WAL mode is left alone and a refused switch is tried again."""
+    for attempt in range(50):
+        if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() == "wal":
+            return
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or attempt == 49:
+                raise
+            time.sleep(0.05)
+
+
 @dataclass
 class LexicalIndex:
     """One index file; each thread gets its own connection (SQLite connections are not shareable)."""
@@ -217,7 +234,7 @@ class LexicalIndex:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
-            conn.execute("PRAGMA journal_mode=WAL")
+            _wal(conn)
             conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
         return conn

@@ -20,6 +20,7 @@ from paperwire.digests import delivery, subscriptions
 from paperwire.errors import SourceError
 from paperwire.ingest.http import Fetcher
 from paperwire.ingest.submit import submit_paper
+from tests.recording import LOCAL
 from tests.web.served import load_sample
 
 
@@ -36,7 +37,9 @@ def arxiv_replay() -> Iterator[str]:
 def test_a_recorded_id_is_added_from_the_recordings(engine: Engine, arxiv_replay: str) -> None:
     recorded = sorted(recordings.recorded_papers())
     assert len(recorded) == 6
-    with Fetcher(source="arxiv", retries=2, backoff=1.0, max_wait=10, timeout=20) as fetcher:
+    with Fetcher(
+        source="arxiv", retries=2, backoff=1.0, max_wait=10, timeout=20, allow_private=LOCAL
+    ) as fetcher:
         result = submit_paper(
             engine, fetcher, arxiv_replay, recorded[0], list_date=date(2026, 7, 4)
         )
@@ -49,7 +52,9 @@ def test_any_other_id_says_the_demo_has_no_network_at_once(
 ) -> None:
     started = time.perf_counter()
     with (
-        Fetcher(source="arxiv", retries=2, backoff=1.0, max_wait=10, timeout=20) as fetcher,
+        Fetcher(
+            source="arxiv", retries=2, backoff=1.0, max_wait=10, timeout=20, allow_private=LOCAL
+        ) as fetcher,
         pytest.raises(SourceError) as refused,
     ):
         submit_paper(engine, fetcher, arxiv_replay, "2501.00001")

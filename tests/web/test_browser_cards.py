@@ -93,12 +93,14 @@ def _check_cards(page: Any, site: Site, width: int) -> None:
     assert page.locator("article.card img").count() == page.locator("a.card-thumb img").count()
     # The box is fixed: the title below a thumbnail stays put while pictures arrive.
     second = page.locator("article.card .card-title").nth(1)
-    before = second.bounding_box()
+    # Where the title sits on the page (not in the viewport, which scrolling moves).
+    place = "el => { const r = el.getBoundingClientRect(); return [r.left + scrollX, r.top + scrollY, r.width, r.height]; }"
+    before = second.evaluate(place)
     page.mouse.wheel(0, 4000)
     page.wait_for_timeout(300)
     page.mouse.wheel(0, -4000)
     page.wait_for_function("document.querySelector('a.card-thumb img').complete")
-    assert second.bounding_box() == before
+    assert second.evaluate(place) == before
     feed = page.locator("p.feed-link a").first
     expect(feed).to_be_visible()
     assert page.locator('head link[rel="alternate"]').get_attribute("href") == feed.get_attribute(

@@ -179,6 +179,11 @@ def test_every_state_changing_route_refuses_a_form_without_the_token(
             continue
         path = re.sub(r"{(\w+)(?::[^}]*)?}", lambda m: values.get(m.group(1), "1"), route.path)
         answer = browser.post(path, data={"body": "x", "email": "x@example.org"})
+        if route.path == "/mcp":
+            # The MCP endpoint reads no cookie (member tools act only with a Bearer token), so a
+            # tricked browser has nothing to lend it; a form is not JSON-RPC and is refused.
+            assert answer.status_code in (400, 406, 415), answer.status_code
+            continue
         assert answer.status_code == 403, (route.path, answer.status_code)
         checked.append(route.path)
     assert {"/login", "/logout", "/papers/{paper_id:paper_id}/vote"} <= set(checked)
