@@ -117,9 +117,7 @@ def mark_read(paper_id: PaperId, session: SessionDep, user: CurrentUser) -> Read
     return _read(pid, notes.mark_read(session, user, pid))
 
 
-@router.delete(
-    "/papers/{paper_id:paper_id}/read", response_model=ReadPublic, summary="Mark unread"
-)
+@router.delete("/papers/{paper_id:paper_id}/read", response_model=ReadPublic, summary="Mark unread")
 def mark_unread(paper_id: PaperId, session: SessionDep, user: CurrentUser) -> ReadPublic:
     pid = canonical_id(paper_id)
     return _read(pid, notes.unmark_read(session, user, pid))

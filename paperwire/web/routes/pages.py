@@ -128,7 +128,13 @@ def _home(
     if day is None:
         return render(request, "daily.html", {"listing": None, "is_latest": True})
     return _daily_page(
-        request, session, day, page, latest=True, followed_by=followed_by, hide_read_for=hide_read_for
+        request,
+        session,
+        day,
+        page,
+        latest=True,
+        followed_by=followed_by,
+        hide_read_for=hide_read_for,
     )
 
 
