@@ -57,6 +57,7 @@ from paperwire.web.api.schemas import (
     SearchPagePublic,
     VotePublic,
     daily_dict,
+    hf_time,
     paper_dict,
 )
 
@@ -244,5 +245,5 @@ def note(backend: Backend, token: str | None, *, paper_id: str, body: str | None
             "paperId": pid,
             "note": found.body,
             "html": found.html,
-            "updatedAt": found.updated_at.isoformat(),
+            "updatedAt": hf_time(found.updated_at),
         }

@@ -131,7 +131,7 @@ def test_notes_and_read_marks_across_nodes_for_their_owner_alone(
     # Exports: the member's notes as Markdown and CSL-JSON, with the papers they belong to.
     md = ada_api.get("/api/me/notes.md")
     assert md.status_code == 200 and md.headers["cache-control"] == PRIVATE
-    assert f"## [Alpha" in md.text and f"/papers/{PAPER}>)" in md.text
+    assert "## [Alpha" in md.text and f"/papers/{PAPER}>)" in md.text
     assert "Ada's *private* idea, v2" in md.text
     csl = ada_api.get("/api/me/notes.csl.json")
     assert csl.headers["cache-control"] == PRIVATE

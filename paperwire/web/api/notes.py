@@ -5,8 +5,6 @@ alone and is sent ``Cache-Control: private, no-store``; all of it is ``community
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from fastapi import APIRouter, Response
 from pydantic import BaseModel, Field
 
@@ -15,6 +13,7 @@ from paperwire.exports import csl
 from paperwire.papers.ids import canonical_id
 from paperwire.web.api.hf import PaperId
 from paperwire.web.api.own import MEMBER_ERRORS
+from paperwire.web.api.schemas import hf_time
 from paperwire.web.auth import CurrentUser
 from paperwire.web.deps import SessionDep, SettingsDep
 
@@ -30,11 +29,16 @@ class NotePublic(BaseModel):
     paperId: str
     body: str = Field(description="the Markdown you wrote")
     html: str = Field(description="sanitised HTML, as the paper page shows it")
-    updatedAt: datetime
+    updatedAt: str = Field(description="when you last wrote it (UTC, ISO 8601 with a Z)")
 
     @classmethod
     def of(cls, note: notes.NoteView) -> NotePublic:
-        return cls(paperId=note.paper_id, body=note.body, html=note.html, updatedAt=note.updated_at)
+        return cls(
+            paperId=note.paper_id,
+            body=note.body,
+            html=note.html,
+            updatedAt=hf_time(note.updated_at) or "",
+        )
 
 
 class NotedPaperPublic(NotePublic):
