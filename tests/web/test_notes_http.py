@@ -113,6 +113,9 @@ def test_notes_and_read_marks_across_nodes_for_their_owner_alone(
     assert {PAPER, OTHER} <= set(everything) and not {PAPER, OTHER} & set(unread) and unread
     for_you = "/for-you?period=week&date=2026-06-05"
     assert f'/papers/{PAPER}"' in ada_a.get(for_you).text
+    assert 'href="/for-you?period=week&amp;date=2026-06-05&amp;read=hide">hide<' in (
+        ada_a.get(for_you).text
+    )
     assert f'/papers/{PAPER}"' not in ada_a.get(for_you + "&read=hide").text
     # Unmarking by API shows it again, as the plain toggle says.
     assert ada_api.delete(f"/api/papers/{OTHER}/read").json() == {"paperId": OTHER, "read": False}
