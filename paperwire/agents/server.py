@@ -23,6 +23,7 @@ from pydantic import Field
 from paperwire import __version__
 from paperwire.agents import tools
 from paperwire.agents.tools import LIMITS, Backend
+from paperwire.community.notes import MAX_NOTE
 from paperwire.errors import PaperwireError
 from paperwire.web.api.hf import MAX_QUERY
 from paperwire.web.convertors import PAPER_ID_REGEX
@@ -32,8 +33,8 @@ T = TypeVar("T")
 INSTRUCTIONS = (
     "paperwire: a community's daily list of research papers (arXiv). Find papers with "
     "daily_papers, search_papers, trending, similar_papers and author; read one with get_paper "
-    "(or the resource paperwire://papers/{id}). for_you, collections, add_to_collection and "
-    "upvote act for a member and need their API token."
+    "(or the resource paperwire://papers/{id}). for_you, collections, add_to_collection, "
+    "upvote and note act for a member and need their API token."
 )
 READ = ToolAnnotations(read_only_hint=True, open_world_hint=False)
 WRITE = ToolAnnotations(read_only_hint=False, destructive_hint=False, idempotent_hint=True)
@@ -234,6 +235,24 @@ def build_server(backend: Backend, *, token: str | None = None) -> MCPServer:
         idempotent). As POST / DELETE /api/papers/{id}/vote."""
         sent = token_of(ctx)
         return _answer(lambda: tools.upvote(backend, sent, paper_id=paper_id, undo=undo))
+
+    @server.tool(annotations=WRITE, structured_output=True)
+    def note(
+        ctx: Context,
+        paper_id: PaperId,
+        body: Annotated[
+            str | None,
+            Field(
+                max_length=MAX_NOTE,
+                description="Markdown to keep as the member's private note (empty: delete it); "
+                "leave out to read the note",
+            ),
+        ] = None,
+    ) -> dict[str, Any]:
+        """(Member's API token.) Read the member's private note on a paper, or write it with
+        body. As GET / PUT /api/papers/{id}/note."""
+        sent = token_of(ctx)
+        return _answer(lambda: tools.note(backend, sent, paper_id=paper_id, body=body))
 
     @server.resource(
         "paperwire://papers/{+paper_id}",

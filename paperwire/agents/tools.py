@@ -13,6 +13,7 @@ function and the same renderer (``web/api/schemas.py``), nothing computed here.
 | ``collections`` | ``GET /api/members/{you}/collections`` |
 | ``add_to_collection`` | ``PUT /api/collections/{id}/papers/{paper}`` |
 | ``upvote`` | ``POST`` / ``DELETE /api/papers/{id}/vote`` |
+| ``note`` | ``GET`` / ``PUT /api/papers/{id}/note`` |
 
 Every function here does database work and is called in a worker thread (``server.py``); each
 runs in one unit of work (``session_scope``: committed once, nothing on a refusal). A ``limit``
@@ -32,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from paperwire.accounts.tokens import user_for_token
 from paperwire.authors.pages import author_page
-from paperwire.community import collections
+from paperwire.community import collections, notes
 from paperwire.config import Settings
 from paperwire.db.engine import session_scope
 from paperwire.db.models import User
@@ -56,6 +57,7 @@ from paperwire.web.api.schemas import (
     SearchPagePublic,
     VotePublic,
     daily_dict,
+    hf_time,
     paper_dict,
 )
 
@@ -226,3 +228,22 @@ def upvote(backend: Backend, token: str | None, *, paper_id: str, undo: bool) ->
             result = votes.cast_vote(session, user.id, pid)
         public = VotePublic(paperId=result.paper_id, voted=result.voted, upvotes=result.upvotes)
         return public.model_dump(mode="json")
+
+
+def note(backend: Backend, token: str | None, *, paper_id: str, body: str | None) -> dict[str, Any]:
+    """The member's note on a paper; with ``body``, written first (empty: deleted)."""
+    with session_scope(backend.engine) as session:
+        user = member(session, "note", token)
+        pid = canonical_id(paper_id)
+        if body is None:
+            found = notes.get_note(session, user, pid)
+        else:
+            found = notes.save_note(session, user, pid, body)
+        if found is None:
+            return {"paperId": pid, "note": None}
+        return {
+            "paperId": pid,
+            "note": found.body,
+            "html": found.html,
+            "updatedAt": hf_time(found.updated_at),
+        }

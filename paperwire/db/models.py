@@ -479,3 +479,34 @@ class PaperEnrichment(Base):
     model: Mapped[str] = mapped_column(String(128))
     content_hash: Mapped[str] = mapped_column(String(40))
     computed_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Note(Base):
+    """A member's private Markdown note on a paper (one per member and paper), its HTML rendered
+    and sanitised once at write time as comments are."""
+
+    __tablename__ = "notes"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    paper_id: Mapped[str] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    body: Mapped[str] = mapped_column(Text)
+    body_html: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ReadMark(Base):
+    """A paper a member marked read (private to them)."""
+
+    __tablename__ = "read_marks"
+
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+    paper_id: Mapped[str] = mapped_column(
+        ForeignKey("papers.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    read_at: Mapped[datetime] = mapped_column(DateTime)

@@ -8,7 +8,7 @@ only the characters XML 1.0 and PostgreSQL text cannot hold are dropped.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -27,8 +27,9 @@ def _name(name: str) -> dict[str, str]:
     return {"literal": who.literal} if who.literal else {"family": who.family, "given": who.given}
 
 
-def csl_item(item: PaperView, key: str) -> dict[str, Any]:
-    """One item, empty fields left out."""
+def csl_item(item: PaperView, key: str, note: str | None = None) -> dict[str, Any]:
+    """One item, empty fields left out; ``note`` (a member's own note) joins the journal
+    reference in the ``note`` field."""
     data: dict[str, Any] = {
         "id": key,
         "type": "article",
@@ -50,15 +51,20 @@ def csl_item(item: PaperView, key: str) -> dict[str, Any]:
         data["DOI"] = storable_text(item.doi)
     if item.categories:
         data["keyword"] = ", ".join(item.categories)
-    if item.journal_ref:
-        data["note"] = storable_text(item.journal_ref)
+    notes = [storable_text(t) for t in (item.journal_ref, note) if t and t.strip()]
+    if notes:
+        data["note"] = "\n\n".join(notes)
     return {k: v for k, v in data.items() if v not in ("", [], None)}
 
 
-def csl_items(items: Sequence[PaperView]) -> list[dict[str, Any]]:
-    return [csl_item(item, key) for item, key in zip(items, citation_keys(items), strict=True)]
+def csl_items(
+    items: Sequence[PaperView], notes: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    keys = citation_keys(items)
+    found = notes or {}
+    return [csl_item(item, key, found.get(item.id)) for item, key in zip(items, keys, strict=True)]
 
 
-def csl_json(items: Sequence[PaperView]) -> bytes:
-    """``items`` as a CSL-JSON array, in order (UTF-8)."""
-    return orjson.dumps(csl_items(items), option=orjson.OPT_INDENT_2)
+def csl_json(items: Sequence[PaperView], notes: Mapping[str, str] | None = None) -> bytes:
+    """``items`` as a CSL-JSON array, in order (UTF-8); ``notes``: a member's notes by paper id."""
+    return orjson.dumps(csl_items(items, notes), option=orjson.OPT_INDENT_2)

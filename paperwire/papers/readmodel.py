@@ -7,8 +7,8 @@ Hugging Face JSON shape, paperwire's JSON, Atom, BibTeX, JSON lines and Markdown
 formula (``UPVOTES``) and the link rule (``paper_links``) exist once.
 
 Queries per ``load_papers`` call: the rows (with extracted keyphrases and summary, and claimed
-authors) and the comment counts (two), plus the viewer's votes and
-collections (two more) when a member asks; never one per paper.
+authors) and the comment counts (two), plus the viewer's votes with read marks
+(one statement) and collections (two more) when a member asks; never one per paper.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, func, literal, or_, select
+from sqlalchemy import String, bindparam, cast, func, literal, or_, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from paperwire.db.models import (
@@ -31,6 +31,7 @@ from paperwire.db.models import (
     Paper,
     PaperAuthor,
     PaperEnrichment,
+    ReadMark,
     User,
     Vote,
 )
@@ -103,6 +104,7 @@ class ViewerState:
 
     voted: bool = False
     collections: tuple[int, ...] = ()
+    read: bool = False  # marked read (community/notes.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -191,6 +193,10 @@ class PaperView:
     @property
     def voted(self) -> bool:
         return bool(self.viewer and self.viewer.voted)
+
+    @property
+    def read(self) -> bool:
+        return bool(self.viewer and self.viewer.read)
 
     @property
     def thumbnail(self) -> str | None:
@@ -326,8 +332,15 @@ _COMMENT_COUNTS = (
     )
     .group_by(Comment.paper_id)
 )
-_VOTED = select(Vote.paper_id).where(
-    Vote.user_id == bindparam("user"), Vote.paper_id.in_(bindparam("ids", expanding=True))
+# The member's votes and read marks in one statement: (paper id, "vote" or "read").
+_VOTED = union_all(
+    select(Vote.paper_id, literal("vote")).where(
+        Vote.user_id == bindparam("user"), Vote.paper_id.in_(bindparam("ids", expanding=True))
+    ),
+    select(ReadMark.paper_id, literal("read")).where(
+        ReadMark.user_id == bindparam("user"),
+        ReadMark.paper_id.in_(bindparam("ids", expanding=True)),
+    ),
 )
 _KEPT = (
     select(CollectionItem.paper_id, CollectionItem.collection_id)
@@ -444,7 +457,7 @@ def load_papers(
     session: Session, paper_ids: Sequence[str], *, viewer_id: int | None = None
 ) -> list[PaperView]:
     """The visible papers among ``paper_ids``, in that order (hidden and unknown ids left out),
-    with ``viewer_id``'s own votes and collections when a member asks."""
+    with ``viewer_id``'s own votes, read marks and collections when a member asks."""
     ids = list(dict.fromkeys(paper_ids))
     if not ids:
         return []
@@ -453,12 +466,18 @@ def load_papers(
     states: dict[str, ViewerState] = {}
     if viewer_id is not None:
         params = {"ids": ids, "user": viewer_id}
-        voted = set(session.scalars(_VOTED, params))
+        marks = session.execute(_VOTED, params).all()
+        voted = {pid for pid, kind in marks if kind == "vote"}
+        read = {pid for pid, kind in marks if kind == "read"}
         kept: dict[str, list[int]] = {}
         for paper_id, collection_id in session.execute(_KEPT, params):
             kept.setdefault(paper_id, []).append(collection_id)
         states = {
-            pid: ViewerState(voted=pid in voted, collections=tuple(sorted(kept.get(pid, ()))))
+            pid: ViewerState(
+                voted=pid in voted,
+                collections=tuple(sorted(kept.get(pid, ()))),
+                read=pid in read,
+            )
             for pid in ids
         }
     by_id = {row.id: _view(row, comments.get(row.id, 0), states.get(row.id)) for row in rows}

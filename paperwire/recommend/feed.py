@@ -18,6 +18,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from paperwire.community import notes
 from paperwire.config import Settings
 from paperwire.db.models import Collection, CollectionItem, DailyEntry, Paper, User, Vote
 from paperwire.papers.daily import RANK, latest_list_date
@@ -168,9 +169,11 @@ def for_you(
     day: date | None = None,
     limit: int = 50,
     now: datetime | None = None,
+    hide_read: bool = False,
 ) -> Feed:
     """The papers of the ``period`` holding ``day`` (default: the latest date with papers),
-    ranked for ``user``, best first, at most ``limit``."""
+    ranked for ``user``, best first, at most ``limit`` (``hide_read``: less the papers they marked
+    read)."""
     limit = max(1, min(limit, MAX_LIMIT))
     day = day or latest_list_date(session)
     if day is None:
@@ -179,6 +182,8 @@ def for_you(
     items = collect(session, user.id)
     dismissed = {i.paper_id for i in items if i.kind == NOT_INTERESTED}
     candidates = _candidates(session, start, end)
+    if hide_read:
+        dismissed |= notes.read_among(session, user.id, candidates)
     mine = own_picks(session, user.id, candidates)
     ids = [pid for pid in candidates if pid not in dismissed and pid not in mine]
     positives, negatives = exemplars(settings, session, items)
@@ -191,7 +196,7 @@ def for_you(
     ranked = {pid for pid, _, _ in scored}
     scored += [(pid, None, None) for pid in ids if pid not in ranked]
     scored = scored[:limit]
-    picks = [pid for pid in candidates if pid in mine]
+    picks = [pid for pid in candidates if pid in mine and (not hide_read or pid not in dismissed)]
     loaded = load_papers(session, [p for p, _, _ in scored] + picks, viewer_id=user.id)
     views = {v.id: v for v in loaded}
     feed_items = [

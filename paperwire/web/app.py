@@ -25,6 +25,7 @@ from paperwire.web.api import collections as collections_api
 from paperwire.web.api import comments as comments_api
 from paperwire.web.api import feed as feed_api
 from paperwire.web.api import hf as hf_api
+from paperwire.web.api import notes as notes_api
 from paperwire.web.api import own as own_api
 from paperwire.web.api import subscriptions as subscriptions_api
 from paperwire.web.api.answers import CachedAnswers
@@ -48,6 +49,7 @@ from paperwire.web.routes import (
     tokens,
 )
 from paperwire.web.routes import authors as author_routes
+from paperwire.web.routes import notes as note_routes
 from paperwire.web.routes import submit as submit_routes
 from paperwire.web.routes import subscribe as subscribe_routes
 from paperwire.web.staticfiles import CompressedStaticFiles
@@ -165,6 +167,7 @@ def create_app(settings: Settings | None = None, *, follow: bool = False) -> Fas
     app.include_router(intake_admin.router)
     app.include_router(accounts.router)
     app.include_router(community.router)
+    app.include_router(note_routes.router)
     app.include_router(submit_routes.router)
     app.include_router(collections.router)
     app.include_router(foryou.router)
@@ -172,6 +175,7 @@ def create_app(settings: Settings | None = None, *, follow: bool = False) -> Fas
     app.include_router(feeds.router)
     app.include_router(own_api.router)
     app.include_router(own_api.members)
+    app.include_router(notes_api.router)
     app.include_router(feed_api.router)
     app.include_router(comments_api.router)
     app.include_router(collections_api.router)

@@ -31,6 +31,7 @@ from starlette.responses import Response
 
 from paperwire.accounts import sessions
 from paperwire.accounts.users import has_role
+from paperwire.community import notes
 from paperwire.config import Settings
 from paperwire.db.models import User
 from paperwire.errors import Forbidden, NotSignedIn
@@ -156,6 +157,20 @@ def page_votes(request: Request) -> frozenset[str]:
         with Session(request.app.state.engine) as db:
             found = frozenset(votes.all_voted(db, member.id))
     request.state.votes = found
+    return found
+
+
+def page_reads(request: Request) -> frozenset[str]:
+    """The papers the visitor marked read, loaded once per page (none for anonymous visitors)."""
+    cached: frozenset[str] | None = getattr(request.state, "reads", None)
+    if cached is not None:
+        return cached
+    member = page_visitor(request).member
+    found: frozenset[str] = frozenset()
+    if member is not None:
+        with Session(request.app.state.engine) as db:
+            found = frozenset(notes.all_read(db, member.id))
+    request.state.reads = found
     return found
 
 

@@ -152,6 +152,10 @@ def _voted(paper_id: str) -> bool:
     return paper_id in auth.page_votes(_rendering.get())
 
 
+def _is_read(paper_id: str) -> bool:
+    return paper_id in auth.page_reads(_rendering.get())
+
+
 def _current_path() -> str:
     url = _rendering.get().url
     return url.path + (f"?{url.query}" if url.query else "")
@@ -193,6 +197,7 @@ def _environment() -> Environment:
         current_user=_current_user,
         has_template=has_template,
         voted=_voted,
+        is_read=_is_read,
         current_path=_current_path,
         has_role=has_role,
     )

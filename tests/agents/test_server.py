@@ -19,7 +19,7 @@ def test_tools_run_in_threads_and_publish_schemas(tmp_path: Path) -> None:
     engine = make_engine(f"sqlite:///{tmp_path / 'unused.db'}")
     server = build_server(Backend(load_settings({"PAPERWIRE_HOME": str(tmp_path)}), engine))
     registered = server._tool_manager.list_tools()
-    assert len(registered) == 10
+    assert len(registered) == 11
     for tool in registered:
         assert not tool.is_async, f"{tool.name} would run on the event loop"
         assert tool.parameters["type"] == "object" and tool.description

@@ -41,7 +41,7 @@ PUBLIC_TOOLS = {
     "trending",
     "author",
 }
-MEMBER_TOOLS = {"for_you", "collections", "add_to_collection", "upvote"}
+MEMBER_TOOLS = {"for_you", "collections", "add_to_collection", "upvote", "note"}
 
 
 @dataclass(frozen=True)

@@ -338,6 +338,20 @@ def test_keyboard(chromium: Any, site: Site) -> None:
     page.wait_for_function(
         "() => document.querySelector('article.card .vote-button').getAttribute('aria-pressed') === 'true'"
     )
+    # r marks it read (in place, static/vote.js), and again unread; a reload shows the state kept.
+    read = page.locator("article.card").first.locator(".read-button")
+    assert read.get_attribute("aria-pressed") == "false"
+    page.keyboard.press("r")
+    page.wait_for_function(
+        "() => document.querySelector('article.card .read-button').getAttribute('aria-pressed') === 'true'"
+    )
+    page.reload()
+    assert page.locator("article.card").first.locator(".read-button").inner_text() == "Read ✓"
+    page.keyboard.press("j")
+    page.keyboard.press("r")
+    page.wait_for_function(
+        "() => document.querySelector('article.card .read-button').getAttribute('aria-pressed') === 'false'"
+    )
     page.context.close()
 
 

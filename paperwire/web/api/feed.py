@@ -65,8 +65,11 @@ def feed(
         IsoDate | None, Query(description="a day of the period (default: the latest list)")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 50,
+    hide_read: Annotated[bool, Query(description="leave out the papers you marked read")] = False,
 ) -> Response:
-    found = for_you(settings, session, user, period=period, day=date, limit=limit)
+    found = for_you(
+        settings, session, user, period=period, day=date, limit=limit, hide_read=hide_read
+    )
     body = _ITEMS.dump_json([FeedItemPublic.of_item(i) for i in found.items], exclude_none=True)
     return Response(body, media_type="application/json")
 

@@ -51,10 +51,18 @@ def for_you_page(
     user: CurrentUser,
     period: str | None = None,
     date: str | None = None,
+    read: str = "",
 ) -> Response:
     day = parse_list_date(date) if date else None
-    found = for_you(settings, db, user, period=_period(period), day=day, limit=50)
-    context = {"feed": found, "active": "for-you", "budget": BUDGET, "latest": day is None}
+    hide = read == "hide"
+    found = for_you(settings, db, user, period=_period(period), day=day, limit=50, hide_read=hide)
+    context = {
+        "feed": found,
+        "active": "for-you",
+        "budget": BUDGET,
+        "latest": day is None,
+        "read_hidden": hide,
+    }
     return render(request, "foryou.html", context)
 
 

@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse
 from starlette.responses import Response
 
-from paperwire.community import collections, follows
+from paperwire.community import collections, follows, notes
 from paperwire.community.comments import comments_for
 from paperwire.db.models import User
 from paperwire.errors import PaperNotFound, UsageError
@@ -74,6 +74,7 @@ def _daily_page(
     page: str,
     latest: bool,
     followed_by: int | None = None,
+    hide_read_for: int | None = None,
 ) -> Response:
     number = page_number(page)
     if followed_by is not None:
@@ -84,6 +85,8 @@ def _daily_page(
             f"daily:{day.isoformat()}:{number}",
             lambda: daily_list(session, day, page=number, per_page=PER_PAGE),
         )
+    if hide_read_for is not None:
+        listing = notes.unread_listing(session, hide_read_for, listing)
     return render(
         request,
         "daily.html",
@@ -98,6 +101,7 @@ def _daily_page(
             "month": month_of(day),
             "nav": time_nav(request, session, "day", day, selected=day),
             "followed_only": followed_by is not None,
+            "read_hidden": hide_read_for is not None,
             **_paging(request),
         },
     )
@@ -108,11 +112,30 @@ def _followed_by(viewer: User | None, show: str) -> int | None:
     return viewer.id if viewer is not None and show == "followed" else None
 
 
-def _home(request: Request, session: SessionDep, page: str, followed_by: int | None) -> Response:
+def _hide_read_for(viewer: User | None, read: str) -> int | None:
+    """The member who hides the papers they read (``?read=hide``), if any."""
+    return viewer.id if viewer is not None and read == "hide" else None
+
+
+def _home(
+    request: Request,
+    session: SessionDep,
+    page: str,
+    followed_by: int | None,
+    hide_read_for: int | None = None,
+) -> Response:
     day = latest_list_date(session)
     if day is None:
         return render(request, "daily.html", {"listing": None, "is_latest": True})
-    return _daily_page(request, session, day, page, latest=True, followed_by=followed_by)
+    return _daily_page(
+        request,
+        session,
+        day,
+        page,
+        latest=True,
+        followed_by=followed_by,
+        hide_read_for=hide_read_for,
+    )
 
 
 @router.get("/", name="home")
@@ -122,9 +145,11 @@ def home(
     viewer: auth.OptionalUser,
     page: str = "1",
     show: str = "",
+    read: str = "",
 ) -> Response:
     followed_by = _followed_by(viewer, show)
-    return cached_page(request, lambda: _home(request, session, page, followed_by))
+    hide = _hide_read_for(viewer, read)
+    return cached_page(request, lambda: _home(request, session, page, followed_by, hide))
 
 
 @router.get("/papers/date/{day}", name="daily")
@@ -135,18 +160,34 @@ def daily(
     viewer: auth.OptionalUser,
     page: str = "1",
     show: str = "",
+    read: str = "",
 ) -> Response:
     followed_by = _followed_by(viewer, show)
+    hide = _hide_read_for(viewer, read)
     return cached_page(
         request,
         lambda: _daily_page(
-            request, session, parse_list_date(day), page, latest=False, followed_by=followed_by
+            request,
+            session,
+            parse_list_date(day),
+            page,
+            latest=False,
+            followed_by=followed_by,
+            hide_read_for=hide,
         ),
     )
 
 
-def _period_page(request: Request, session: SessionDep, period: Period, page: str) -> Response:
+def _period_page(
+    request: Request,
+    session: SessionDep,
+    period: Period,
+    page: str,
+    hide_read_for: int | None = None,
+) -> Response:
     listing = period_list(session, period, page=page_number(page), per_page=PER_PAGE)
+    if hide_read_for is not None:
+        listing = notes.unread_listing(session, hide_read_for, listing)
     # The Daily tab opens the period's latest day with papers; the calendar shows the period's
     # month (a week's: the month of its Thursday, as ISO numbers weeks).
     day = listing.days[-1].day if listing.days else period.start
@@ -156,6 +197,7 @@ def _period_page(request: Request, session: SessionDep, period: Period, page: st
         "nav": time_nav(request, session, period.kind, day, calendar_month=shown),
         "previous_period": _neighbour(period, listing.previous),
         "next_period": _neighbour(period, listing.next),
+        "read_hidden": hide_read_for is not None,
         **_paging(request),
     }
     return render(request, "period.html", context)
@@ -168,13 +210,33 @@ def _neighbour(period: Period, key: str | None) -> Period | None:
 
 
 @router.get("/papers/week/{week}", name="week")
-def week(request: Request, week: str, session: SessionDep, page: str = "1") -> Response:
-    return cached_page(request, lambda: _period_page(request, session, parse_week(week), page))
+def week(
+    request: Request,
+    week: str,
+    session: SessionDep,
+    viewer: auth.OptionalUser,
+    page: str = "1",
+    read: str = "",
+) -> Response:
+    hide = _hide_read_for(viewer, read)
+    return cached_page(
+        request, lambda: _period_page(request, session, parse_week(week), page, hide)
+    )
 
 
 @router.get("/papers/month/{month}", name="month")
-def month(request: Request, month: str, session: SessionDep, page: str = "1") -> Response:
-    return cached_page(request, lambda: _period_page(request, session, parse_month(month), page))
+def month(
+    request: Request,
+    month: str,
+    session: SessionDep,
+    viewer: auth.OptionalUser,
+    page: str = "1",
+    read: str = "",
+) -> Response:
+    hide = _hide_read_for(viewer, read)
+    return cached_page(
+        request, lambda: _period_page(request, session, parse_month(month), page, hide)
+    )
 
 
 @router.get("/papers/go", name="jump")
@@ -220,7 +282,8 @@ def paper(
             raise PaperNotFound(f"There is no paper {paper_id} here (yet).")
         discussion = comments_for(session, detail.id, viewer, visible=True)
         held = collections.memberships(session, viewer, detail.id) if viewer is not None else None
-        context = {"paper": detail, "comments": discussion, "collections": held}
+        note = notes.get_note(session, viewer, detail.id) if viewer is not None else None
+        context = {"paper": detail, "comments": discussion, "collections": held, "note": note}
         return render(request, "paper.html", context)
 
     return cached_page(request, build)

@@ -36,7 +36,7 @@
     });
   }
 
-  // --- keyboard: j/k move between papers, u upvotes, o opens, / searches, ? lists the keys ---
+  // --- keyboard: j/k move between papers, u upvotes, r marks read, o opens, / searches, ? lists the keys ---
   var current = -1;
 
   function cards() {
@@ -104,6 +104,13 @@
         var vote = card.querySelector(".vote-button, .votes a");
         if (!vote) return;
         vote.click();
+        break;
+      case "r":
+        card = currentCard();
+        if (!card) return;
+        var mark = card.querySelector(".read-button");
+        if (!mark) return;
+        mark.click();
         break;
       case "/":
         var box = document.getElementById("q") || document.getElementById("header-q");

@@ -1,4 +1,5 @@
-// Upvotes without a page reload: the vote form (templates/_vote.html) is posted with fetch, and its
+// Upvotes and read marks without a page reload: the vote form (templates/_vote.html) and the
+// read toggle (templates/_read.html) are posted with fetch, and its
 // count, pressed state and next action follow the server's answer. Without JavaScript, or when the
 // request fails, the form is simply submitted and the page comes back.
 "use strict";
@@ -19,9 +20,19 @@ function showVote(form, data) {
   if (label) label.textContent = data.voted ? "Upvoted" : "Upvote";
 }
 
+function showRead(form, data) {
+  const button = form.querySelector("button");
+  form.querySelector('input[name="action"]').value = data.read ? "unread" : "read";
+  button.setAttribute("aria-pressed", data.read ? "true" : "false");
+  button.title = data.read ? "Mark as unread" : "Mark as read";
+  button.textContent = data.read ? "Read \u2713" : "Mark read";
+}
+
 document.addEventListener("submit", async (event) => {
   const form = event.target;
-  if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-vote")) return;
+  if (!(form instanceof HTMLFormElement)) return;
+  const isRead = form.hasAttribute("data-read");
+  if (!isRead && !form.hasAttribute("data-vote")) return;
   event.preventDefault();
   const button = form.querySelector("button");
   if (button.getAttribute("aria-busy") === "true") return;
@@ -35,7 +46,8 @@ document.addEventListener("submit", async (event) => {
       credentials: "same-origin",
     });
     if (!response.ok) throw new Error(`vote answered ${response.status}`);
-    showVote(form, await response.json());
+    const data = await response.json();
+    if (isRead) showRead(form, data); else showVote(form, data);
     button.removeAttribute("aria-busy");
   } catch (error) {
     // Let the plain form show what went wrong (sign-in page, error page).
