@@ -1,5 +1,5 @@
-// Upvotes and read marks without a page reload: the vote form (templates/_vote.html) and the
-// read toggle (templates/_read.html) are posted with fetch, and its
+// Upvotes and read marks without a page reload: the vote form (templates/_vote.html, a macro) and the
+// read toggle (templates/_card.html) are posted with fetch, and its
 // count, pressed state and next action follow the server's answer. Without JavaScript, or when the
 // request fails, the form is simply submitted and the page comes back.
 "use strict";
