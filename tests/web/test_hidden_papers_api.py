@@ -27,6 +27,7 @@ BODY_PAPER = {
 }
 BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/api/papers/{paper_id}/comments"): {"body": "Looks fine"},
+    ("put", "/api/papers/{paper_id}/note"): {"body": "To read again"},
 }
 
 
@@ -78,6 +79,8 @@ def test_a_hidden_paper_is_not_found_on_every_api_route(site: Site, engine: Engi
     undo = {
         "DELETE /api/collections/{collection_id}/papers/{paper_id}": 204,
         "DELETE /api/me/feedback": 200,
+        "DELETE /api/papers/{paper_id}/note": 204,
+        "DELETE /api/papers/{paper_id}/read": 200,
     }
     assert unknown == {route: undo.get(route, 404) for route in unknown}
     assert hidden == unknown
