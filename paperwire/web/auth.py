@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -146,32 +146,31 @@ def page_visitor(request: Request) -> Visitor:
             return ANONYMOUS
 
 
-def page_votes(request: Request) -> frozenset[str]:
-    """The papers the visitor has voted for, loaded once per page (none for anonymous visitors)."""
-    cached: frozenset[str] | None = getattr(request.state, "votes", None)
+def _per_page(
+    request: Request, name: str, load: Callable[[Session, int], Iterable[str]]
+) -> frozenset[str]:
+    """``load(db, member_id)`` once per page, kept on the request as ``name`` (nothing for an
+    anonymous visitor)."""
+    cached: frozenset[str] | None = getattr(request.state, name, None)
     if cached is not None:
         return cached
     member = page_visitor(request).member
     found: frozenset[str] = frozenset()
     if member is not None:
         with Session(request.app.state.engine) as db:
-            found = frozenset(votes.all_voted(db, member.id))
-    request.state.votes = found
+            found = frozenset(load(db, member.id))
+    setattr(request.state, name, found)
     return found
+
+
+def page_votes(request: Request) -> frozenset[str]:
+    """The papers the visitor has voted for, loaded once per page (none for anonymous visitors)."""
+    return _per_page(request, "votes", votes.all_voted)
 
 
 def page_reads(request: Request) -> frozenset[str]:
     """The papers the visitor marked read, loaded once per page (none for anonymous visitors)."""
-    cached: frozenset[str] | None = getattr(request.state, "reads", None)
-    if cached is not None:
-        return cached
-    member = page_visitor(request).member
-    found: frozenset[str] = frozenset()
-    if member is not None:
-        with Session(request.app.state.engine) as db:
-            found = frozenset(notes.all_read(db, member.id))
-    request.state.reads = found
-    return found
+    return _per_page(request, "reads", notes.all_read)
 
 
 def _visitor_at_hand(request: Request) -> Visitor | None:
